@@ -1,0 +1,14 @@
+//! Wire types shared by the Kizuna server, the operator CLI and the clients.
+//!
+//! This crate must stay free of server dependencies (no actix, tokio, diesel or
+//! object_store) so that the browser client can compile it to WebAssembly.
+
+pub mod ids;
+pub mod redact;
+pub mod roles;
+pub mod time;
+
+pub use ids::{AuditId, BlobId, InvitationId, OrganisationId, RoomId, UserId};
+pub use redact::Redacted;
+pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole};
+pub use time::Timestamp;

@@ -1,0 +1,233 @@
+//! Building and running the HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use kizuna_storage::{BlobStore, Db, DbOptions};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::{self, Metrics};
+use crate::routes;
+use crate::state::{AppState, Clock};
+
+/// Why the server could not start. Each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory cannot be created or written.
+    #[error("data directory {path}: {reason}. Choose another with KIZUNA_DATA_DIR or fix its permissions and free space.")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The database cannot be opened or migrated.
+    #[error("{0}. Check KIZUNA_DATABASE_URL and that the database server is running.")]
+    Database(kizuna_storage::StorageError),
+    /// The blob store cannot be opened.
+    #[error("{0}. Check KIZUNA_BLOB_URL and the S3 settings.")]
+    Blobs(kizuna_storage::BlobError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {reason}. Is another server running there? Set KIZUNA_LISTEN to another address.")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// What the system said.
+        reason: String,
+    },
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Opens the data directory, database and blob store named by the configuration.
+/// Blocking; run it before serving.
+pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> {
+    ensure_writable_dir(&config.data_dir)?;
+    let db = Db::open(
+        &config.database_url(),
+        &DbOptions {
+            max_connections: config.database_max_connections,
+            ..DbOptions::default()
+        },
+    )
+    .map_err(StartError::Database)?;
+    let location = config
+        .blob_location()
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let blobs = BlobStore::open(&location).map_err(StartError::Blobs)?;
+    let metrics = Metrics::new().map_err(|e| StartError::Other(e.to_string()))?;
+    Ok(AppState {
+        db,
+        blobs,
+        config: Arc::new(config),
+        metrics,
+        clock,
+    })
+}
+
+fn ensure_writable_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    let fail = |reason: String| StartError::DataDir {
+        path: dir.display().to_string(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it ({e})")))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"kizuna").map_err(|e| fail(format!("cannot write to it ({e})")))?;
+    std::fs::remove_file(&probe).map_err(|e| fail(format!("cannot remove a file in it ({e})")))?;
+    Ok(())
+}
+
+/// A server that is running.
+pub struct Running {
+    /// The address it listens on (useful when the port was 0).
+    pub addr: SocketAddr,
+    /// Stops it.
+    pub handle: ServerHandle,
+    /// Resolves when it has stopped.
+    pub server: Server,
+}
+
+/// Binds the listen address and starts serving. The returned server must be
+/// awaited (or spawned) to run.
+pub fn serve(state: AppState) -> Result<Running, StartError> {
+    let config = state.config.clone();
+    let data = web::Data::new(state);
+    let factory = move || build_app(data.clone());
+    let mut server = HttpServer::new(factory).shutdown_timeout(config.shutdown_timeout_secs);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers.max(1));
+    }
+    let server = server.bind(config.listen).map_err(|e| StartError::Bind {
+        addr: config.listen,
+        reason: e.to_string(),
+    })?;
+    let addr = server.addrs().first().copied().unwrap_or(config.listen);
+    let server = server.run();
+    Ok(Running {
+        addr,
+        handle: server.handle(),
+        server,
+    })
+}
+
+/// The OpenAPI document of the whole API, collected from the registered handlers
+/// (so an endpoint cannot be served without being documented).
+pub fn openapi_document() -> OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .configure(routes_for_doc)
+        .split_for_parts();
+    finish_document(api)
+}
+
+fn routes_for_doc(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    register(cfg);
+}
+
+fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(routes::health::healthz)
+        .service(routes::metrics::metrics)
+        .service(scope::scope("/api/v1").service(routes::invitations::inspect));
+}
+
+fn finish_document(mut api: OpenApi) -> OpenApi {
+    api.info.title = "Kizuna API".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.contact = None;
+    api.info.license = Some(utoipa::openapi::License::new("AGPL-3.0-or-later"));
+    api.info.description = Some(
+        "Secure messaging for home-care teams. Every error is a JSON `ErrorBody` with a stable `code`."
+            .into(),
+    );
+    api
+}
+
+fn build_app(
+    data: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let config = data.config.clone();
+    let json_limit = config.max_json_body_bytes;
+    App::new()
+        .into_utoipa_app()
+        .app_data(data)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .error_handler(move |err, _req| json_error(err, json_limit).into()),
+        )
+        .configure(register)
+        .openapi_service(|api| {
+            let document = finish_document(api);
+            web::resource("/api/openapi.json").route(web::get().to(move || {
+                let document = document.clone();
+                async move { HttpResponse::Ok().json(document) }
+            }))
+        })
+        .into_app()
+        .default_service(web::to(not_found))
+        .wrap(security_headers(config.is_tls()))
+        .wrap(Compress::default())
+        .wrap(from_fn(metrics::track))
+}
+
+async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge { limit: limit as u64 }
+        }
+        JsonPayloadError::Payload(PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge { limit: limit as u64 }
+        }
+        JsonPayloadError::ContentType => ApiError::ExpectedJson,
+        JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+        other => ApiError::MalformedJson(other.to_string()),
+    }
+}
+
+/// Headers on every response: a strict CSP (no inline script; WebAssembly allowed
+/// for the client's crypto core), no sniffing, no framing, no referrer, no caching
+/// of API answers, and HSTS when the public URL is https.
+fn security_headers(tls: bool) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"));
+    if tls {
+        headers = headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"));
+    }
+    headers
+}
+
+/// How long to wait at most for in-flight requests on shutdown.
+pub fn shutdown_timeout(config: &Config) -> Duration {
+    Duration::from_secs(config.shutdown_timeout_secs)
+}

@@ -1,0 +1,139 @@
+//! The first administrator. On a fresh installation nobody can invite anybody, so
+//! the server issues a one-time bootstrap link (stored only as a hash, expiring)
+//! that lets one person become the system administrator.
+
+use std::time::Duration;
+
+use kizuna_proto::{AuditId, InvitationId, Redacted, Timestamp};
+use kizuna_storage::audit::{self, AuditEvent, Outcome};
+use kizuna_storage::invitations::{self, Invitation, InvitationKind};
+use kizuna_storage::{transaction, users, Db, DbConn, StorageError};
+use uuid::Uuid;
+
+use crate::tokens::{hash_token, new_token};
+
+/// What start-up found and did about the first administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootstrapState {
+    /// An administrator exists: nothing to do.
+    AdminExists,
+    /// A link was issued earlier and is still valid until then.
+    LinkPending {
+        /// When the pending link expires.
+        expires_at: Timestamp,
+    },
+    /// A new link was issued now. Show it once; it is not stored.
+    LinkIssued {
+        /// The full link to open.
+        link: Redacted<String>,
+        /// When it expires.
+        expires_at: Timestamp,
+    },
+}
+
+/// At start-up: issue a bootstrap link if there is no administrator and no valid
+/// link waiting. A second start while a link is pending does not print another;
+/// `kizuna-ops bootstrap-admin` replaces a lost one.
+pub fn ensure_link(
+    db: &Db,
+    public_url: &str,
+    ttl: Duration,
+    now: Timestamp,
+) -> Result<BootstrapState, StorageError> {
+    db.run_blocking(|conn| {
+        transaction(conn, |conn| {
+            if users::system_admin_exists(conn)? {
+                return Ok(BootstrapState::AdminExists);
+            }
+            let pending = invitations::pending(conn, InvitationKind::BootstrapAdmin, now)?;
+            if let Some(latest) = pending.iter().map(|i| i.expires_at).max() {
+                return Ok(BootstrapState::LinkPending { expires_at: latest });
+            }
+            issue(conn, public_url, ttl, now)
+        })
+    })
+}
+
+/// Issues a new bootstrap link, ending any earlier one. Refused once an
+/// administrator exists: from then on administrators invite people.
+pub fn replace_link(
+    db: &Db,
+    public_url: &str,
+    ttl: Duration,
+    now: Timestamp,
+) -> Result<BootstrapState, StorageError> {
+    db.run_blocking(|conn| {
+        transaction(conn, |conn| {
+            if users::system_admin_exists(conn)? {
+                return Ok(BootstrapState::AdminExists);
+            }
+            invitations::expire_pending(conn, InvitationKind::BootstrapAdmin, now)?;
+            issue(conn, public_url, ttl, now)
+        })
+    })
+}
+
+fn issue(
+    conn: &mut DbConn,
+    public_url: &str,
+    ttl: Duration,
+    now: Timestamp,
+) -> Result<BootstrapState, StorageError> {
+    let token = new_token();
+    let expires_at = now.plus(ttl);
+    let invitation = Invitation {
+        id: InvitationId::from_uuid(Uuid::new_v4()),
+        token_hash: hash_token(token.expose()),
+        kind: InvitationKind::BootstrapAdmin,
+        organisation: None,
+        room: None,
+        role: None,
+        invitee_name: None,
+        created_by: None,
+        created_at: now,
+        expires_at,
+        used_at: None,
+    };
+    invitations::create(conn, &invitation)?;
+    audit::append(
+        conn,
+        &AuditEvent {
+            id: AuditId::from_uuid(Uuid::new_v4()),
+            at: now,
+            actor: None,
+            action: "bootstrap.link_issued".into(),
+            target_kind: Some("invitation".into()),
+            target_id: Some(invitation.id.to_string()),
+            ip: None,
+            outcome: Outcome::Success,
+            detail: None,
+        },
+    )?;
+    // The token travels in the fragment: browsers do not send it to the server, so
+    // it never lands in an access log or a proxy's log.
+    let link = format!("{public_url}/#/invite/{}", token.expose());
+    Ok(BootstrapState::LinkIssued {
+        link: Redacted::new(link),
+        expires_at,
+    })
+}
+
+/// Words for the operator at start-up.
+pub fn describe(state: &BootstrapState) -> String {
+    match state {
+        BootstrapState::AdminExists => String::new(),
+        BootstrapState::LinkPending { expires_at } => format!(
+            "No administrator yet. A bootstrap link was issued earlier and is valid until {}. \
+             Lost it? Run `kizuna-ops bootstrap-admin` for a new one.\n\
+             管理者が未登録です。発行済みの初期設定リンクが有効です。紛失した場合は `kizuna-ops bootstrap-admin` で再発行してください。",
+            expires_at.to_rfc3339()
+        ),
+        BootstrapState::LinkIssued { link, expires_at } => format!(
+            "\n  First start: open this one-time link to create the first administrator.\n  \
+             初回起動です。次のリンクを開いて最初の管理者を登録してください（一度だけ使えます）。\n\n    {}\n\n  \
+             It expires at {} and is shown only now. / 有効期限あり・表示はこの一度だけです。\n",
+            link.expose(),
+            expires_at.to_rfc3339()
+        ),
+    }
+}

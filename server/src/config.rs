@@ -1,0 +1,302 @@
+//! The server's configuration: one typed struct with defaults that run out of the
+//! box, overridden by an optional TOML file and then by `KIZUNA_<KEY>` environment
+//! variables. Passed in, never global, so tests can run several servers at once.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use kizuna_proto::Redacted;
+use kizuna_storage::{BlobLocation, S3Location};
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines (development).
+    Text,
+    /// One JSON object per line (production, for log shippers).
+    Json,
+}
+
+/// Every setting of a Kizuna server. See `kizuna.example.toml` for each key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The URL people open (used in links). Defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Where the embedded database and local blobs live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; a file path or `sqlite://PATH` for SQLite.
+    /// Defaults to `<data_dir>/kizuna.db`.
+    pub database_url: Option<Redacted<String>>,
+    /// Most database connections this node keeps open.
+    pub database_max_connections: u32,
+    /// `s3://BUCKET` for an S3-compatible bucket (with the `s3_*` keys), or a
+    /// directory. Defaults to `<data_dir>/blobs`.
+    pub blob_url: Option<String>,
+    /// S3 endpoint, e.g. `http://127.0.0.1:9000`; AWS when unset.
+    pub s3_endpoint: Option<String>,
+    /// S3 region.
+    pub s3_region: String,
+    /// S3 access key ID.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<Redacted<String>>,
+    /// Allow plain HTTP to the S3 endpoint (loopback and private networks only).
+    pub s3_allow_http: bool,
+    /// Largest JSON request body, in bytes.
+    pub max_json_body_bytes: usize,
+    /// Largest attachment upload, in bytes.
+    pub max_blob_bytes: u64,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Seconds to let in-flight requests finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Hours a bootstrap administrator link stays valid.
+    pub bootstrap_link_ttl_hours: u64,
+    /// HTTP worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            data_dir: PathBuf::from("kizuna-data"),
+            database_url: None,
+            database_max_connections: 8,
+            blob_url: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+            max_json_body_bytes: 64 * 1024,
+            max_blob_bytes: 100 * 1024 * 1024,
+            log_format: LogFormat::Text,
+            shutdown_timeout_secs: 30,
+            bootstrap_link_ttl_hours: 24,
+            workers: None,
+        }
+    }
+}
+
+/// A configuration that cannot be used, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or environment could not be read or has unknown or mistyped keys.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// Environment variables that belong to the test harness, not to the server.
+const IGNORED_ENV_PREFIX: &str = "test_";
+
+impl Config {
+    /// Defaults, then `file` (if given), then `KIZUNA_<KEY>` variables from `env`.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist or is not a file",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Figment reads the process environment itself; pass only what we were given
+        // so tests are not at the mercy of the process's variables.
+        let vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix("KIZUNA_")?.to_ascii_lowercase();
+                (key != "config" && !key.starts_with(IGNORED_ENV_PREFIX)).then_some((key, v))
+            })
+            .collect();
+        for (key, value) in vars {
+            figment = figment.merge(Serialized::default(&key, env_value(&value)));
+        }
+        let config: Config = figment.extract().map_err(|e| {
+            ConfigError::Invalid(
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Defaults, then the file named by `--config`/`KIZUNA_CONFIG`, then the
+    /// process's `KIZUNA_<KEY>` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let from_env = std::env::var_os("KIZUNA_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(from_env);
+        Self::load_from(file.as_deref(), std::env::vars())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |msg: String| Err(ConfigError::Invalid(msg));
+        if self.max_json_body_bytes < 1024 {
+            return bad("max_json_body_bytes must be at least 1024".into());
+        }
+        if self.max_blob_bytes == 0 {
+            return bad("max_blob_bytes must be more than 0".into());
+        }
+        if self.database_max_connections == 0 {
+            return bad("database_max_connections must be at least 1".into());
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return bad(format!("public_url {url:?} must start with http:// or https://"));
+            }
+        }
+        self.blob_location().map(|_| ())
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().clone(),
+            None => format!("sqlite://{}", self.data_dir.join("kizuna.db").display()),
+        }
+    }
+
+    /// Where blobs go.
+    pub fn blob_location(&self) -> Result<BlobLocation, ConfigError> {
+        let Some(url) = &self.blob_url else {
+            return Ok(BlobLocation::Local(self.data_dir.join("blobs")));
+        };
+        if let Some(bucket) = url.strip_prefix("s3://") {
+            let bucket = bucket.trim_end_matches('/');
+            let (Some(key), Some(secret)) = (&self.s3_access_key_id, &self.s3_secret_access_key) else {
+                return Err(ConfigError::Invalid(
+                    "blob_url is s3://… but s3_access_key_id or s3_secret_access_key is missing: set KIZUNA_S3_ACCESS_KEY_ID and KIZUNA_S3_SECRET_ACCESS_KEY".into(),
+                ));
+            };
+            if bucket.is_empty() || bucket.contains('/') {
+                return Err(ConfigError::Invalid(format!(
+                    "blob_url {url:?}: write s3://BUCKET"
+                )));
+            }
+            return Ok(BlobLocation::S3(S3Location {
+                bucket: bucket.to_owned(),
+                endpoint: self.s3_endpoint.clone(),
+                region: self.s3_region.clone(),
+                access_key_id: key.clone(),
+                secret_access_key: secret.clone(),
+                allow_http: self.s3_allow_http,
+            }));
+        }
+        let path = url.strip_prefix("file://").unwrap_or(url);
+        if path.contains("://") {
+            return Err(ConfigError::Invalid(format!(
+                "blob_url {url:?}: use s3://BUCKET or a directory path"
+            )));
+        }
+        Ok(BlobLocation::Local(PathBuf::from(path)))
+    }
+
+    /// The URL people open, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether people reach the server over TLS (so HSTS is sent).
+    pub fn is_tls(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}
+
+/// Reads an environment value as TOML (numbers, booleans) and falls back to text.
+fn env_value(raw: &str) -> figment::value::Value {
+    raw.parse::<figment::value::Value>()
+        .unwrap_or_else(|_| figment::value::Value::from(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_run_out_of_the_box() {
+        let config = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url(), "sqlite://kizuna-data/kizuna.db");
+        assert_eq!(
+            config.blob_location().unwrap(),
+            BlobLocation::Local("kizuna-data/blobs".into())
+        );
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kizuna.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:7000\"\nmax_blob_bytes = 1000\n").unwrap();
+        let config = Config::load_from(
+            Some(&file),
+            env(&[
+                ("KIZUNA_LISTEN", "127.0.0.1:9000"),
+                ("KIZUNA_DATA_DIR", "/srv/kizuna"),
+                ("KIZUNA_DATABASE_URL", "postgres://kizuna:pw@db/kizuna"),
+                ("KIZUNA_S3_ALLOW_HTTP", "true"),
+                ("KIZUNA_TEST_PG_URL", "ignored: belongs to the test harness"),
+                ("PATH", "/usr/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.max_blob_bytes, 1000);
+        assert_eq!(config.data_dir, PathBuf::from("/srv/kizuna"));
+        assert_eq!(config.database_url(), "postgres://kizuna:pw@db/kizuna");
+        assert!(config.s3_allow_http);
+        assert!(
+            !format!("{config:?}").contains(":pw@"),
+            "database password leaked into Debug"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let err = Config::load_from(None, env(&[("KIZUNA_LISTN", "127.0.0.1:1")])).unwrap_err();
+        assert!(err.to_string().contains("listn"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kizuna.toml");
+        std::fs::write(&file, "databse_url = \"x\"\n").unwrap();
+        let err = Config::load_from(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("databse_url"), "{err}");
+    }
+
+    #[test]
+    fn mistyped_values_and_missing_s3_credentials_are_refused() {
+        let err = Config::load_from(None, env(&[("KIZUNA_LISTEN", "everywhere")])).unwrap_err();
+        assert!(err.to_string().contains("listen"), "{err}");
+        let err = Config::load_from(None, env(&[("KIZUNA_BLOB_URL", "s3://kizuna")])).unwrap_err();
+        assert!(err.to_string().contains("KIZUNA_S3_ACCESS_KEY_ID"), "{err}");
+        let err = Config::load_from(Some(Path::new("/nonexistent/kizuna.toml")), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}

@@ -1,0 +1,17 @@
+//! The Kizuna server: actix-web HTTP API over the storage crate.
+//!
+//! Start one with [`app::open_state`] then [`app::serve`]; tests do exactly that on
+//! port 0 so several servers can run in one process.
+
+pub mod app;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod tokens;
+
+pub use app::{open_state, openapi_document, serve, Running, StartError};
+pub use config::Config;
+pub use state::{system_clock, AppState, Clock};

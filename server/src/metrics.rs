@@ -1,0 +1,111 @@
+//! Prometheus metrics: requests by route and status, their latency, database pool
+//! use and open WebSockets. One registry per server (no globals), so several
+//! servers in one test process keep separate counts.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::state::AppState;
+
+/// The server's metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+    /// WebSockets open on this node.
+    pub websockets: IntGauge,
+}
+
+impl Metrics {
+    /// A fresh registry with Kizuna's metrics in it.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("kizuna".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by route pattern, method and status",
+            ),
+            &["route", "method", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer HTTP requests, by route pattern",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["route", "method"],
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections, by state (idle, in_use, max)",
+            ),
+            &["state"],
+        )?;
+        let websockets = IntGauge::new("websockets_open", "WebSocket connections open on this node")?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(websockets.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            pool,
+            websockets,
+        })
+    }
+
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    /// The metrics in Prometheus text format, with the pool gauges read now.
+    pub fn render(&self, pool: kizuna_storage::PoolStatus) -> Result<String, prometheus::Error> {
+        let in_use = pool.open.saturating_sub(pool.idle);
+        self.pool.with_label_values(&["idle"]).set(i64::from(pool.idle));
+        self.pool.with_label_values(&["in_use"]).set(i64::from(in_use));
+        self.pool.with_label_values(&["max"]).set(i64::from(pool.max));
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
+
+/// Middleware: counts and times every request, and writes one log line for it.
+/// Routes are labelled by their pattern (`/api/v1/rooms/{id}`), never the raw
+/// path, so IDs and tokens stay out of metrics and logs.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let res = next.call(req).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = res.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.observe(&route, &method, status, seconds);
+    }
+    tracing::info!(%method, %route, status, millis = seconds * 1000.0, "request");
+    Ok(res)
+}

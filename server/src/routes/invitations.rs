@@ -1,0 +1,72 @@
+//! One-time links. The token comes in the request body (the link carries it in the
+//! URL fragment), never in a path or query string, so it stays out of logs.
+
+use actix_web::{post, web, HttpResponse};
+use kizuna_proto::Timestamp;
+use kizuna_storage::invitations;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::hash_token;
+
+/// A link's token, as the holder has it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectRequest {
+    /// The token from the link (after `#/invite/`).
+    pub token: String,
+}
+
+impl std::fmt::Debug for InspectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InspectRequest { token: *** }")
+    }
+}
+
+/// What a valid link is for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationInfo {
+    /// `bootstrap_admin`, `staff`, `room` or `recovery`.
+    pub kind: String,
+    /// Who it is for, as the inviter wrote it.
+    pub invitee_name: Option<String>,
+    /// The role the invitee will have.
+    pub role: Option<String>,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// Says whether a link can still be used, and for what. Unknown, used and expired
+/// links get the same answer, so the endpoint tells a guesser nothing.
+#[utoipa::path(
+    tag = "invitations",
+    request_body = InspectRequest,
+    responses(
+        (status = 200, description = "The link is valid", body = InvitationInfo),
+        (status = 404, description = "Unknown, used or expired", body = crate::error::ErrorBody),
+        (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/invitations/inspect")]
+pub async fn inspect(
+    state: web::Data<AppState>,
+    body: web::Json<InspectRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = hash_token(body.token.trim());
+    let now = state.now();
+    let found = state
+        .db
+        .run(move |conn| invitations::find_by_token_hash(conn, &hash))
+        .await?;
+    let invitation = found
+        .filter(|i| i.is_usable(now))
+        .ok_or(ApiError::InvitationInvalid)?;
+    Ok(HttpResponse::Ok().json(InvitationInfo {
+        kind: invitation.kind.as_str().to_owned(),
+        invitee_name: invitation.invitee_name,
+        role: invitation.role,
+        expires_at: invitation.expires_at,
+    }))
+}

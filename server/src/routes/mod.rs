@@ -1,0 +1,6 @@
+//! HTTP resources, one module each. Handlers are thin: extract, authorise, call
+//! storage, respond.
+
+pub mod health;
+pub mod invitations;
+pub mod metrics;

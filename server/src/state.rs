@@ -1,0 +1,47 @@
+//! What every handler can reach: the database, the blob store, the configuration,
+//! the metrics and the clock.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use kizuna_proto::Timestamp;
+use kizuna_storage::{BlobStore, Db};
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// The current time. A parameter, not a call to the system clock deep inside the
+/// code, so tests can move time.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The real clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+    })
+}
+
+/// Shared by all workers of one server.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The blob store.
+    pub blobs: BlobStore,
+    /// The configuration in force.
+    pub config: Arc<Config>,
+    /// Request and resource metrics.
+    pub metrics: Metrics,
+    /// The current time.
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,78 @@
+//! The connection enum and how each backend's connection is opened and tuned.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::StorageError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
+
+/// One database connection, SQLite or PostgreSQL. Queries are written once against
+/// this type; only the few places where the SQL really differs match on it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// PostgreSQL, for production and several nodes.
+    Postgres(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// SQLite settings applied to every new connection: write-ahead logging so readers
+/// never block the writer, foreign keys enforced, and a busy timeout so concurrent
+/// writers wait instead of failing at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = NORMAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;";
+
+pub(crate) fn open_sqlite(path: &str) -> Result<DbConn, StorageError> {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| StorageError::Connect {
+        backend: "SQLite",
+        reason: format!("{e} (file {path:?}: check that the data directory exists and is writable)"),
+    })?;
+    conn.batch_execute(SQLITE_PRAGMAS)
+        .map_err(|e| StorageError::Connect {
+            backend: "SQLite",
+            reason: format!("{e} (file {path:?}: check that the data directory is writable)"),
+        })?;
+    Ok(DbConn::Sqlite(conn))
+}
+
+pub(crate) fn open_postgres(url: &str) -> Result<DbConn, StorageError> {
+    let conn = PgConnection::establish(url).map_err(|e| StorageError::Connect {
+        backend: "PostgreSQL",
+        reason: e.to_string(),
+    })?;
+    Ok(DbConn::Postgres(conn))
+}
+
+impl DbConn {
+    /// Applies every embedded migration not yet applied.
+    pub(crate) fn migrate(&mut self) -> Result<usize, StorageError> {
+        let applied = match self {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(applied.len())
+    }
+
+    /// The backend's name, for messages and metrics.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbConn::Sqlite(_) => "sqlite",
+            DbConn::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// Runs `f` in one database transaction: all of it is committed, or none of it.
+pub fn transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    conn.transaction(f)
+}

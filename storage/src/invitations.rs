@@ -1,0 +1,205 @@
+//! One-time links: the bootstrap administrator link, staff and room invitations and
+//! recovery links. The token itself is never stored, only its SHA-256 hash, so a
+//! copy of the database does not let anyone redeem a link.
+
+use diesel::prelude::*;
+use kizuna_proto::{InvitationId, OrganisationId, RoomId, Timestamp, UserId};
+
+use crate::error::parse_id;
+use crate::schema::invitations;
+use crate::{DbConn, StorageError};
+
+/// What a link lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationKind {
+    /// Become the first system administrator.
+    BootstrapAdmin,
+    /// Join a facility's staff.
+    Staff,
+    /// Join a client's room (family, volunteers, outside professionals).
+    Room,
+    /// Set a new password and authenticator after an identity-checked reset.
+    Recovery,
+}
+
+impl InvitationKind {
+    /// The stable name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationKind::BootstrapAdmin => "bootstrap_admin",
+            InvitationKind::Staff => "staff",
+            InvitationKind::Room => "room",
+            InvitationKind::Recovery => "recovery",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, StorageError> {
+        match value {
+            "bootstrap_admin" => Ok(InvitationKind::BootstrapAdmin),
+            "staff" => Ok(InvitationKind::Staff),
+            "room" => Ok(InvitationKind::Room),
+            "recovery" => Ok(InvitationKind::Recovery),
+            other => Err(StorageError::Corrupt(format!("invitations.kind = {other:?}"))),
+        }
+    }
+}
+
+/// A stored one-time link (its token hashed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Its ID (not secret; used in audit records).
+    pub id: InvitationId,
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    /// What it is for.
+    pub kind: InvitationKind,
+    /// The facility a staff invitation joins.
+    pub organisation: Option<OrganisationId>,
+    /// The room a room invitation joins.
+    pub room: Option<RoomId>,
+    /// The role the invitee will have (a vocabulary name).
+    pub role: Option<String>,
+    /// Who it is for, as the inviter typed it.
+    pub invitee_name: Option<String>,
+    /// Who made it (none for the bootstrap link).
+    pub created_by: Option<UserId>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// After this it is worthless.
+    pub expires_at: Timestamp,
+    /// When it was redeemed, if it was.
+    pub used_at: Option<Timestamp>,
+}
+
+impl Invitation {
+    /// Whether the link can still be redeemed at `now`.
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.used_at.is_none() && now < self.expires_at
+    }
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = invitations)]
+struct InvitationRow {
+    id: String,
+    token_hash: String,
+    kind: String,
+    organisation_id: Option<String>,
+    room_id: Option<String>,
+    role: Option<String>,
+    invitee_name: Option<String>,
+    created_by: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StorageError;
+    fn try_from(row: InvitationRow) -> Result<Self, StorageError> {
+        Ok(Invitation {
+            id: parse_id("invitations.id", &row.id)?,
+            token_hash: row.token_hash,
+            kind: InvitationKind::parse(&row.kind)?,
+            organisation: row
+                .organisation_id
+                .as_deref()
+                .map(|o| parse_id("invitations.organisation_id", o))
+                .transpose()?,
+            room: row
+                .room_id
+                .as_deref()
+                .map(|r| parse_id("invitations.room_id", r))
+                .transpose()?,
+            role: row.role,
+            invitee_name: row.invitee_name,
+            created_by: row
+                .created_by
+                .as_deref()
+                .map(|u| parse_id("invitations.created_by", u))
+                .transpose()?,
+            created_at: Timestamp(row.created_at),
+            expires_at: Timestamp(row.expires_at),
+            used_at: row.used_at.map(Timestamp),
+        })
+    }
+}
+
+/// Stores a new link.
+pub fn create(conn: &mut DbConn, invitation: &Invitation) -> Result<(), StorageError> {
+    let row = InvitationRow {
+        id: invitation.id.to_string(),
+        token_hash: invitation.token_hash.clone(),
+        kind: invitation.kind.as_str().to_owned(),
+        organisation_id: invitation.organisation.map(|o| o.to_string()),
+        room_id: invitation.room.map(|r| r.to_string()),
+        role: invitation.role.clone(),
+        invitee_name: invitation.invitee_name.clone(),
+        created_by: invitation.created_by.map(|u| u.to_string()),
+        created_at: invitation.created_at.millis(),
+        expires_at: invitation.expires_at.millis(),
+        used_at: invitation.used_at.map(Timestamp::millis),
+    };
+    diesel::insert_into(invitations::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The link whose token hashes to `token_hash`, used or not.
+pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<Invitation>, StorageError> {
+    invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .first::<InvitationRow>(conn)
+        .optional()?
+        .map(Invitation::try_from)
+        .transpose()
+}
+
+/// Marks a link used, exactly once: returns `false` if it was already used or had
+/// expired at `now`, so two concurrent redemptions cannot both succeed.
+pub fn consume(conn: &mut DbConn, id: InvitationId, now: Timestamp) -> Result<bool, StorageError> {
+    let updated = diesel::update(
+        invitations::table
+            .find(id.to_string())
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::expires_at.gt(now.millis())),
+    )
+    .set(invitations::used_at.eq(Some(now.millis())))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Unused, unexpired links of a kind at `now`.
+pub fn pending(
+    conn: &mut DbConn,
+    kind: InvitationKind,
+    now: Timestamp,
+) -> Result<Vec<Invitation>, StorageError> {
+    invitations::table
+        .filter(invitations::kind.eq(kind.as_str()))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::expires_at.gt(now.millis()))
+        .order(invitations::created_at.asc())
+        .load::<InvitationRow>(conn)?
+        .into_iter()
+        .map(Invitation::try_from)
+        .collect()
+}
+
+/// Ends every unused link of a kind at `now` (e.g. when a new bootstrap link
+/// replaces the old one). Returns how many were ended.
+pub fn expire_pending(
+    conn: &mut DbConn,
+    kind: InvitationKind,
+    now: Timestamp,
+) -> Result<usize, StorageError> {
+    Ok(diesel::update(
+        invitations::table
+            .filter(invitations::kind.eq(kind.as_str()))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::expires_at.gt(now.millis())),
+    )
+    .set(invitations::expires_at.eq(now.millis()))
+    .execute(conn)?)
+}

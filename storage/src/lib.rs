@@ -1,0 +1,27 @@
+//! Kizuna's persistence layer.
+//!
+//! * [`Db`]: a pool of database connections over **one** diesel schema and one code
+//!   path for SQLite (the embedded default) and PostgreSQL (production), via
+//!   `#[derive(diesel::MultiConnection)]`. Migrations are embedded per backend and
+//!   applied when the pool opens. Blocking diesel calls run on tokio's blocking
+//!   pool ([`Db::run`]) so request handlers never stall the async runtime.
+//! * [`BlobStore`]: encrypted attachments in a local directory or an
+//!   S3-compatible bucket, streamed in and out with size limits.
+//!
+//! This crate knows nothing of HTTP.
+
+pub mod audit;
+pub mod blobs;
+mod conn;
+mod db;
+mod error;
+pub mod invitations;
+pub mod orgs;
+pub mod rooms;
+mod schema;
+pub mod users;
+
+pub use blobs::{BlobError, BlobLocation, BlobStore, S3Location, StoredBlob};
+pub use conn::{transaction, DbConn};
+pub use db::{Backend, Db, DbOptions, PoolStatus};
+pub use error::StorageError;

@@ -1,0 +1,147 @@
+//! People. One ID per person, never shared; a leaver is disabled, never deleted, so
+//! their past posts keep their authorship.
+
+use diesel::prelude::*;
+use kizuna_proto::{Timestamp, UserId};
+
+use crate::error::parse_id;
+use crate::schema::users;
+use crate::{DbConn, StorageError};
+
+/// Whether a person may sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// May sign in.
+    Active,
+    /// Temporarily barred by an administrator; can be re-enabled.
+    Suspended,
+    /// Left for good; can never sign in again.
+    Disabled,
+}
+
+impl UserStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Suspended => "suspended",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, StorageError> {
+        match value {
+            "active" => Ok(UserStatus::Active),
+            "suspended" => Ok(UserStatus::Suspended),
+            "disabled" => Ok(UserStatus::Disabled),
+            other => Err(StorageError::Corrupt(format!("users.status = {other:?}"))),
+        }
+    }
+}
+
+/// A person with an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Their ID.
+    pub id: UserId,
+    /// What they type to sign in. Unique.
+    pub login_id: String,
+    /// How others see them.
+    pub display_name: String,
+    /// Runs the whole service.
+    pub is_system_admin: bool,
+    /// Whether they may sign in.
+    pub status: UserStatus,
+    /// When the account was made.
+    pub created_at: Timestamp,
+    /// Their last successful sign-in.
+    pub last_sign_in_at: Option<Timestamp>,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    login_id: String,
+    display_name: String,
+    is_system_admin: bool,
+    status: String,
+    created_at: i64,
+    last_sign_in_at: Option<i64>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StorageError;
+    fn try_from(row: UserRow) -> Result<Self, StorageError> {
+        Ok(User {
+            id: parse_id("users.id", &row.id)?,
+            login_id: row.login_id,
+            display_name: row.display_name,
+            is_system_admin: row.is_system_admin,
+            status: UserStatus::parse(&row.status)?,
+            created_at: Timestamp(row.created_at),
+            last_sign_in_at: row.last_sign_in_at.map(Timestamp),
+        })
+    }
+}
+
+/// Creates an account. Fails with [`StorageError::Conflict`] if the login ID is taken.
+pub fn create(conn: &mut DbConn, user: &User) -> Result<(), StorageError> {
+    let row = UserRow {
+        id: user.id.to_string(),
+        login_id: user.login_id.clone(),
+        display_name: user.display_name.clone(),
+        is_system_admin: user.is_system_admin,
+        status: user.status.as_str().to_owned(),
+        created_at: user.created_at.millis(),
+        last_sign_in_at: user.last_sign_in_at.map(Timestamp::millis),
+    };
+    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+/// One account by ID.
+pub fn get(conn: &mut DbConn, id: UserId) -> Result<User, StorageError> {
+    users::table
+        .find(id.to_string())
+        .first::<UserRow>(conn)?
+        .try_into()
+}
+
+/// One account by login ID, if it exists.
+pub fn find_by_login(conn: &mut DbConn, login_id: &str) -> Result<Option<User>, StorageError> {
+    users::table
+        .filter(users::login_id.eq(login_id))
+        .first::<UserRow>(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// Whether any system administrator exists who is not disabled.
+pub fn system_admin_exists(conn: &mut DbConn) -> Result<bool, StorageError> {
+    let count: i64 = users::table
+        .filter(users::is_system_admin.eq(true))
+        .filter(users::status.ne(UserStatus::Disabled.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Changes whether a person may sign in. A disabled account stays disabled.
+pub fn set_status(conn: &mut DbConn, id: UserId, status: UserStatus) -> Result<(), StorageError> {
+    let updated = diesel::update(
+        users::table
+            .find(id.to_string())
+            .filter(users::status.ne(UserStatus::Disabled.as_str())),
+    )
+    .set(users::status.eq(status.as_str()))
+    .execute(conn)?;
+    if updated == 0 {
+        // Either no such user, or one who has left: neither can change.
+        return match get(conn, id)?.status {
+            UserStatus::Disabled => Err(StorageError::Refused("a disabled account stays disabled".into())),
+            _ => Err(StorageError::NotFound),
+        };
+    }
+    Ok(())
+}
