@@ -183,14 +183,13 @@ impl BlobStore {
         &self.description
     }
 
-    /// Streams an upload into a new blob.
+    /// Streams an upload into a new blob with a fresh random ID.
     ///
     /// `limit` caps the size; `declared` (e.g. the request's Content-Length), if
     /// given, must match what arrives. Any failure aborts the upload so nothing
     /// partial remains.
     pub async fn put_stream<S, E>(
         &self,
-        id: BlobId,
         mut body: S,
         declared: Option<u64>,
         limit: u64,
@@ -204,6 +203,7 @@ impl BlobStore {
                 return Err(BlobError::TooLarge { limit });
             }
         }
+        let id = BlobId::from_uuid(uuid::Uuid::new_v4());
         let upload = self.store.put_multipart(&key(id)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut received: u64 = 0;
@@ -240,8 +240,9 @@ impl BlobStore {
         }
     }
 
-    /// Stores a small blob held in memory (tests, probes).
-    pub async fn put_bytes(&self, id: BlobId, bytes: Bytes) -> Result<StoredBlob, BlobError> {
+    /// Stores a small blob held in memory, with a fresh random ID.
+    pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredBlob, BlobError> {
+        let id = BlobId::from_uuid(uuid::Uuid::new_v4());
         let size = bytes.len() as u64;
         self.store.put(&key(id), PutPayload::from_bytes(bytes)).await?;
         Ok(StoredBlob { id, size })
@@ -269,6 +270,23 @@ impl BlobStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Every stored blob's ID (for audits and cleaning up abandoned uploads).
+    pub async fn ids(&self) -> Result<Vec<BlobId>, BlobError> {
+        let mut listing = self.store.list(Some(&ObjectPath::from("blobs")));
+        let mut ids = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            let Some(name) = meta.location.filename() else {
+                continue;
+            };
+            match name.parse::<BlobId>() {
+                Ok(id) => ids.push(id),
+                Err(_) => tracing::warn!(key = %meta.location, "unexpected object in the blob store"),
+            }
+        }
+        Ok(ids)
     }
 
     /// Checks that the store accepts a write, a read and a delete.
