@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::error::{JsonPayloadError, PayloadError};
@@ -101,7 +100,8 @@ pub struct Running {
 pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
     let data = web::Data::new(state);
-    let factory = move || build_app(data.clone());
+    let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
+    let factory = move || build_app(data.clone(), document.clone());
     let mut server = HttpServer::new(factory).shutdown_timeout(config.shutdown_timeout_secs);
     if let Some(workers) = config.workers {
         server = server.workers(workers.max(1));
@@ -122,20 +122,14 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
 /// The OpenAPI document of the whole API, collected from the registered handlers
 /// (so an endpoint cannot be served without being documented).
 pub fn openapi_document() -> OpenApi {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .configure(routes_for_doc)
-        .split_for_parts();
+    let (_, api) = App::new().into_utoipa_app().configure(register).split_for_parts();
     finish_document(api)
-}
-
-fn routes_for_doc(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    register(cfg);
 }
 
 fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::health::healthz)
         .service(routes::metrics::metrics)
+        .service(routes::openapi::openapi_json)
         .service(scope::scope("/api/v1").service(routes::invitations::inspect));
 }
 
@@ -153,6 +147,7 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
 
 fn build_app(
     data: web::Data<AppState>,
+    document: web::Data<routes::openapi::ApiDocument>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -167,19 +162,13 @@ fn build_app(
     App::new()
         .into_utoipa_app()
         .app_data(data)
+        .app_data(document)
         .app_data(
             web::JsonConfig::default()
                 .limit(json_limit)
                 .error_handler(move |err, _req| json_error(err, json_limit).into()),
         )
         .configure(register)
-        .openapi_service(|api| {
-            let document = finish_document(api);
-            web::resource("/api/openapi.json").route(web::get().to(move || {
-                let document = document.clone();
-                async move { HttpResponse::Ok().json(document) }
-            }))
-        })
         .into_app()
         .default_service(web::to(not_found))
         .wrap(security_headers(config.is_tls()))
@@ -225,9 +214,4 @@ fn security_headers(tls: bool) -> DefaultHeaders {
         headers = headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"));
     }
     headers
-}
-
-/// How long to wait at most for in-flight requests on shutdown.
-pub fn shutdown_timeout(config: &Config) -> Duration {
-    Duration::from_secs(config.shutdown_timeout_secs)
 }
