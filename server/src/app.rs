@@ -102,7 +102,11 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     let data = web::Data::new(state);
     let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
     let factory = move || build_app(data.clone(), document.clone());
-    let mut server = HttpServer::new(factory).shutdown_timeout(config.shutdown_timeout_secs);
+    // Signals are handled by the caller (see main.rs), installed before the server
+    // reports ready, so a SIGTERM right after start-up still shuts down gracefully.
+    let mut server = HttpServer::new(factory)
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .disable_signals();
     if let Some(workers) = config.workers {
         server = server.workers(workers.max(1));
     }

@@ -75,6 +75,8 @@ async fn run(config: Config) -> Result<(), String> {
         data_dir = %config.data_dir.display(),
         "Kizuna is listening"
     );
+    let stop =
+        shutdown_on_signal(running.handle.clone()).map_err(|e| format!("cannot watch for signals: {e}"))?;
     // Printed, not logged: the link is a secret and must not reach a log shipper.
     let words = describe(&bootstrap);
     if !words.is_empty() {
@@ -82,8 +84,25 @@ async fn run(config: Config) -> Result<(), String> {
     }
     println!("Kizuna: http://{} ({})", running.addr, config.public_url());
     running.server.await.map_err(|e| e.to_string())?;
+    stop.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to
+/// `shutdown_timeout_secs`), then exit.
+fn shutdown_on_signal(handle: actix_web::dev::ServerHandle) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "shutting down; finishing in-flight requests");
+        handle.stop(true).await;
+    }))
 }
 
 fn init_tracing(format: LogFormat) {
