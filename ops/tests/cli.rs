@@ -1,5 +1,7 @@
 //! `kizuna-ops` as an operator runs it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,6 +1,8 @@
 //! The `kizuna-server` binary as an operator runs it: first start, second start,
 //! bad configuration, unreachable database, read-only data directory, SIGTERM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -35,6 +37,7 @@ struct Started {
 }
 
 /// Starts the server and reads stdout until it says where it listens.
+#[allow(clippy::zombie_processes)] // the child is handed to the caller, whose stop() waits for it
 fn start(data_dir: &Path, vars: &[(&str, &str)]) -> Started {
     let mut child = server(data_dir, vars)
         .stdout(Stdio::piped())

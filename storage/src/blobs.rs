@@ -222,10 +222,12 @@ impl BlobStore {
             }
             writer.write(&chunk);
         };
-        let outcome = outcome.and_then(|()| match declared {
-            Some(declared) if declared != received => Err(BlobError::LengthMismatch { declared, received }),
-            _ => Ok(()),
-        });
+        let outcome = match (outcome, declared) {
+            (Ok(()), Some(declared)) if declared != received => {
+                Err(BlobError::LengthMismatch { declared, received })
+            }
+            (outcome, _) => outcome,
+        };
         match outcome {
             Ok(()) => {
                 writer.finish().await?;

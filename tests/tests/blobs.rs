@@ -1,6 +1,8 @@
 //! The blob store suite, run against a local directory and a real S3-compatible
 //! endpoint (moto_server on loopback, started by ops/test.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::process::Command;
 
 use anyhow::{ensure, Result};

@@ -1,6 +1,8 @@
 //! The server over real HTTP: a real server on a free port, on SQLite and
 //! PostgreSQL, called the way a client would.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};

@@ -1,6 +1,8 @@
 //! One storage conformance suite, run against SQLite and PostgreSQL alike. Every
 //! test gets a database of its own, so the suite runs in parallel.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::time::Duration;
 
 use anyhow::Result;

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Kizuna's whole test suite: exactly what CI runs (.ci/run calls this script).
+#
+#   ./ops/test.sh
+#
+# Installs or starts what the tests need by itself: the wasm32 target, libpq,
+# a Python virtualenv with moto_server (the S3-compatible endpoint), and a
+# throwaway PostgreSQL cluster under target/ when none answers at
+# KIZUNA_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+# Run it as root (CI does): two tests mount small tmpfs file systems to fill a
+# disk and to make a directory read-only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET=$ROOT/target
+mkdir -p "$TARGET"
+
+step() { printf '\n=== %s\n' "$*"; }
+die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "${PG_LOCAL_DIR:-}" ] && [ -f "$PG_LOCAL_DIR/data/postmaster.pid" ]; then
+    run_as_pg "$PG_BIN/pg_ctl" -D "$PG_LOCAL_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+apt_install() {
+  command -v apt-get >/dev/null || die "missing $*; install them with your package manager"
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+step "toolchain and system packages"
+rustup component add rustfmt clippy >/dev/null
+rustup target add wasm32-unknown-unknown >/dev/null
+missing=()
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then echo "installing ${missing[*]}"; apt_install "${missing[@]}"; fi
+
+step "format and lints"
+cargo fmt --all -- --check || die "run: cargo fmt --all"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "layering: the client core and the wire types stay free of server crates"
+forbidden=(actix-web actix-http actix-rt tokio diesel libsqlite3-sys pq-sys object_store r2d2 reqwest)
+for dep in "${forbidden[@]}"; do
+  # A name that matches nothing anywhere would make this check pass vacuously.
+  cargo tree --workspace -e normal,build -i "$dep" --locked >/dev/null 2>&1 || die "layering check names unknown crate $dep"
+  for crate in kizuna-crypto kizuna-proto; do
+    if cargo tree -p "$crate" -e normal,build -i "$dep" --locked >/dev/null 2>&1; then
+      cargo tree -p "$crate" -e normal,build -i "$dep" --locked | head -20
+      die "$crate depends on $dep"
+    fi
+  done
+done
+echo "ok: kizuna-crypto and kizuna-proto use none of ${forbidden[*]}"
+
+step "the client core builds for wasm32-unknown-unknown"
+cargo build --locked -p kizuna-crypto -p kizuna-client-web --target wasm32-unknown-unknown
+
+step "PostgreSQL"
+export KIZUNA_TEST_PG_URL=${KIZUNA_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+pg_hostport=${KIZUNA_TEST_PG_URL#*@}; pg_hostport=${pg_hostport%%/*}
+if [ -z "${KIZUNA_TEST_LOCAL_PG:-}" ] && reachable "${pg_hostport%:*}" "${pg_hostport#*:}"; then
+  echo "using the PostgreSQL at ${pg_hostport}"
+else
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$PG_BIN" ]; then echo "installing PostgreSQL"; apt_install postgresql; PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
+  PG_LOCAL_DIR=$TARGET/pg
+  run_as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+      id kizuna-pg >/dev/null 2>&1 || useradd --system --no-create-home kizuna-pg
+      chown -R kizuna-pg "$PG_LOCAL_DIR"
+      runuser -u kizuna-pg -- "$@"
+    else
+      "$@"
+    fi
+  }
+  rm -rf "$PG_LOCAL_DIR" && mkdir -p "$PG_LOCAL_DIR"
+  port=$(free_port)
+  run_as_pg "$PG_BIN/initdb" -D "$PG_LOCAL_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  run_as_pg "$PG_BIN/pg_ctl" -D "$PG_LOCAL_DIR/data" -l "$PG_LOCAL_DIR/log" -w \
+    -o "-p $port -k $PG_LOCAL_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  export KIZUNA_TEST_PG_URL=postgres://postgres@127.0.0.1:$port/postgres
+  echo "started a throwaway PostgreSQL cluster in target/pg on port $port"
+fi
+
+step "S3-compatible endpoint (moto_server)"
+VENV=$TARGET/venv-moto
+if [ ! -x "$VENV/bin/moto_server" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+fi
+s3_port=$(free_port)
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$TARGET/moto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do reachable 127.0.0.1 "$s3_port" && break; sleep 0.2; done
+reachable 127.0.0.1 "$s3_port" || die "moto_server did not start; see target/moto.log"
+export KIZUNA_TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port
+echo "moto_server on $KIZUNA_TEST_S3_ENDPOINT"
+
+step "tests"
+set +e
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$TARGET/test-output.log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run (cargo's own last line is a doc-test count).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "\nkizuna: %d passed, %d failed\n", p, f }' "$TARGET/test-output.log"
+exit "$status"
