@@ -11,8 +11,10 @@ use kizuna_storage::{BlobStore, Db, DbOptions};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 
+use crate::auth::webauthn::Relying;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::live::Live;
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::state::{AppState, Clock};
@@ -64,12 +66,15 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
         .map_err(|e| StartError::Other(e.to_string()))?;
     let blobs = BlobStore::open(&location).map_err(StartError::Blobs)?;
     let metrics = Metrics::new().map_err(|e| StartError::Other(e.to_string()))?;
+    let relying = Relying::new(&config, &db).map_err(|e| StartError::Other(e.to_string()))?;
     Ok(AppState {
         db,
         blobs,
         config: Arc::new(config),
         metrics,
         clock,
+        relying,
+        live: Live::default(),
     })
 }
 
@@ -134,7 +139,33 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::health::healthz)
         .service(routes::metrics::metrics)
         .service(routes::openapi::openapi_json)
-        .service(scope::scope("/api/v1").service(routes::invitations::inspect));
+        .service(
+            scope::scope("/api/v1")
+                .service(routes::invitations::inspect)
+                .service(routes::registration::register_begin)
+                .service(routes::registration::register_finish)
+                .service(routes::auth::sign_in_begin)
+                .service(routes::auth::sign_in_finish)
+                .service(routes::auth::sign_out)
+                .service(routes::me::me)
+                .service(routes::me::list_sessions)
+                .service(routes::me::revoke_session)
+                .service(routes::me::list_credentials)
+                .service(routes::me::add_credential_begin)
+                .service(routes::me::add_credential_finish)
+                .service(routes::me::remove_credential)
+                .service(routes::me::reauth_begin)
+                .service(routes::me::change_password)
+                .service(routes::admin::create_organisation)
+                .service(routes::admin::invite_staff)
+                .service(routes::admin::list_staff)
+                .service(routes::admin::staff_action)
+                .service(routes::admin::reset)
+                .service(routes::admin::reset_ledger_export)
+                .service(routes::rooms::create_room)
+                .service(routes::rooms::invite_to_room)
+                .service(routes::ws::ws),
+        );
 }
 
 fn finish_document(mut api: OpenApi) -> OpenApi {

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use kizuna_proto::{AuditId, InvitationId, Redacted, Timestamp};
-use kizuna_storage::audit::{self, AuditEvent, Outcome};
-use kizuna_storage::invitations::{self, Invitation, InvitationKind};
+use kizuna_proto::{Redacted, Timestamp};
+use kizuna_storage::audit::Outcome;
+use kizuna_storage::invitations::{self, InvitationKind};
 use kizuna_storage::{transaction, users, Db, DbConn, StorageError};
-use uuid::Uuid;
 
-use crate::tokens::{hash_token, new_token};
+use crate::audit::{self, Entry};
+use crate::invites;
 
 /// What start-up found and did about the first administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,42 +79,32 @@ fn issue(
     ttl: Duration,
     now: Timestamp,
 ) -> Result<BootstrapState, StorageError> {
-    let token = new_token();
-    let expires_at = now.plus(ttl);
-    let invitation = Invitation {
-        id: InvitationId::from_uuid(Uuid::new_v4()),
-        token_hash: hash_token(token.expose()),
+    let request = invites::Request {
         kind: InvitationKind::BootstrapAdmin,
         organisation: None,
         room: None,
         role: None,
         invitee_name: None,
         created_by: None,
-        created_at: now,
-        expires_at,
-        used_at: None,
+        target_user: None,
+        ttl,
     };
-    invitations::create(conn, &invitation)?;
-    audit::append(
+    let issued = invites::issue(conn, public_url, request, now)?;
+    audit::record(
         conn,
-        &AuditEvent {
-            id: AuditId::from_uuid(Uuid::new_v4()),
-            at: now,
+        now,
+        Entry {
             actor: None,
-            action: "bootstrap.link_issued".into(),
-            target_kind: Some("invitation".into()),
-            target_id: Some(invitation.id.to_string()),
+            action: "bootstrap.link_issued",
+            target: Some(("invitation", issued.invitation_id.to_string())),
             ip: None,
             outcome: Outcome::Success,
             detail: None,
         },
     )?;
-    // The token travels in the fragment: browsers do not send it to the server, so
-    // it never lands in an access log or a proxy's log.
-    let link = format!("{public_url}/#/invite/{}", token.expose());
     Ok(BootstrapState::LinkIssued {
-        link: Redacted::new(link),
-        expires_at,
+        link: Redacted::new(issued.link),
+        expires_at: issued.expires_at,
     })
 }
 

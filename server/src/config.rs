@@ -61,6 +61,25 @@ pub struct Config {
     pub bootstrap_link_ttl_hours: u64,
     /// HTTP worker threads; the number of cores when unset.
     pub workers: Option<usize>,
+    /// WebAuthn relying-party ID (a domain). Defaults to the host of `public_url`.
+    pub webauthn_rp_id: Option<String>,
+    /// Origins allowed in WebAuthn ceremonies. Defaults to `public_url`.
+    pub webauthn_origins: Vec<String>,
+    /// Minutes without a request after which a session ends.
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in at which a session ends whatever the activity.
+    pub session_absolute_hours: u64,
+    /// Hours an invitation link stays valid.
+    pub invitation_ttl_hours: u64,
+    /// Hours a recovery link (after an identity-checked reset) stays valid.
+    pub recovery_link_ttl_hours: u64,
+    /// Argon2id memory cost in KiB (OWASP: 19456).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// Consecutive failed sign-ins after which a login ID is locked until an
+    /// administrator unlocks it.
+    pub sign_in_lock_after: u32,
 }
 
 impl Default for Config {
@@ -83,6 +102,15 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             bootstrap_link_ttl_hours: 24,
             workers: None,
+            webauthn_rp_id: None,
+            webauthn_origins: Vec::new(),
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
+            invitation_ttl_hours: 72,
+            recovery_link_ttl_hours: 24,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            sign_in_lock_after: 10,
         }
     }
 }
@@ -162,6 +190,13 @@ impl Config {
                 return bad(format!("public_url {url:?} must start with http:// or https://"));
             }
         }
+        if self.argon2_memory_kib < 8 * 1024 || self.argon2_iterations == 0 {
+            return bad("argon2_memory_kib must be at least 8192 and argon2_iterations at least 1".into());
+        }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            return bad("session_idle_minutes and session_absolute_hours must be more than 0".into());
+        }
+        self.webauthn()?;
         self.blob_location().map(|_| ())
     }
 
@@ -208,12 +243,41 @@ impl Config {
         Ok(BlobLocation::Local(PathBuf::from(path)))
     }
 
-    /// The URL people open, without a trailing slash.
+    /// The URL people open, without a trailing slash. By default
+    /// `http://localhost:<port>` for a loopback listen address (WebAuthn needs a
+    /// domain, and browsers treat localhost as a secure context), else
+    /// `http://<listen>`.
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.listen.ip().is_loopback() => format!("http://localhost:{}", self.listen.port()),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// The WebAuthn relying-party ID and allowed origins.
+    pub fn webauthn(&self) -> Result<(String, Vec<url::Url>), ConfigError> {
+        let public = url::Url::parse(&self.public_url())
+            .map_err(|e| ConfigError::Invalid(format!("public_url {:?}: {e}", self.public_url())))?;
+        let rp_id = match &self.webauthn_rp_id {
+            Some(id) => id.clone(),
+            None => public
+                .host_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ConfigError::Invalid("public_url has no host: set webauthn_rp_id".into()))?,
+        };
+        let origins = if self.webauthn_origins.is_empty() {
+            vec![public]
+        } else {
+            self.webauthn_origins
+                .iter()
+                .map(|o| {
+                    url::Url::parse(o)
+                        .map_err(|e| ConfigError::Invalid(format!("webauthn_origins {o:?}: {e}")))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        Ok((rp_id, origins))
     }
 
     /// Whether people reach the server over TLS (so HSTS is sent).
@@ -248,7 +312,10 @@ mod tests {
             config.blob_location().unwrap(),
             BlobLocation::Local("kizuna-data/blobs".into())
         );
-        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert_eq!(config.public_url(), "http://localhost:8080");
+        let (rp_id, origins) = config.webauthn().unwrap();
+        assert_eq!(rp_id, "localhost");
+        assert_eq!(origins[0].as_str(), "http://localhost:8080/");
     }
 
     #[test]

@@ -29,6 +29,58 @@ pub enum ApiError {
     /// The link is unknown, used or expired (deliberately not saying which).
     #[error("invitation link is not valid")]
     InvitationInvalid,
+    /// No valid session: not signed in, or the session ended.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// Sign-in failed. Deliberately says nothing about which factor or whether the
+    /// account exists.
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// Too many failed attempts from this account or address: wait.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// Locked after repeated failures; an administrator must unlock it.
+    #[error("account locked")]
+    AccountLocked,
+    /// Signed in, but this role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A field is missing or has a value that cannot be used.
+    #[error("invalid {field}: {problem}")]
+    InvalidInput {
+        /// The field.
+        field: &'static str,
+        /// What is wrong, in English.
+        problem: String,
+        /// What is wrong, in Japanese.
+        problem_ja: String,
+    },
+    /// The chosen password breaks a rule.
+    #[error("password rejected: {code}")]
+    PasswordRejected {
+        /// The rule's stable code, e.g. `password_too_short`.
+        code: &'static str,
+        /// What to do, in English.
+        message: String,
+        /// What to do, in Japanese.
+        message_ja: String,
+    },
+    /// The login ID is taken.
+    #[error("login ID taken")]
+    LoginIdTaken,
+    /// Removing this authenticator would leave the account without a second factor.
+    #[error("last authenticator")]
+    LastCredential,
+    /// The WebAuthn ceremony is unknown, used or expired.
+    #[error("ceremony invalid")]
+    CeremonyInvalid,
+    /// The authenticator's response did not verify (wrong origin, wrong challenge,
+    /// bad signature).
+    #[error("webauthn response rejected: {0}")]
+    WebauthnRejected(String),
     /// The server's storage is full.
     #[error("storage full")]
     StorageFull,
@@ -67,6 +119,17 @@ impl ApiError {
             ApiError::ExpectedJson => "expected_json",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::InvitationInvalid => "invitation_invalid",
+            ApiError::NotSignedIn => "not_signed_in",
+            ApiError::SignInFailed => "sign_in_failed",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::AccountLocked => "account_locked",
+            ApiError::Forbidden => "forbidden",
+            ApiError::InvalidInput { .. } => "invalid_input",
+            ApiError::PasswordRejected { code, .. } => code,
+            ApiError::LoginIdTaken => "login_id_taken",
+            ApiError::LastCredential => "last_credential",
+            ApiError::CeremonyInvalid => "ceremony_invalid",
+            ApiError::WebauthnRejected(_) => "webauthn_rejected",
             ApiError::StorageFull => "storage_full",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -94,6 +157,46 @@ impl ApiError {
             ApiError::InvitationInvalid => (
                 "This link is not valid: it may have expired or been used already. Ask the person who invited you for a new one.".into(),
                 "このリンクは使えません。期限切れか使用済みの可能性があります。招待した人に新しいリンクを依頼してください。".into(),
+            ),
+            ApiError::NotSignedIn => (
+                "You are not signed in, or your session has ended. Sign in again.".into(),
+                "サインインしていないか、セッションが終了しました。もう一度サインインしてください。".into(),
+            ),
+            ApiError::SignInFailed => (
+                "Sign-in failed. Check your login ID and password and use your registered security key or passkey.".into(),
+                "サインインできませんでした。ログインID・パスワードを確認し、登録したセキュリティキーまたはパスキーを使ってください。".into(),
+            ),
+            ApiError::TooManyAttempts { retry_after_secs } => (
+                format!("Too many attempts. Wait {retry_after_secs} seconds and try again."),
+                format!("試行回数が多すぎます。{retry_after_secs} 秒待ってからもう一度お試しください。"),
+            ),
+            ApiError::AccountLocked => (
+                "Sign-in is locked after repeated failures. Ask your facility administrator to unlock it.".into(),
+                "失敗が続いたためサインインがロックされました。事業所の管理者に解除を依頼してください。".into(),
+            ),
+            ApiError::Forbidden => (
+                "Your role does not allow this. Ask your facility administrator if you need it.".into(),
+                "この操作は許可されていません。必要な場合は事業所の管理者に相談してください。".into(),
+            ),
+            ApiError::InvalidInput { field, problem, problem_ja } => {
+                (format!("{field}: {problem}"), format!("{field}: {problem_ja}"))
+            }
+            ApiError::PasswordRejected { message, message_ja, .. } => (message.clone(), message_ja.clone()),
+            ApiError::LoginIdTaken => (
+                "This login ID is already in use. Choose another one.".into(),
+                "このログインIDは使われています。別のIDを選んでください。".into(),
+            ),
+            ApiError::LastCredential => (
+                "This is your only security key or passkey. Register another one before removing it.".into(),
+                "これが唯一のセキュリティキー（パスキー）です。削除する前に別のものを登録してください。".into(),
+            ),
+            ApiError::CeremonyInvalid => (
+                "This step has expired or was already used. Start again.".into(),
+                "この手続きは期限切れか使用済みです。最初からやり直してください。".into(),
+            ),
+            ApiError::WebauthnRejected(_) => (
+                "Your security key or passkey could not be verified. Make sure you are on the right site and try again.".into(),
+                "セキュリティキー（パスキー）を確認できませんでした。正しいサイトか確認して、もう一度お試しください。".into(),
             ),
             ApiError::StorageFull => (
                 "The server's storage is full. Nothing was saved; tell your administrator and try again later.".into(),
@@ -127,6 +230,15 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::NotFound | ApiError::InvitationInvalid => StatusCode::NOT_FOUND,
+            ApiError::NotSignedIn | ApiError::SignInFailed => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::AccountLocked => StatusCode::LOCKED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::InvalidInput { .. } | ApiError::PasswordRejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::LoginIdTaken | ApiError::LastCredential => StatusCode::CONFLICT,
+            ApiError::CeremonyInvalid | ApiError::WebauthnRejected(_) => StatusCode::BAD_REQUEST,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::ExpectedJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -142,7 +254,11 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(detail) => tracing::warn!(code = self.code(), %detail, "request failed"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyAttempts { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        response.json(self.body())
     }
 }
 
@@ -169,6 +285,17 @@ impl From<BlobError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// A field that cannot be used, with what is wrong in both languages.
+    pub fn invalid(field: &'static str, problem: impl Into<String>, problem_ja: impl Into<String>) -> Self {
+        ApiError::InvalidInput {
+            field,
+            problem: problem.into(),
+            problem_ja: problem_ja.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +309,23 @@ mod tests {
             (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
             (ApiError::InvitationInvalid, 404, "invitation_invalid"),
             (ApiError::StorageFull, 507, "storage_full"),
+            (ApiError::NotSignedIn, 401, "not_signed_in"),
+            (ApiError::SignInFailed, 401, "sign_in_failed"),
+            (
+                ApiError::TooManyAttempts { retry_after_secs: 4 },
+                429,
+                "too_many_attempts",
+            ),
+            (ApiError::AccountLocked, 423, "account_locked"),
+            (ApiError::Forbidden, 403, "forbidden"),
+            (ApiError::LoginIdTaken, 409, "login_id_taken"),
+            (ApiError::LastCredential, 409, "last_credential"),
+            (ApiError::CeremonyInvalid, 400, "ceremony_invalid"),
+            (
+                ApiError::WebauthnRejected("origin".into()),
+                400,
+                "webauthn_rejected",
+            ),
             (ApiError::Unavailable("db".into()), 503, "unavailable"),
             (ApiError::Internal("bug".into()), 500, "internal"),
         ];

@@ -4,9 +4,14 @@
 //! port 0 so several servers can run in one process.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod authz;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
+pub mod invites;
+pub mod live;
 pub mod metrics;
 pub mod routes;
 pub mod state;

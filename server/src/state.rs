@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use kizuna_proto::Timestamp;
 use kizuna_storage::{BlobStore, Db};
 
+use crate::auth::webauthn::Relying;
 use crate::config::Config;
+use crate::live::Live;
 use crate::metrics::Metrics;
 
 /// The current time. A parameter, not a call to the system clock deep inside the
@@ -37,6 +39,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The current time.
     pub clock: Clock,
+    /// The WebAuthn relying party.
+    pub relying: Relying,
+    /// This node's live connections.
+    pub live: Live,
 }
 
 impl AppState {

@@ -69,6 +69,8 @@ pub struct Invitation {
     pub expires_at: Timestamp,
     /// When it was redeemed, if it was.
     pub used_at: Option<Timestamp>,
+    /// The existing person a recovery link is for.
+    pub target_user: Option<UserId>,
 }
 
 impl Invitation {
@@ -92,6 +94,7 @@ struct InvitationRow {
     created_at: i64,
     expires_at: i64,
     used_at: Option<i64>,
+    target_user_id: Option<String>,
 }
 
 impl TryFrom<InvitationRow> for Invitation {
@@ -121,6 +124,11 @@ impl TryFrom<InvitationRow> for Invitation {
             created_at: Timestamp(row.created_at),
             expires_at: Timestamp(row.expires_at),
             used_at: row.used_at.map(Timestamp),
+            target_user: row
+                .target_user_id
+                .as_deref()
+                .map(|u| parse_id("invitations.target_user_id", u))
+                .transpose()?,
         })
     }
 }
@@ -139,6 +147,7 @@ pub fn create(conn: &mut DbConn, invitation: &Invitation) -> Result<(), StorageE
         created_at: invitation.created_at.millis(),
         expires_at: invitation.expires_at.millis(),
         used_at: invitation.used_at.map(Timestamp::millis),
+        target_user_id: invitation.target_user.map(|u| u.to_string()),
     };
     diesel::insert_into(invitations::table)
         .values(&row)
@@ -197,6 +206,27 @@ pub fn expire_pending(
     Ok(diesel::update(
         invitations::table
             .filter(invitations::kind.eq(kind.as_str()))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::expires_at.gt(now.millis())),
+    )
+    .set(invitations::expires_at.eq(now.millis()))
+    .execute(conn)?)
+}
+
+/// One link by ID.
+pub fn get(conn: &mut DbConn, id: InvitationId) -> Result<Invitation, StorageError> {
+    invitations::table
+        .find(id.to_string())
+        .first::<InvitationRow>(conn)?
+        .try_into()
+}
+
+/// Ends every unused link for a person (e.g. older recovery links when a new one
+/// is issued, or all of them when the person leaves).
+pub fn expire_for_user(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<usize, StorageError> {
+    Ok(diesel::update(
+        invitations::table
+            .filter(invitations::target_user_id.eq(user.to_string()))
             .filter(invitations::used_at.is_null())
             .filter(invitations::expires_at.gt(now.millis())),
     )

@@ -12,13 +12,19 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod ceremonies;
 mod conn;
+pub mod credentials;
 mod db;
 mod error;
 pub mod invitations;
 pub mod orgs;
+pub mod reset_ledger;
 pub mod rooms;
 mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod throttle;
 pub mod users;
 
 pub use blobs::{BlobError, BlobLocation, BlobStore, S3Location, StoredBlob};

@@ -184,3 +184,20 @@ pub fn members(conn: &mut DbConn, room: RoomId) -> Result<Vec<RoomMember>, Stora
         .map(RoomMember::try_from)
         .collect()
 }
+
+/// Everyone in any room a facility owns (e.g. families, for the facility's
+/// administrator).
+pub fn members_of_organisation_rooms(
+    conn: &mut DbConn,
+    org: OrganisationId,
+) -> Result<Vec<RoomMember>, StorageError> {
+    room_members::table
+        .inner_join(rooms::table)
+        .filter(rooms::organisation_id.eq(org.to_string()))
+        .select(room_members::all_columns)
+        .order((room_members::user_id.asc(), room_members::room_id.asc()))
+        .load::<RoomMemberRow>(conn)?
+        .into_iter()
+        .map(RoomMember::try_from)
+        .collect()
+}

@@ -20,6 +20,8 @@ diesel::table! {
         status -> Text,
         created_at -> BigInt,
         last_sign_in_at -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        birth_date -> Nullable<Text>,
     }
 }
 
@@ -67,6 +69,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+        target_user_id -> Nullable<Text>,
     }
 }
 
@@ -84,6 +87,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_history (user_id, created_at) {
+        user_id -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webauthn_credentials (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        passkey -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    ceremonies (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> BigInt,
+        locked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    reset_ledger (id) {
+        id -> Text,
+        at -> BigInt,
+        organisation_id -> Text,
+        user_id -> Text,
+        performed_by -> Text,
+        verification_method -> Text,
+        verification_note -> Text,
+        invitation_id -> Text,
+    }
+}
+
+diesel::table! {
+    server_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -97,4 +173,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     room_members,
     invitations,
     audit_log,
+    password_history,
+    webauthn_credentials,
+    ceremonies,
+    sessions,
+    login_throttle,
+    reset_ledger,
+    server_settings,
 );

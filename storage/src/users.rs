@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
 use crate::error::parse_id;
-use crate::schema::users;
+use crate::schema::{password_history, users};
 use crate::{DbConn, StorageError};
 
 /// Whether a person may sign in.
@@ -55,9 +55,12 @@ pub struct User {
     pub created_at: Timestamp,
     /// Their last successful sign-in.
     pub last_sign_in_at: Option<Timestamp>,
+    /// Their birth date (`YYYY-MM-DD`), if they gave it; only used to refuse
+    /// passwords that contain it.
+    pub birth_date: Option<String>,
 }
 
-#[derive(Queryable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 struct UserRow {
     id: String,
@@ -67,6 +70,7 @@ struct UserRow {
     status: String,
     created_at: i64,
     last_sign_in_at: Option<i64>,
+    birth_date: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -80,6 +84,7 @@ impl TryFrom<UserRow> for User {
             status: UserStatus::parse(&row.status)?,
             created_at: Timestamp(row.created_at),
             last_sign_in_at: row.last_sign_in_at.map(Timestamp),
+            birth_date: row.birth_date,
         })
     }
 }
@@ -94,6 +99,7 @@ pub fn create(conn: &mut DbConn, user: &User) -> Result<(), StorageError> {
         status: user.status.as_str().to_owned(),
         created_at: user.created_at.millis(),
         last_sign_in_at: user.last_sign_in_at.map(Timestamp::millis),
+        birth_date: user.birth_date.clone(),
     };
     diesel::insert_into(users::table).values(&row).execute(conn)?;
     Ok(())
@@ -103,7 +109,8 @@ pub fn create(conn: &mut DbConn, user: &User) -> Result<(), StorageError> {
 pub fn get(conn: &mut DbConn, id: UserId) -> Result<User, StorageError> {
     users::table
         .find(id.to_string())
-        .first::<UserRow>(conn)?
+        .select(UserRow::as_select())
+        .first(conn)?
         .try_into()
 }
 
@@ -111,7 +118,8 @@ pub fn get(conn: &mut DbConn, id: UserId) -> Result<User, StorageError> {
 pub fn find_by_login(conn: &mut DbConn, login_id: &str) -> Result<Option<User>, StorageError> {
     users::table
         .filter(users::login_id.eq(login_id))
-        .first::<UserRow>(conn)
+        .select(UserRow::as_select())
+        .first(conn)
         .optional()?
         .map(User::try_from)
         .transpose()
@@ -143,5 +151,74 @@ pub fn set_status(conn: &mut DbConn, id: UserId, status: UserStatus) -> Result<(
             _ => Err(StorageError::NotFound),
         };
     }
+    Ok(())
+}
+
+/// Several accounts by ID (missing IDs are skipped).
+pub fn get_many(conn: &mut DbConn, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
+    let ids: Vec<String> = ids.iter().map(UserId::to_string).collect();
+    users::table
+        .filter(users::id.eq_any(ids))
+        .order(users::display_name.asc())
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+/// The stored Argon2id hash of a person's password, if they have set one. Kept
+/// out of [`User`] so it cannot travel with the account by accident.
+pub fn password_hash(conn: &mut DbConn, id: UserId) -> Result<Option<String>, StorageError> {
+    Ok(users::table
+        .find(id.to_string())
+        .select(users::password_hash)
+        .first::<Option<String>>(conn)?)
+}
+
+/// Sets a new password hash and remembers it in the history. Returns the hashes of
+/// the passwords before it, newest first, at most `keep` of them (the new one
+/// included), and forgets older ones.
+pub fn set_password_hash(
+    conn: &mut DbConn,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), StorageError> {
+    let updated = diesel::update(users::table.find(id.to_string()))
+        .set(users::password_hash.eq(Some(hash)))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(StorageError::NotFound);
+    }
+    diesel::insert_into(password_history::table)
+        .values((
+            password_history::user_id.eq(id.to_string()),
+            password_history::password_hash.eq(hash),
+            password_history::created_at.eq(now.millis()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The hashes of a person's last `limit` passwords, newest first.
+pub fn recent_password_hashes(
+    conn: &mut DbConn,
+    id: UserId,
+    limit: i64,
+) -> Result<Vec<String>, StorageError> {
+    Ok(password_history::table
+        .filter(password_history::user_id.eq(id.to_string()))
+        .order(password_history::created_at.desc())
+        .limit(limit)
+        .select(password_history::password_hash)
+        .load(conn)?)
+}
+
+/// Records a successful sign-in.
+pub fn touch_sign_in(conn: &mut DbConn, id: UserId, now: Timestamp) -> Result<(), StorageError> {
+    diesel::update(users::table.find(id.to_string()))
+        .set(users::last_sign_in_at.eq(Some(now.millis())))
+        .execute(conn)?;
     Ok(())
 }

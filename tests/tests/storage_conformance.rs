@@ -40,6 +40,7 @@ fn user(login: &str) -> User {
         status: UserStatus::Active,
         created_at: T0,
         last_sign_in_at: None,
+        birth_date: None,
     }
 }
 
@@ -310,6 +311,7 @@ async fn invitations_are_one_time_and_expire(kind: DbKind) -> Result<()> {
         created_at: T0,
         expires_at: expires,
         used_at: None,
+        target_user: None,
     };
     let live = make("aa11", T0.plus(Duration::from_secs(3600)));
     let stale = make("bb22", T0.plus(Duration::from_secs(60)));

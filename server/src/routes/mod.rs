@@ -1,7 +1,13 @@
 //! HTTP resources, one module each. Handlers are thin: extract, authorise, call
 //! storage, respond.
 
+pub mod admin;
+pub mod auth;
 pub mod health;
 pub mod invitations;
+pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod registration;
+pub mod rooms;
+pub mod ws;

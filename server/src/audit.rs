@@ -1,0 +1,43 @@
+//! Writing audit records: who did what to whom, when, from where, with what result.
+
+use kizuna_proto::{AuditId, Timestamp, UserId};
+use kizuna_storage::audit::{self, AuditEvent, Outcome};
+use kizuna_storage::{DbConn, StorageError};
+
+/// One thing to record.
+pub struct Entry<'a> {
+    /// Who acted.
+    pub actor: Option<UserId>,
+    /// A stable dotted name, e.g. `auth.sign_in`.
+    pub action: &'a str,
+    /// The kind of thing acted on and its ID.
+    pub target: Option<(&'a str, String)>,
+    /// The caller's address.
+    pub ip: Option<&'a str>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Extra detail (JSON). Never secrets or content.
+    pub detail: Option<String>,
+}
+
+/// Appends an entry at `now`.
+pub fn record(conn: &mut DbConn, now: Timestamp, entry: Entry<'_>) -> Result<(), StorageError> {
+    let (target_kind, target_id) = match entry.target {
+        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+        None => (None, None),
+    };
+    audit::append(
+        conn,
+        &AuditEvent {
+            id: AuditId::from_uuid(uuid::Uuid::new_v4()),
+            at: now,
+            actor: entry.actor,
+            action: entry.action.to_owned(),
+            target_kind,
+            target_id,
+            ip: entry.ip.map(str::to_owned),
+            outcome: entry.outcome,
+            detail: entry.detail,
+        },
+    )
+}

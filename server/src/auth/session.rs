@@ -1,0 +1,219 @@
+//! Sessions: created after both factors, carried as an `HttpOnly; Secure;
+//! SameSite=Strict` cookie for browsers or a bearer token for native clients,
+//! checked on every request by the [`Authenticated`] extractor.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{web, FromRequest, HttpRequest};
+use kizuna_proto::{Redacted, Timestamp, UserId};
+use kizuna_storage::sessions::{self, Session};
+use kizuna_storage::users::{self, User, UserStatus};
+use kizuna_storage::{orgs, DbConn, StorageError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::authz::Actor;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::{hash_token, new_token};
+
+/// The cookie that carries the session token in browsers.
+pub const COOKIE: &str = "kizuna_session";
+
+/// Activity is written back at most this often, to spare the database a write
+/// per request.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// A freshly created session: the token goes to the client once.
+pub struct NewSession {
+    /// The session's ID (shown in the session list).
+    pub id: String,
+    /// The bearer token.
+    pub token: Redacted<String>,
+    /// When it ends at the latest.
+    pub expires_at: Timestamp,
+}
+
+/// What a client learns about its new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionGrant {
+    /// The signed-in person.
+    pub user_id: UserId,
+    /// The session's ID.
+    pub session_id: String,
+    /// Bearer token for native clients (`Authorization: Bearer …`). Browsers use the
+    /// cookie set with the same response and can ignore it.
+    pub token: String,
+    /// When the session ends at the latest.
+    pub expires_at: Timestamp,
+}
+
+/// Creates a session for `user` (both factors already checked by the caller).
+pub fn create(
+    conn: &mut DbConn,
+    state: &AppState,
+    user: UserId,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<NewSession, StorageError> {
+    let now = state.now();
+    let token = new_token();
+    let id = uuid::Uuid::new_v4().to_string();
+    let expires_at = now.plus(Duration::from_secs(
+        state.config.session_absolute_hours.saturating_mul(3600),
+    ));
+    sessions::create(
+        conn,
+        &Session {
+            id: id.clone(),
+            token_hash: hash_token(token.expose()),
+            user,
+            created_at: now,
+            last_seen_at: now,
+            expires_at,
+            ip,
+            user_agent,
+            revoked_at: None,
+        },
+    )?;
+    users::touch_sign_in(conn, user, now)?;
+    Ok(NewSession {
+        id,
+        token,
+        expires_at,
+    })
+}
+
+/// The cookie for a new session.
+pub fn cookie(session: &NewSession) -> Cookie<'static> {
+    Cookie::build(COOKIE, session.token.expose().clone())
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .finish()
+}
+
+/// A cookie that clears the session cookie.
+pub fn clearing_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE, "")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The grant body for a new session.
+pub fn grant(user: UserId, session: &NewSession) -> SessionGrant {
+    SessionGrant {
+        user_id: user,
+        session_id: session.id.clone(),
+        token: session.token.expose().clone(),
+        expires_at: session.expires_at,
+    }
+}
+
+/// A request made with a live session of an active account.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The account.
+    pub user: User,
+    /// The session's ID.
+    pub session_id: String,
+    /// Who they are for permission checks.
+    pub actor: Actor,
+}
+
+fn token_of(req: &HttpRequest) -> Option<String> {
+    if let Some(header) = req.headers().get("authorization").and_then(|v| v.to_str().ok()) {
+        if let Some(token) = header.strip_prefix("Bearer ") {
+            return Some(token.trim().to_owned());
+        }
+    }
+    req.cookie(COOKIE).map(|c| c.value().to_owned())
+}
+
+/// Looks up a session token: the session and account if both are live at `now`.
+pub fn resolve(
+    conn: &mut DbConn,
+    token: &str,
+    now: Timestamp,
+    idle: Duration,
+) -> Result<Option<(Session, User)>, StorageError> {
+    let Some(session) = sessions::find_by_token_hash(conn, &hash_token(token))? else {
+        return Ok(None);
+    };
+    let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+    let live = session.revoked_at.is_none()
+        && now < session.expires_at
+        && now.millis().saturating_sub(session.last_seen_at.millis()) < idle_ms;
+    if !live {
+        return Ok(None);
+    }
+    let user = users::get(conn, session.user)?;
+    if user.status != UserStatus::Active {
+        return Ok(None);
+    }
+    let touch_ms = i64::try_from(TOUCH_EVERY.as_millis()).unwrap_or(i64::MAX);
+    if now.millis().saturating_sub(session.last_seen_at.millis()) >= touch_ms {
+        sessions::touch(conn, &session.id, now)?;
+    }
+    Ok(Some((session, user)))
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = token_of(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(ApiError::NotSignedIn);
+            };
+            let now = state.now();
+            let idle = Duration::from_secs(state.config.session_idle_minutes.saturating_mul(60));
+            let found = state
+                .db
+                .run(move |conn| {
+                    let Some((session, user)) = resolve(conn, &token, now, idle)? else {
+                        return Ok(None);
+                    };
+                    let memberships = orgs::memberships_of_user(conn, user.id)?;
+                    Ok(Some((session, user, memberships)))
+                })
+                .await?;
+            let (session, user, memberships) = found.ok_or(ApiError::NotSignedIn)?;
+            let actor = Actor {
+                user: user.id,
+                is_system_admin: user.is_system_admin,
+                memberships,
+            };
+            Ok(Authenticated {
+                user,
+                session_id: session.id,
+                actor,
+            })
+        })
+    }
+}
+
+/// The client's address as seen by this node (for audit and throttling).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// The client's User-Agent, shortened.
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(200).collect())
+}

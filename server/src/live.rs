@@ -1,0 +1,109 @@
+//! Live connections (WebSockets) on this node, indexed by person and session, so
+//! that ending a session or disabling a leaver closes their open connections at
+//! once. Each connection also re-checks its session at every heartbeat, which
+//! covers sessions ended through another node.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kizuna_proto::UserId;
+use tokio::sync::watch;
+
+#[derive(Default)]
+struct Inner {
+    next: u64,
+    conns: HashMap<u64, (UserId, String, watch::Sender<bool>)>,
+}
+
+/// The registry of this node's live connections.
+#[derive(Clone, Default)]
+pub struct Live {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// A registered connection. Its receiver turns `true` when it must close; dropping
+/// it unregisters the connection.
+pub struct Registration {
+    live: Live,
+    id: u64,
+    /// Becomes `true` when the connection must close.
+    pub closed: watch::Receiver<bool>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.live.inner.lock() {
+            inner.conns.remove(&self.id);
+        }
+    }
+}
+
+impl Live {
+    /// Registers a connection of `user` made with session `session`.
+    pub fn register(&self, user: UserId, session: &str) -> Registration {
+        let (tx, rx) = watch::channel(false);
+        let id = match self.inner.lock() {
+            Ok(mut inner) => {
+                inner.next += 1;
+                let id = inner.next;
+                inner.conns.insert(id, (user, session.to_owned(), tx));
+                id
+            }
+            // A poisoned lock means a panic elsewhere; close this connection at once.
+            Err(_) => {
+                let _ = tx.send(true);
+                0
+            }
+        };
+        Registration {
+            live: self.clone(),
+            id,
+            closed: rx,
+        }
+    }
+
+    fn close_where(&self, matches: impl Fn(&UserId, &str) -> bool) -> usize {
+        let Ok(inner) = self.inner.lock() else { return 0 };
+        let mut closed = 0;
+        for (user, session, tx) in inner.conns.values() {
+            if matches(user, session) {
+                let _ = tx.send(true);
+                closed += 1;
+            }
+        }
+        closed
+    }
+
+    /// Closes every connection of a person. Returns how many.
+    pub fn close_user(&self, user: UserId) -> usize {
+        self.close_where(|u, _| *u == user)
+    }
+
+    /// Closes every connection made with a session. Returns how many.
+    pub fn close_session(&self, session: &str) -> usize {
+        self.close_where(|_, s| s == session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_a_user_reaches_only_their_connections() {
+        let live = Live::default();
+        let (a, b) = (
+            UserId::from_uuid(uuid::Uuid::new_v4()),
+            UserId::from_uuid(uuid::Uuid::new_v4()),
+        );
+        let a1 = live.register(a, "s1");
+        let a2 = live.register(a, "s2");
+        let b1 = live.register(b, "s3");
+        assert_eq!(live.close_user(a), 2);
+        assert!(*a1.closed.borrow() && *a2.closed.borrow());
+        assert!(!*b1.closed.borrow());
+        assert_eq!(live.close_session("s3"), 1);
+        drop(b1);
+        assert_eq!(live.close_session("s3"), 0, "a dropped registration is forgotten");
+    }
+}

@@ -1,0 +1,509 @@
+//! The signed-in person's own account: who they are, their sessions, their
+//! authenticators and their password.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use kizuna_proto::{OrgRole, OrganisationId, Timestamp, UserId};
+use kizuna_storage::audit::Outcome;
+use kizuna_storage::credentials::{self, Credential};
+use kizuna_storage::users;
+use kizuna_storage::{sessions, transaction};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use webauthn_rs::prelude::{
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+};
+
+use crate::audit::{self, Entry};
+use crate::auth::password::{self, PasswordContext};
+use crate::auth::session::{self, Authenticated};
+use crate::auth::webauthn::{credential_id, parse_passkey};
+use crate::auth::{self as authn};
+use crate::error::ApiError;
+use crate::routes::registration::{parse_birth_date, CeremonyStarted};
+use crate::state::AppState;
+
+/// At most this many authenticators per person.
+const MAX_CREDENTIALS: usize = 10;
+
+/// A role in an organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleView {
+    /// The organisation.
+    pub organisation_id: OrganisationId,
+    /// The role there.
+    pub role: OrgRole,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    /// Their ID.
+    pub user_id: UserId,
+    /// Their login ID.
+    pub login_id: String,
+    /// Their name as others see it.
+    pub display_name: String,
+    /// Whether they run the whole service.
+    pub is_system_admin: bool,
+    /// Their roles in organisations.
+    pub roles: Vec<RoleView>,
+}
+
+/// Who am I?
+#[utoipa::path(tag = "me", responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
+#[get("/me")]
+pub async fn me(auth: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(MeView {
+        user_id: auth.user.id,
+        login_id: auth.user.login_id,
+        display_name: auth.user.display_name,
+        is_system_admin: auth.user.is_system_admin,
+        roles: auth
+            .actor
+            .memberships
+            .iter()
+            .map(|m| RoleView {
+                organisation_id: m.organisation,
+                role: m.role,
+            })
+            .collect(),
+    })
+}
+
+/// One of my sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Its ID.
+    pub id: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Its last activity.
+    pub last_seen_at: Timestamp,
+    /// When it ends at the latest.
+    pub expires_at: Timestamp,
+    /// Where it was created from.
+    pub ip: Option<String>,
+    /// Which browser or app.
+    pub user_agent: Option<String>,
+}
+
+/// My live sessions.
+#[utoipa::path(tag = "me", responses((status = 200, body = [SessionView]), (status = 401, body = crate::error::ErrorBody)))]
+#[get("/me/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let (user, now) = (auth.user.id, state.now());
+    let list = state
+        .db
+        .run(move |conn| sessions::live_for_user(conn, user, now))
+        .await?;
+    let views: Vec<SessionView> = list
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == auth.session_id,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Ends one of my sessions (e.g. a phone left behind). Its connections close at once.
+#[utoipa::path(
+    tag = "me",
+    params(("session_id" = String, Path, description = "The session to end")),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody))
+)]
+#[delete("/me/sessions/{session_id}")]
+pub async fn revoke_session(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (user, now, id, ip) = (
+        auth.user.id,
+        state.now(),
+        path.into_inner(),
+        session::client_ip(&req),
+    );
+    let target = id.clone();
+    let ended = state
+        .db
+        .run(move |conn| {
+            let ended = sessions::revoke(conn, user, &target, now)?;
+            if ended {
+                let entry = Entry {
+                    actor: Some(user),
+                    action: "auth.session_revoked",
+                    target: Some(("session", target)),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Success,
+                    detail: None,
+                };
+                audit::record(conn, now, entry)?;
+            }
+            Ok(ended)
+        })
+        .await?;
+    if !ended {
+        return Err(ApiError::NotFound);
+    }
+    state.live.close_session(&id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One of my authenticators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    /// Its credential ID.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// When it was registered.
+    pub created_at: Timestamp,
+    /// When it was last used to sign in.
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// My authenticators.
+#[utoipa::path(tag = "me", responses((status = 200, body = [CredentialView]), (status = 401, body = crate::error::ErrorBody)))]
+#[get("/me/credentials")]
+pub async fn list_credentials(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let user = auth.user.id;
+    let list = state
+        .db
+        .run(move |conn| credentials::for_user(conn, user))
+        .await?;
+    let views: Vec<CredentialView> = list
+        .into_iter()
+        .map(|c| CredentialView {
+            id: c.id,
+            name: c.name,
+            created_at: c.created_at,
+            last_used_at: c.last_used_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// A name for a new authenticator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCredentialBegin {
+    /// e.g. "spare security key".
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingCredential {
+    name: String,
+    registration: PasskeyRegistration,
+}
+
+/// Starts registering another authenticator (recommended for staff: a spare).
+#[utoipa::path(
+    tag = "me",
+    request_body = AddCredentialBegin,
+    responses((status = 200, body = CeremonyStarted), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody))
+)]
+#[post("/me/credentials/begin")]
+pub async fn add_credential_begin(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: web::Json<AddCredentialBegin>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.into_inner().name.trim().chars().take(60).collect::<String>();
+    if name.is_empty() {
+        return Err(ApiError::invalid(
+            "name",
+            "give the authenticator a name",
+            "名前を入力してください",
+        ));
+    }
+    let user = auth.user.id;
+    let existing = state
+        .db
+        .run(move |conn| credentials::for_user(conn, user))
+        .await?;
+    if existing.len() >= MAX_CREDENTIALS {
+        return Err(ApiError::invalid(
+            "name",
+            format!("at most {MAX_CREDENTIALS} authenticators: remove one first"),
+            format!("登録できるのは {MAX_CREDENTIALS} 個までです。先に1つ削除してください"),
+        ));
+    }
+    let exclude = existing
+        .iter()
+        .filter_map(|c| parse_passkey(&c.passkey))
+        .map(|p| p.cred_id().clone())
+        .collect();
+    let (options, registration) = state
+        .relying
+        .webauthn
+        .start_passkey_registration(
+            *user.as_uuid(),
+            &auth.user.login_id,
+            &auth.user.display_name,
+            Some(exclude),
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ceremony_id = authn::start_ceremony(
+        &state,
+        "add_credential",
+        Some(user),
+        &PendingCredential { name, registration },
+    )
+    .await?;
+    let options = serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(CeremonyStarted { ceremony_id, options }))
+}
+
+/// The new authenticator's response.
+#[derive(Deserialize, ToSchema)]
+pub struct AddCredentialFinish {
+    /// From `begin`.
+    pub ceremony_id: String,
+    /// From `navigator.credentials.create`.
+    #[schema(value_type = Object)]
+    pub credential: RegisterPublicKeyCredential,
+}
+
+/// Finishes registering another authenticator.
+#[utoipa::path(
+    tag = "me",
+    request_body = AddCredentialFinish,
+    responses((status = 200, body = CredentialView), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody))
+)]
+#[post("/me/credentials/finish")]
+pub async fn add_credential_finish(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<AddCredentialFinish>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (ceremony, pending): (_, PendingCredential) =
+        authn::take_ceremony(&state, body.ceremony_id, "add_credential").await?;
+    if ceremony.user != Some(auth.user.id) {
+        return Err(ApiError::CeremonyInvalid);
+    }
+    let passkey = state
+        .relying
+        .webauthn
+        .finish_passkey_registration(&body.credential, &pending.registration)
+        .map_err(|e| ApiError::WebauthnRejected(e.to_string()))?;
+    let now = state.now();
+    let credential = Credential {
+        id: credential_id(passkey.cred_id()),
+        user: auth.user.id,
+        name: pending.name,
+        passkey: serde_json::to_string(&passkey).map_err(|e| ApiError::Internal(e.to_string()))?,
+        created_at: now,
+        last_used_at: None,
+    };
+    let (stored, ip) = (credential.clone(), session::client_ip(&req));
+    state
+        .db
+        .run(move |conn| {
+            credentials::add(conn, &stored)?;
+            let entry = Entry {
+                actor: Some(stored.user),
+                action: "credential.added",
+                target: Some(("credential", stored.id.clone())),
+                ip: ip.as_deref(),
+                outcome: Outcome::Success,
+                detail: None,
+            };
+            audit::record(conn, now, entry)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CredentialView {
+        id: credential.id,
+        name: credential.name,
+        created_at: credential.created_at,
+        last_used_at: None,
+    }))
+}
+
+/// Removes one of my authenticators; never the last one.
+#[utoipa::path(
+    tag = "me",
+    params(("credential_id" = String, Path, description = "The credential ID")),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "It is the last one", body = crate::error::ErrorBody))
+)]
+#[delete("/me/credentials/{credential_id}")]
+pub async fn remove_credential(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (user, id, now, ip) = (
+        auth.user.id,
+        path.into_inner(),
+        state.now(),
+        session::client_ip(&req),
+    );
+    let outcome = state
+        .db
+        .run(move |conn| {
+            transaction(conn, |conn| {
+                let all = credentials::for_user(conn, user)?;
+                if !all.iter().any(|c| c.id == id) {
+                    return Ok(Err(ApiError::NotFound));
+                }
+                if all.len() <= 1 {
+                    return Ok(Err(ApiError::LastCredential));
+                }
+                credentials::remove(conn, user, &id)?;
+                let entry = Entry {
+                    actor: Some(user),
+                    action: "credential.removed",
+                    target: Some(("credential", id)),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Success,
+                    detail: None,
+                };
+                audit::record(conn, now, entry)?;
+                Ok(Ok(()))
+            })
+        })
+        .await?;
+    outcome?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingReauth {
+    auth: PasskeyAuthentication,
+}
+
+/// Asks for a fresh assertion from one of my authenticators (before a password change).
+#[utoipa::path(tag = "me", responses((status = 200, body = CeremonyStarted), (status = 401, body = crate::error::ErrorBody)))]
+#[post("/me/reauth/begin")]
+pub async fn reauth_begin(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    let user = auth.user.id;
+    let passkeys: Vec<_> = state
+        .db
+        .run(move |conn| credentials::for_user(conn, user))
+        .await?
+        .iter()
+        .filter_map(|c| parse_passkey(&c.passkey))
+        .collect();
+    let (options, auth_state) = state
+        .relying
+        .webauthn
+        .start_passkey_authentication(&passkeys)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ceremony_id =
+        authn::start_ceremony(&state, "reauth", Some(user), &PendingReauth { auth: auth_state }).await?;
+    let options = serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(CeremonyStarted { ceremony_id, options }))
+}
+
+/// A password change: the current password, a fresh assertion and the new password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+    /// From `/me/reauth/begin`.
+    pub ceremony_id: String,
+    /// The assertion from `navigator.credentials.get`.
+    #[schema(value_type = Object)]
+    pub credential: PublicKeyCredential,
+}
+
+/// Changes my password. Needs the current password and a fresh WebAuthn assertion;
+/// ends my other sessions.
+#[utoipa::path(
+    tag = "me",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, description = "Current password or assertion wrong", body = crate::error::ErrorBody),
+        (status = 422, description = "New password breaks a rule", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (ceremony, pending): (_, PendingReauth) =
+        authn::take_ceremony(&state, body.ceremony_id, "reauth").await?;
+    let user = auth.user.id;
+    if ceremony.user != Some(user) {
+        return Err(ApiError::CeremonyInvalid);
+    }
+    let (stored, history) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                users::password_hash(conn, user)?,
+                users::recent_password_hashes(conn, user, 5)?,
+            ))
+        })
+        .await?;
+    let current_ok = authn::verify(&state, body.current_password, stored).await?;
+    let assertion_ok = state
+        .relying
+        .webauthn
+        .finish_passkey_authentication(&body.credential, &pending.auth)
+        .is_ok();
+    if !(current_ok && assertion_ok) {
+        return Err(ApiError::SignInFailed);
+    }
+    let context = PasswordContext {
+        login_id: &auth.user.login_id,
+        display_name: &auth.user.display_name,
+        birth_date: parse_birth_date(auth.user.birth_date.as_deref()).unwrap_or(None),
+    };
+    password::check_rules(&body.new_password, &context).map_err(authn::rejected)?;
+    if password::reused(&body.new_password, &history) {
+        return Err(authn::rejected(password::PasswordProblem::Reused));
+    }
+    let hash = authn::hash(&state, body.new_password).await?;
+    let (now, ip, current) = (state.now(), session::client_ip(&req), auth.session_id.clone());
+    let ended = state
+        .db
+        .run(move |conn| {
+            transaction(conn, |conn| {
+                users::set_password_hash(conn, user, &hash, now)?;
+                let ended = sessions::revoke_others(conn, user, &current, now)?;
+                let entry = Entry {
+                    actor: Some(user),
+                    action: "credential.password_changed",
+                    target: Some(("user", user.to_string())),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Success,
+                    detail: None,
+                };
+                audit::record(conn, now, entry)?;
+                Ok(ended)
+            })
+        })
+        .await?;
+    for id in ended {
+        state.live.close_session(&id);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

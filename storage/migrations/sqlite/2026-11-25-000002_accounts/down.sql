@@ -1,0 +1,10 @@
+DROP TABLE server_settings;
+DROP TABLE reset_ledger;
+DROP TABLE login_throttle;
+DROP TABLE sessions;
+DROP TABLE ceremonies;
+DROP TABLE webauthn_credentials;
+DROP TABLE password_history;
+ALTER TABLE invitations DROP COLUMN target_user_id;
+ALTER TABLE users DROP COLUMN birth_date;
+ALTER TABLE users DROP COLUMN password_hash;

@@ -1,0 +1,162 @@
+//! Sign-in sessions. The token is random and held only by the client; the database
+//! keeps its SHA-256 hash, so a copy of the database cannot be used to sign in.
+
+use diesel::prelude::*;
+use kizuna_proto::{Timestamp, UserId};
+
+use crate::error::parse_id;
+use crate::schema::sessions;
+use crate::{DbConn, StorageError};
+
+/// One session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Its ID (not secret; shown in the session list).
+    pub id: String,
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    /// Whose it is.
+    pub user: UserId,
+    /// When it was created (sign-in).
+    pub created_at: Timestamp,
+    /// The last request made with it.
+    pub last_seen_at: Timestamp,
+    /// The absolute end, whatever the activity.
+    pub expires_at: Timestamp,
+    /// Where it was created from.
+    pub ip: Option<String>,
+    /// The browser or app that created it.
+    pub user_agent: Option<String>,
+    /// When it was ended, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = sessions)]
+struct SessionRow {
+    id: String,
+    token_hash: String,
+    user_id: String,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StorageError;
+    fn try_from(row: SessionRow) -> Result<Self, StorageError> {
+        Ok(Session {
+            id: row.id,
+            token_hash: row.token_hash,
+            user: parse_id("sessions.user_id", &row.user_id)?,
+            created_at: Timestamp(row.created_at),
+            last_seen_at: Timestamp(row.last_seen_at),
+            expires_at: Timestamp(row.expires_at),
+            ip: row.ip,
+            user_agent: row.user_agent,
+            revoked_at: row.revoked_at.map(Timestamp),
+        })
+    }
+}
+
+/// Stores a new session.
+pub fn create(conn: &mut DbConn, session: &Session) -> Result<(), StorageError> {
+    let row = SessionRow {
+        id: session.id.clone(),
+        token_hash: session.token_hash.clone(),
+        user_id: session.user.to_string(),
+        created_at: session.created_at.millis(),
+        last_seen_at: session.last_seen_at.millis(),
+        expires_at: session.expires_at.millis(),
+        ip: session.ip.clone(),
+        user_agent: session.user_agent.clone(),
+        revoked_at: session.revoked_at.map(Timestamp::millis),
+    };
+    diesel::insert_into(sessions::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+/// The session whose token hashes to `token_hash`, revoked or not.
+pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<Session>, StorageError> {
+    sessions::table
+        .filter(sessions::token_hash.eq(token_hash))
+        .first::<SessionRow>(conn)
+        .optional()?
+        .map(Session::try_from)
+        .transpose()
+}
+
+/// Records activity on a session.
+pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(now.millis()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A person's sessions that have not been ended, newest first.
+pub fn live_for_user(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<Vec<Session>, StorageError> {
+    sessions::table
+        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now.millis()))
+        .order(sessions::created_at.desc())
+        .load::<SessionRow>(conn)?
+        .into_iter()
+        .map(Session::try_from)
+        .collect()
+}
+
+/// Ends one of a person's sessions. Returns whether there was a live one to end.
+pub fn revoke(conn: &mut DbConn, user: UserId, id: &str, now: Timestamp) -> Result<bool, StorageError> {
+    let ended = diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .execute(conn)?;
+    Ok(ended > 0)
+}
+
+/// Ends all of a person's sessions but one (e.g. all others after a password
+/// change). Returns the IDs ended.
+pub fn revoke_others(
+    conn: &mut DbConn,
+    user: UserId,
+    keep: &str,
+    now: Timestamp,
+) -> Result<Vec<String>, StorageError> {
+    let others = || {
+        sessions::table
+            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::id.ne(keep.to_owned()))
+    };
+    let ids: Vec<String> = others().select(sessions::id).load(conn)?;
+    diesel::update(others())
+        .set(sessions::revoked_at.eq(Some(now.millis())))
+        .execute(conn)?;
+    Ok(ids)
+}
+
+/// Ends all of a person's sessions. Returns the IDs ended.
+pub fn revoke_all(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<Vec<String>, StorageError> {
+    let live: Vec<String> = sessions::table
+        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::revoked_at.is_null())
+        .select(sessions::id)
+        .load(conn)?;
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .execute(conn)?;
+    Ok(live)
+}
