@@ -4,15 +4,22 @@
 //! Backends are never skipped: if PostgreSQL or the S3 endpoint cannot be
 //! reached, the test fails and says how to start it (`./ops/test.sh` does).
 
+pub mod accounts;
+
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use kizuna_proto::Redacted;
-use kizuna_server::{open_state, serve, system_clock, Config};
+use kizuna_proto::{Redacted, Timestamp};
+use kizuna_server::{open_state, serve, system_clock, Clock, Config};
 use kizuna_storage::{BlobLocation, BlobStore, Db, DbOptions, S3Location};
 use tempfile::TempDir;
+
+/// The origin test servers present to WebAuthn (`public_url`).
+pub const ORIGIN: &str = "http://localhost:8080";
 
 /// The PostgreSQL server the suites create their databases on.
 pub fn postgres_admin_url() -> String {
@@ -177,6 +184,9 @@ pub struct TestServer {
     pub http: reqwest::Client,
     /// The database it uses (for tests that look behind the API).
     pub db: Db,
+    /// Milliseconds added to the real clock: tests move time forward with
+    /// [`TestServer::advance`].
+    pub clock_offset: Arc<AtomicI64>,
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
     _dir: TempDir,
@@ -193,6 +203,8 @@ impl TestServer {
         let dir = tempfile::tempdir()?;
         let mut config = Config {
             listen: "127.0.0.1:0".parse()?,
+            // The origin WebAuthn ceremonies use (the software authenticator signs for it).
+            public_url: Some(ORIGIN.into()),
             data_dir: dir.path().join("data"),
             database_url: Some(Redacted::new(test_db.url.clone())),
             workers: Some(1),
@@ -208,7 +220,11 @@ impl TestServer {
             config.s3_allow_http = true;
         }
         adjust(&mut config);
-        let state = tokio::task::spawn_blocking(move || open_state(config, system_clock())).await??;
+        let clock_offset = Arc::new(AtomicI64::new(0));
+        let offset = clock_offset.clone();
+        let real = system_clock();
+        let clock: Clock = Arc::new(move || Timestamp(real().millis() + offset.load(Ordering::SeqCst)));
+        let state = tokio::task::spawn_blocking(move || open_state(config, clock)).await??;
         let db = state.db.clone();
         let running = serve(state)?;
         let handle = running.handle.clone();
@@ -221,6 +237,7 @@ impl TestServer {
             url,
             http,
             db,
+            clock_offset,
             handle,
             _db: test_db,
             _dir: dir,
@@ -230,6 +247,22 @@ impl TestServer {
     /// Starts a server with the default test configuration.
     pub async fn start(db_kind: DbKind, blob_kind: BlobKind) -> Result<Self> {
         Self::start_with(db_kind, blob_kind, |_| {}).await
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock_offset.fetch_add(
+            i64::try_from(by.as_millis()).unwrap_or(i64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The server's current time.
+    pub fn now(&self) -> Timestamp {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Timestamp(i64::try_from(real).unwrap_or(i64::MAX) + self.clock_offset.load(Ordering::SeqCst))
     }
 
     /// The full URL of a path.

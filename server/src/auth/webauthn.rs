@@ -76,7 +76,18 @@ impl Relying {
     /// the sizes and counts real authenticators have), so the answer does not
     /// reveal that the account does not exist.
     pub fn decoy_challenge(&self, login_id: &str) -> RequestChallengeResponse {
-        let ids = self.fakes.generate(login_id.as_bytes()).unwrap_or_default();
+        // The generator may draw zero credentials, but a real account always has at
+        // least one; draw again (deterministically) rather than give that away.
+        let ids = (0..16u8)
+            .map(|round| {
+                let mut seed = login_id.as_bytes().to_vec();
+                if round > 0 {
+                    seed.extend_from_slice(&[0, round]);
+                }
+                self.fakes.generate(&seed).unwrap_or_default()
+            })
+            .find(|ids| !ids.is_empty())
+            .unwrap_or_default();
         let mut challenge = vec![0u8; 32];
         rand::rng().fill_bytes(&mut challenge);
         RequestChallengeResponse {

@@ -178,6 +178,7 @@ pub async fn register_begin(
                 .display_name
                 .clone()
                 .or_else(|| invitation.invitee_name.clone())
+                .or_else(|| Some(login_id.clone()))
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty() && n.chars().count() <= 100)
                 .ok_or_else(|| {
