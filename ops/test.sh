@@ -42,7 +42,6 @@ rustup target add wasm32-unknown-unknown >/dev/null
 missing=()
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
-pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then echo "installing ${missing[*]}"; apt_install "${missing[@]}"; fi
 

@@ -1,0 +1,347 @@
+//! Every role against every administrative endpoint: the role matrix as users
+//! meet it over HTTP, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use anyhow::Result;
+use kizuna_tests::accounts::Person;
+use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    SystemAdmin,
+    Officer,
+    ClinicAdmin,
+    OtherFacilityAdmin,
+    Doctor,
+    OtherNurse,
+    Family,
+    Volunteer,
+    Anonymous,
+}
+
+const EVERYONE: [Who; 9] = [
+    Who::SystemAdmin,
+    Who::Officer,
+    Who::ClinicAdmin,
+    Who::OtherFacilityAdmin,
+    Who::Doctor,
+    Who::OtherNurse,
+    Who::Family,
+    Who::Volunteer,
+    Who::Anonymous,
+];
+
+struct World {
+    server: TestServer,
+    people: Vec<(Who, Person)>,
+    association: String,
+    clinic: String,
+    room: String,
+    helper: String,
+}
+
+impl World {
+    fn token(&self, who: Who) -> Option<&str> {
+        self.people
+            .iter()
+            .find(|(w, _)| *w == who)
+            .map(|(_, p)| p.token.as_str())
+    }
+}
+
+async fn world(kind: DbKind) -> Result<World> {
+    let server = TestServer::start(kind, BlobKind::Local).await?;
+    let admin = server.bootstrap_admin().await?;
+    let association = server
+        .organisation(&admin, "県医師会", "association", None)
+        .await?;
+    let officer = server
+        .staff(&admin, &association, "officer.mori", "officer")
+        .await?;
+    // The officer onboards a clinic under the association.
+    let clinic = server
+        .organisation(&officer, "みなみ診療所", "clinic", Some(&association))
+        .await?;
+    let clinic_admin = server
+        .staff(&officer, &clinic, "office.kimura", "facility_admin")
+        .await?;
+    let doctor = server
+        .staff(&clinic_admin, &clinic, "dr.tanaka", "doctor")
+        .await?;
+    let helper = server
+        .staff(&clinic_admin, &clinic, "helper.ito", "helper")
+        .await?;
+    let station = server
+        .organisation(&admin, "あおば訪問看護", "nursing_station", None)
+        .await?;
+    let station_admin = server
+        .staff(&admin, &station, "office.aoba", "facility_admin")
+        .await?;
+    let nurse = server
+        .staff(&station_admin, &station, "nurse.sato", "nurse")
+        .await?;
+
+    let (status, room) = server
+        .post(
+            &format!("/api/v1/organisations/{clinic}/rooms"),
+            Some(&doctor.token),
+            json!({ "display_name": "Room 3" }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{room}");
+    let room = room["id"].as_str().unwrap().to_owned();
+    let mut room_people = Vec::new();
+    for (name, role) in [("family.yamada", "family"), ("minsei.ito", "volunteer")] {
+        let body = json!({ "invitee_name": name, "role": role });
+        let (status, issued) = server
+            .post(
+                &format!("/api/v1/rooms/{room}/invitations"),
+                Some(&doctor.token),
+                body,
+            )
+            .await?;
+        assert_eq!(status, 200, "{issued}");
+        room_people.push(server.register(issued["link"].as_str().unwrap(), name).await?);
+    }
+    let volunteer = room_people.pop().unwrap();
+    let family = room_people.pop().unwrap();
+    let helper_id = helper.user_id.clone();
+    Ok(World {
+        server,
+        people: vec![
+            (Who::SystemAdmin, admin),
+            (Who::Officer, officer),
+            (Who::ClinicAdmin, clinic_admin),
+            (Who::OtherFacilityAdmin, station_admin),
+            (Who::Doctor, doctor),
+            (Who::OtherNurse, nurse),
+            (Who::Family, family),
+            (Who::Volunteer, volunteer),
+        ],
+        association,
+        clinic,
+        room,
+        helper: helper_id,
+    })
+}
+
+/// One administrative endpoint, a request to make, and who may make it.
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Value,
+    allowed: &'static [Who],
+    /// What a signed-in person who may not gets (403, or 404 where even the
+    /// resource's existence is private).
+    denied: u16,
+}
+
+async fn call(world: &World, case: &Case, who: Who) -> Result<u16> {
+    let token = world.token(who);
+    let (status, _) = match case.method {
+        "get" => world.server.get(&case.path, token).await?,
+        _ => world.server.post(&case.path, token, case.body.clone()).await?,
+    };
+    Ok(status)
+}
+
+async fn every_role_against_every_admin_endpoint(kind: DbKind) -> Result<()> {
+    let world = world(kind).await?;
+    let (clinic, room, helper, association) = (&world.clinic, &world.room, &world.helper, &world.association);
+    let admins: &[Who] = &[Who::SystemAdmin, Who::Officer, Who::ClinicAdmin];
+    let cases = vec![
+        Case {
+            name: "register a facility under the association",
+            method: "post",
+            path: "/api/v1/organisations".into(),
+            body: json!({ "name": "きた薬局", "kind": "pharmacy", "parent_id": association }),
+            allowed: &[Who::SystemAdmin, Who::Officer],
+            denied: 403,
+        },
+        Case {
+            name: "invite staff",
+            method: "post",
+            path: format!("/api/v1/organisations/{clinic}/invitations"),
+            body: json!({ "invitee_name": "New Helper", "role": "helper" }),
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
+            name: "list staff with last sign-in",
+            method: "get",
+            path: format!("/api/v1/organisations/{clinic}/staff"),
+            body: Value::Null,
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
+            name: "unlock a person",
+            method: "post",
+            path: format!("/api/v1/organisations/{clinic}/staff/{helper}/actions"),
+            body: json!({ "action": "unlock" }),
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
+            name: "reset a person after an identity check",
+            method: "post",
+            path: format!("/api/v1/organisations/{clinic}/staff/{helper}/reset"),
+            body: json!({ "verification_method": "known_voice_phone", "verification_note": "called back on the office line" }),
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
+            name: "export the reset ledger",
+            method: "get",
+            path: format!("/api/v1/organisations/{clinic}/reset-ledger"),
+            body: Value::Null,
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
+            name: "open a client's room",
+            method: "post",
+            path: format!("/api/v1/organisations/{clinic}/rooms"),
+            body: json!({ "display_name": "Room 4" }),
+            allowed: &[Who::Doctor],
+            denied: 403,
+        },
+        Case {
+            name: "invite family into a room",
+            method: "post",
+            path: format!("/api/v1/rooms/{room}/invitations"),
+            body: json!({ "invitee_name": "Son", "role": "family" }),
+            allowed: &[Who::Doctor],
+            denied: 0,
+        },
+    ];
+    let mut wrong = Vec::new();
+    for case in &cases {
+        for who in EVERYONE {
+            let status = call(&world, case, who).await?;
+            let expected = if who == Who::Anonymous {
+                401
+            } else if case.allowed.contains(&who) {
+                200
+            } else if case.denied == 0 {
+                // Room invitations: members without the right get 403; outsiders
+                // learn nothing about the room (404).
+                if matches!(who, Who::Family | Who::Volunteer) {
+                    403
+                } else {
+                    404
+                }
+            } else {
+                case.denied
+            };
+            let ok = if expected == 200 {
+                (200..300).contains(&status)
+            } else {
+                status == expected
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{who:?} / {}: got {status}, expected {expected}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "access control mismatches:\n{}",
+        wrong.join("\n")
+    );
+    Ok(())
+}
+
+async fn administrators_act_only_on_their_own_people(kind: DbKind) -> Result<()> {
+    let world = world(kind).await?;
+    let station_nurse = world
+        .people
+        .iter()
+        .find(|(w, _)| *w == Who::OtherNurse)
+        .map(|(_, p)| p.user_id.clone())
+        .unwrap();
+    let admin_id = world
+        .people
+        .iter()
+        .find(|(w, _)| *w == Who::SystemAdmin)
+        .map(|(_, p)| p.user_id.clone())
+        .unwrap();
+    let clinic_admin = world.token(Who::ClinicAdmin);
+    let clinic = &world.clinic;
+    // A nurse of another facility is not the clinic's to suspend.
+    let path = format!("/api/v1/organisations/{clinic}/staff/{station_nurse}/actions");
+    assert_eq!(
+        world
+            .server
+            .post(&path, clinic_admin, json!({ "action": "suspend" }))
+            .await?
+            .0,
+        404
+    );
+    // Nor is the system administrator, nor oneself.
+    let path = format!("/api/v1/organisations/{clinic}/staff/{admin_id}/actions");
+    assert_eq!(
+        world
+            .server
+            .post(&path, clinic_admin, json!({ "action": "suspend" }))
+            .await?
+            .0,
+        404
+    );
+    let own = world
+        .people
+        .iter()
+        .find(|(w, _)| *w == Who::ClinicAdmin)
+        .map(|(_, p)| p.user_id.clone())
+        .unwrap();
+    let path = format!("/api/v1/organisations/{clinic}/staff/{own}/actions");
+    assert_eq!(
+        world
+            .server
+            .post(&path, clinic_admin, json!({ "action": "disable" }))
+            .await?
+            .0,
+        403
+    );
+    // Families of the clinic's rooms are listed with their last sign-in.
+    let (_, staff) = world
+        .server
+        .get(&format!("/api/v1/organisations/{clinic}/staff"), clinic_admin)
+        .await?;
+    let family = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["login_id"] == "family.yamada")
+        .unwrap();
+    assert_eq!(family["relation"], "room_member");
+    assert_eq!(family["room_roles"][0], "family");
+    assert!(family["last_sign_in_at"].is_number(), "{family}");
+    // A facility administrator cannot mint officers.
+    let body = json!({ "invitee_name": "X", "role": "officer" });
+    let (status, answer) = world
+        .server
+        .post(
+            &format!("/api/v1/organisations/{clinic}/invitations"),
+            clinic_admin,
+            body,
+        )
+        .await?;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{answer}"
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    every_role_against_every_admin_endpoint,
+    administrators_act_only_on_their_own_people
+);
