@@ -160,6 +160,7 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::admin::invite_staff)
                 .service(routes::admin::list_staff)
                 .service(routes::admin::staff_action)
+                .service(routes::admin::change_role)
                 .service(routes::admin::reset)
                 .service(routes::admin::reset_ledger_export)
                 .service(routes::rooms::create_room)

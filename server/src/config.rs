@@ -319,6 +319,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses_and_shows_the_defaults() {
+        let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../kizuna.example.toml"));
+        let config = Config::load_from(Some(example), env(&[])).unwrap();
+        assert_eq!(
+            config,
+            Config::default(),
+            "kizuna.example.toml drifted from the defaults"
+        );
+    }
+
+    #[test]
     fn environment_overrides_file_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kizuna.toml");

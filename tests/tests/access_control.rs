@@ -186,6 +186,14 @@ async fn every_role_against_every_admin_endpoint(kind: DbKind) -> Result<()> {
             denied: 403,
         },
         Case {
+            name: "give a person a role",
+            method: "post",
+            path: format!("/api/v1/organisations/{clinic}/staff/{helper}/roles"),
+            body: json!({ "role": "care_manager", "granted": true }),
+            allowed: admins,
+            denied: 403,
+        },
+        Case {
             name: "reset a person after an identity check",
             method: "post",
             path: format!("/api/v1/organisations/{clinic}/staff/{helper}/reset"),
@@ -323,6 +331,53 @@ async fn administrators_act_only_on_their_own_people(kind: DbKind) -> Result<()>
     assert_eq!(family["relation"], "room_member");
     assert_eq!(family["room_roles"][0], "family");
     assert!(family["last_sign_in_at"].is_number(), "{family}");
+    // Roles change with an audit record; the last role cannot be taken away.
+    let helper = &world.helper;
+    let roles = format!("/api/v1/organisations/{clinic}/staff/{helper}/roles");
+    let (status, body) = world
+        .server
+        .post(
+            &roles,
+            clinic_admin,
+            json!({ "role": "helper", "granted": false }),
+        )
+        .await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{body}"
+    );
+    assert_eq!(
+        world
+            .server
+            .post(&roles, clinic_admin, json!({ "role": "nurse", "granted": true }))
+            .await?
+            .0,
+        204
+    );
+    assert_eq!(
+        world
+            .server
+            .post(
+                &roles,
+                clinic_admin,
+                json!({ "role": "helper", "granted": false })
+            )
+            .await?
+            .0,
+        204
+    );
+    let events = world
+        .server
+        .db
+        .run(|conn| kizuna_storage::audit::recent(conn, 200))
+        .await?;
+    assert!(events
+        .iter()
+        .any(|e| e.action == "user.role_granted" && e.target_id.as_deref() == Some(helper.as_str())));
+    assert!(events
+        .iter()
+        .any(|e| e.action == "user.role_revoked" && e.ip.as_deref() == Some("127.0.0.1")));
     // A facility administrator cannot mint officers.
     let body = json!({ "invitee_name": "X", "role": "officer" });
     let (status, answer) = world

@@ -460,6 +460,108 @@ pub async fn staff_action(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A role to give or take away.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    /// The role in this facility.
+    pub role: OrgRole,
+    /// `true` to give it, `false` to take it away.
+    pub granted: bool,
+}
+
+/// Gives a staff member a role in the facility, or takes one away (a person keeps
+/// at least one role while on the staff; disable leavers instead).
+#[utoipa::path(
+    tag = "administration",
+    params(
+        ("org_id" = OrganisationId, Path, description = "The facility"),
+        ("user_id" = UserId, Path, description = "The person"),
+    ),
+    request_body = RoleChange,
+    responses(
+        (status = 204),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+    )
+)]
+#[post("/organisations/{org_id}/staff/{user_id}/roles")]
+pub async fn change_role(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    path: web::Path<(OrganisationId, UserId)>,
+    body: web::Json<RoleChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (org_id, target) = path.into_inner();
+    let org = load_org(&state, org_id).await?;
+    auth.actor.require(&org, OrgAction::ManageStaff)?;
+    let change = body.into_inner();
+    if !role_fits_organisation(change.role, &org) {
+        return Err(ApiError::invalid(
+            "role",
+            "officers belong to associations and cities only",
+            "担当官は医師会・市区町村にのみ置けます",
+        ));
+    }
+    let (now, actor, ip) = (state.now(), auth.user.id, session::client_ip(&req));
+    let outcome = state
+        .db
+        .run(move |conn| {
+            transaction(conn, |conn| {
+                if let Err(e) = check_target(conn, org.id, target, actor)? {
+                    return Ok(Err(e));
+                }
+                let held: Vec<OrgRole> = orgs::memberships_of_user(conn, target)?
+                    .into_iter()
+                    .filter(|m| m.organisation == org.id)
+                    .map(|m| m.role)
+                    .collect();
+                let action = if change.granted {
+                    if !held.contains(&change.role) {
+                        let membership = orgs::Membership {
+                            user: target,
+                            organisation: org.id,
+                            role: change.role,
+                            created_at: now,
+                        };
+                        orgs::add_membership(conn, &membership)?;
+                    }
+                    "user.role_granted"
+                } else {
+                    if held == [change.role] {
+                        return Ok(Err(ApiError::invalid(
+                            "role",
+                            "this is the person's only role here; disable the account if they have left",
+                            "この人の唯一の役割です。退職の場合はアカウントを無効にしてください",
+                        )));
+                    }
+                    orgs::remove_membership(conn, target, org.id, change.role)?;
+                    "user.role_revoked"
+                };
+                let entry = Entry {
+                    actor: Some(actor),
+                    action,
+                    target: Some(("user", target.to_string())),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Success,
+                    detail: Some(format!(
+                        "{{\"organisation\":\"{}\",\"role\":\"{}\"}}",
+                        org.id,
+                        change.role.as_str()
+                    )),
+                };
+                audit::record(conn, now, entry)?;
+                Ok(Ok(()))
+            })
+        })
+        .await?;
+    outcome?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// How the person's identity was verified before a reset.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
