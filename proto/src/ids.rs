@@ -72,6 +72,14 @@ typed_id!(
     /// One row of the append-only audit log.
     AuditId
 );
+typed_id!(
+    /// One device (browser profile, phone app, CLI) of a person: one MLS leaf.
+    DeviceId
+);
+typed_id!(
+    /// One post in a room channel, chosen by the author's client.
+    PostId
+);
 
 #[cfg(test)]
 mod tests {

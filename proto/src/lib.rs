@@ -8,7 +8,7 @@ pub mod redact;
 pub mod roles;
 pub mod time;
 
-pub use ids::{AuditId, BlobId, InvitationId, OrganisationId, RoomId, UserId};
+pub use ids::{AuditId, BlobId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId};
 pub use redact::Redacted;
 pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole};
 pub use time::Timestamp;
