@@ -20,6 +20,20 @@ pub struct Entry<'a> {
     pub detail: Option<String>,
 }
 
+impl<'a> Entry<'a> {
+    /// A successful action by `actor` on `target`, with no extra detail.
+    pub fn success(actor: UserId, action: &'a str, target: (&'a str, String), ip: Option<&'a str>) -> Self {
+        Entry {
+            actor: Some(actor),
+            action,
+            target: Some(target),
+            ip,
+            outcome: Outcome::Success,
+            detail: None,
+        }
+    }
+}
+
 /// Appends an entry at `now`.
 pub fn record(conn: &mut DbConn, now: Timestamp, entry: Entry<'_>) -> Result<(), StorageError> {
     let (target_kind, target_id) = match entry.target {

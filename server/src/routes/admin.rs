@@ -116,14 +116,12 @@ pub async fn create_organisation(
         .db
         .run(move |conn| {
             orgs::create(conn, &stored)?;
-            let entry = Entry {
-                actor: Some(actor),
-                action: "organisation.created",
-                target: Some(("organisation", stored.id.to_string())),
-                ip: ip.as_deref(),
-                outcome: Outcome::Success,
-                detail: None,
-            };
+            let entry = Entry::success(
+                actor,
+                "organisation.created",
+                ("organisation", stored.id.to_string()),
+                ip.as_deref(),
+            );
             audit::record(conn, now, entry)
         })
         .await?;
@@ -205,14 +203,12 @@ pub(crate) async fn issue_and_audit(
         .db
         .run(move |conn| {
             let issued = invites::issue(conn, &public_url, request, now)?;
-            let entry = Entry {
-                actor: Some(actor),
+            let entry = Entry::success(
+                actor,
                 action,
-                target: Some(("invitation", issued.invitation_id.to_string())),
-                ip: ip.as_deref(),
-                outcome: Outcome::Success,
-                detail: None,
-            };
+                ("invitation", issued.invitation_id.to_string()),
+                ip.as_deref(),
+            );
             audit::record(conn, now, entry)?;
             Ok(issued)
         })

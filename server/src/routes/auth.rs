@@ -202,14 +202,7 @@ pub async fn sign_in_finish(
                 audit::record(
                     conn,
                     now,
-                    Entry {
-                        actor: Some(user),
-                        action: "auth.sign_in",
-                        target: Some(("session", new.id.clone())),
-                        ip: ip.as_deref(),
-                        outcome: Outcome::Success,
-                        detail: None,
-                    },
+                    Entry::success(user, "auth.sign_in", ("session", new.id.clone()), ip.as_deref()),
                 )?;
                 Ok(Ok((user, new)))
             })
@@ -244,14 +237,7 @@ pub async fn sign_out(
             audit::record(
                 conn,
                 now,
-                Entry {
-                    actor: Some(user),
-                    action: "auth.sign_out",
-                    target: Some(("session", id)),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: None,
-                },
+                Entry::success(user, "auth.sign_out", ("session", id), ip.as_deref()),
             )
         })
         .await?;

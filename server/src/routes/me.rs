@@ -3,7 +3,6 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use kizuna_proto::{OrgRole, OrganisationId, Timestamp, UserId};
-use kizuna_storage::audit::Outcome;
 use kizuna_storage::credentials::{self, Credential};
 use kizuna_storage::users;
 use kizuna_storage::{sessions, transaction};
@@ -141,14 +140,7 @@ pub async fn revoke_session(
         .run(move |conn| {
             let ended = sessions::revoke(conn, user, &target, now)?;
             if ended {
-                let entry = Entry {
-                    actor: Some(user),
-                    action: "auth.session_revoked",
-                    target: Some(("session", target)),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: None,
-                };
+                let entry = Entry::success(user, "auth.session_revoked", ("session", target), ip.as_deref());
                 audit::record(conn, now, entry)?;
             }
             Ok(ended)
@@ -318,14 +310,12 @@ pub async fn add_credential_finish(
         .db
         .run(move |conn| {
             credentials::add(conn, &stored)?;
-            let entry = Entry {
-                actor: Some(stored.user),
-                action: "credential.added",
-                target: Some(("credential", stored.id.clone())),
-                ip: ip.as_deref(),
-                outcome: Outcome::Success,
-                detail: None,
-            };
+            let entry = Entry::success(
+                stored.user,
+                "credential.added",
+                ("credential", stored.id.clone()),
+                ip.as_deref(),
+            );
             audit::record(conn, now, entry)
         })
         .await?;
@@ -368,14 +358,7 @@ pub async fn remove_credential(
                     return Ok(Err(ApiError::LastCredential));
                 }
                 credentials::remove(conn, user, &id)?;
-                let entry = Entry {
-                    actor: Some(user),
-                    action: "credential.removed",
-                    target: Some(("credential", id)),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: None,
-                };
+                let entry = Entry::success(user, "credential.removed", ("credential", id), ip.as_deref());
                 audit::record(conn, now, entry)?;
                 Ok(Ok(()))
             })
@@ -489,14 +472,12 @@ pub async fn change_password(
             transaction(conn, |conn| {
                 users::set_password_hash(conn, user, &hash, now)?;
                 let ended = sessions::revoke_others(conn, user, &current, now)?;
-                let entry = Entry {
-                    actor: Some(user),
-                    action: "credential.password_changed",
-                    target: Some(("user", user.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: None,
-                };
+                let entry = Entry::success(
+                    user,
+                    "credential.password_changed",
+                    ("user", user.to_string()),
+                    ip.as_deref(),
+                );
                 audit::record(conn, now, entry)?;
                 Ok(ended)
             })

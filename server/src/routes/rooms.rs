@@ -3,7 +3,6 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kizuna_proto::{OrganisationId, RoomId, RoomRole, Timestamp};
-use kizuna_storage::audit::Outcome;
 use kizuna_storage::invitations::InvitationKind;
 use kizuna_storage::orgs;
 use kizuna_storage::rooms::{self, Room, RoomMember};
@@ -91,14 +90,12 @@ pub async fn create_room(
                         added_at: now,
                     },
                 )?;
-                let entry = Entry {
-                    actor: Some(stored.created_by),
-                    action: "room.created",
-                    target: Some(("room", stored.id.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: None,
-                };
+                let entry = Entry::success(
+                    stored.created_by,
+                    "room.created",
+                    ("room", stored.id.to_string()),
+                    ip.as_deref(),
+                );
                 audit::record(conn, now, entry)
             })
         })
