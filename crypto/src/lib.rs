@@ -5,5 +5,58 @@
 //! Time and randomness come in as parameters. The MLS group handling, era keys,
 //! post envelopes and attachment encryption land here (see ARCHITECTURE.md); CI
 //! guards the layering with `cargo tree -p kizuna-crypto -i <forbidden crate>`.
+//!
+//! What is here so far:
+//!
+//! * [`era`]: era keys, the symmetric keys a channel's posts are encrypted under, and
+//!   the [`EraKeyring`] a receiver looks them up in.
+//! * [`signing`]: device signature keys (Ed25519, the MLS ciphersuite 1 credential key).
+//! * [`envelope`]: the typed, versioned plaintext of a post.
+//! * [`post`]: [`seal`] and [`open`], and the [`SealedPost`] wire form.
+//! * [`random`]: the [`Random`] trait through which callers supply randomness.
+//!
+//! ```
+//! # use kizuna_crypto::*;
+//! # use kizuna_crypto::proto::{Channel, DeviceId, PostId, RoomId, Timestamp, UserId};
+//! # struct Os; impl Random for Os { fn fill(&mut self, b: &mut [u8]) { b.fill(7) } }
+//! # let mut rng = Os;
+//! # let id = |n| uuid::Uuid::from_u128(n);
+//! let era = EraKey::generate(&mut rng);
+//! let device = DeviceSigningKey::generate(&mut rng);
+//! let header = PostHeader {
+//!     room: RoomId::from_uuid(id(1)),
+//!     channel: Channel::Team,
+//!     era: era.id(),
+//!     post: PostId::from_uuid(id(2)),
+//!     author_user: UserId::from_uuid(id(3)),
+//!     author_device: DeviceId::from_uuid(id(4)),
+//!     sent_at: Timestamp(1_795_633_800_000),
+//! };
+//! let note = PostEnvelope::new(ContentType::Note, "訪問完了 / visit done");
+//! let wire = seal(header, &note, &era, &device, &mut rng)?.to_bytes();
+//!
+//! // On a member's device:
+//! let expected = Expected { room: header.room, channel: Channel::Team };
+//! let opened = open(&SealedPost::from_bytes(&wire)?, &expected, &era, &device.verifying_key())?;
+//! assert_eq!(opened.envelope, note);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub use kizuna_proto as proto;
+
+pub mod envelope;
+pub mod era;
+pub mod post;
+pub mod random;
+pub mod signing;
+mod wire;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use envelope::{AttachmentRef, ContentType, EnvelopeError, PostEnvelope};
+pub use era::{EraId, EraKey, EraKeyring};
+pub use post::{open, seal, Expected, OpenError, OpenedPost, PostHeader, SealError, SealedPost};
+pub use random::Random;
+pub use signing::{DeviceSigningKey, DeviceVerifyingKey, InvalidVerifyingKey};
+pub use wire::DecodeError;
