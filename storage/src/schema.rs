@@ -160,6 +160,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        signature_key -> Binary,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    key_packages (id) {
+        id -> Text,
+        device_id -> Text,
+        body -> Binary,
+        last_resort -> Bool,
+        created_at -> BigInt,
+        claimed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        room_id -> Text,
+        channel -> Text,
+        epoch -> BigInt,
+        next_seq -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    group_log (group_id, seq) {
+        group_id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        sender_device -> Nullable<Text>,
+        epoch -> BigInt,
+        body -> Binary,
+        idempotency_key -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    welcomes (id) {
+        id -> Text,
+        device_id -> Text,
+        group_id -> Text,
+        body -> Binary,
+        created_at -> BigInt,
+        fetched_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -180,4 +237,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     reset_ledger,
     server_settings,
+    devices,
+    key_packages,
+    groups,
+    group_log,
+    welcomes,
 );

@@ -1,0 +1,311 @@
+//! MLS groups (one per room channel) and their ordered logs, the heart of the
+//! delivery service.
+//!
+//! Ordering: every append first *updates* the group's row (`next_seq + 1`, and for
+//! a commit `epoch + 1` on condition that the commit is for the current epoch). On
+//! PostgreSQL that update takes the row lock, on SQLite the database write lock, so
+//! appenders to one group are serialised inside their transactions: sequence numbers
+//! have no gaps or duplicates, and of two commits for the same epoch exactly one
+//! wins. The loser learns the current epoch, fetches the missing commits and retries.
+
+use diesel::prelude::*;
+use kizuna_proto::{Channel, DeviceId, RoomId, Timestamp};
+
+use crate::error::{parse_id, parse_stored};
+use crate::schema::{group_log, groups, welcomes};
+use crate::{transaction, DbConn, StorageError};
+
+/// An MLS group for one channel of a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The MLS group ID, as text.
+    pub id: String,
+    /// The room.
+    pub room: RoomId,
+    /// The channel.
+    pub channel: Channel,
+    /// The epoch the server has accepted commits up to.
+    pub epoch: i64,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// What kind of message a log entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// An MLS commit (public message): changes the epoch.
+    Commit,
+    /// An MLS proposal (public message).
+    Proposal,
+    /// An era key, inside an MLS application message.
+    EraKey,
+    /// A post sealed under an era key.
+    Post,
+}
+
+impl EntryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Commit => "commit",
+            EntryKind::Proposal => "proposal",
+            EntryKind::EraKey => "era_key",
+            EntryKind::Post => "post",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, StorageError> {
+        match value {
+            "commit" => Ok(EntryKind::Commit),
+            "proposal" => Ok(EntryKind::Proposal),
+            "era_key" => Ok(EntryKind::EraKey),
+            "post" => Ok(EntryKind::Post),
+            other => Err(StorageError::Corrupt(format!("group_log.kind = {other:?}"))),
+        }
+    }
+}
+
+/// A message to append.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// What it is.
+    pub kind: EntryKind,
+    /// The device that sent it.
+    pub sender: Option<DeviceId>,
+    /// The MLS epoch it was made in (for a commit: the epoch it commits from).
+    pub epoch: i64,
+    /// The opaque bytes.
+    pub body: Vec<u8>,
+    /// A key chosen by the client so that a retried send is stored once.
+    pub idempotency_key: Option<String>,
+}
+
+/// A stored log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// The group.
+    pub group: String,
+    /// Its position in the group's log, from 1, without gaps.
+    pub seq: i64,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Who sent it.
+    pub sender: Option<DeviceId>,
+    /// Its epoch.
+    pub epoch: i64,
+    /// The opaque bytes.
+    pub body: Vec<u8>,
+    /// When it was stored.
+    pub created_at: Timestamp,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored at this position.
+    Stored {
+        /// The position.
+        seq: i64,
+    },
+    /// The same idempotency key was stored before, at this position; nothing new stored.
+    Duplicate {
+        /// The earlier position.
+        seq: i64,
+    },
+    /// A commit for an epoch that is not the group's current one; nothing stored.
+    WrongEpoch {
+        /// The group's current epoch.
+        current: i64,
+    },
+}
+
+#[derive(Queryable)]
+struct GroupRow {
+    id: String,
+    room_id: String,
+    channel: String,
+    epoch: i64,
+    _next_seq: i64,
+    created_at: i64,
+}
+
+/// Creates a group at epoch 0 with an empty log.
+pub fn create(conn: &mut DbConn, group: &Group) -> Result<(), StorageError> {
+    diesel::insert_into(groups::table)
+        .values((
+            groups::id.eq(&group.id),
+            groups::room_id.eq(group.room.to_string()),
+            groups::channel.eq(group.channel.as_str()),
+            groups::epoch.eq(group.epoch),
+            groups::next_seq.eq(1i64),
+            groups::created_at.eq(group.created_at.millis()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One group by ID.
+pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
+    let row = groups::table.find(id).first::<GroupRow>(conn)?;
+    Ok(Group {
+        id: row.id,
+        room: parse_id("groups.room_id", &row.room_id)?,
+        channel: parse_stored("groups.channel", &row.channel)?,
+        epoch: row.epoch,
+        created_at: Timestamp(row.created_at),
+    })
+}
+
+fn existing_seq(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i64>, StorageError> {
+    Ok(group_log::table
+        .filter(group_log::group_id.eq(group))
+        .filter(group_log::idempotency_key.eq(key))
+        .select(group_log::seq)
+        .first::<i64>(conn)
+        .optional()?)
+}
+
+/// Appends a message to a group's log (see the module documentation for ordering).
+pub fn append(
+    conn: &mut DbConn,
+    group: &str,
+    entry: &NewEntry,
+    now: Timestamp,
+) -> Result<Appended, StorageError> {
+    let outcome = transaction(conn, |conn| {
+        if let Some(key) = &entry.idempotency_key {
+            if let Some(seq) = existing_seq(conn, group, key)? {
+                return Ok(Appended::Duplicate { seq });
+            }
+        }
+        let claimed = if entry.kind == EntryKind::Commit {
+            diesel::update(groups::table.find(group).filter(groups::epoch.eq(entry.epoch)))
+                .set((
+                    groups::next_seq.eq(groups::next_seq + 1),
+                    groups::epoch.eq(groups::epoch + 1),
+                ))
+                .execute(conn)?
+        } else {
+            diesel::update(groups::table.find(group))
+                .set(groups::next_seq.eq(groups::next_seq + 1))
+                .execute(conn)?
+        };
+        if claimed == 0 {
+            // No such group (NotFound), or a commit that lost the race for its epoch.
+            let current = groups::table
+                .find(group)
+                .select(groups::epoch)
+                .first::<i64>(conn)?;
+            return Ok(Appended::WrongEpoch { current });
+        }
+        let seq = groups::table
+            .find(group)
+            .select(groups::next_seq)
+            .first::<i64>(conn)?
+            - 1;
+        diesel::insert_into(group_log::table)
+            .values((
+                group_log::group_id.eq(group),
+                group_log::seq.eq(seq),
+                group_log::kind.eq(entry.kind.as_str()),
+                group_log::sender_device.eq(entry.sender.map(|d| d.to_string())),
+                group_log::epoch.eq(entry.epoch),
+                group_log::body.eq(&entry.body),
+                group_log::idempotency_key.eq(&entry.idempotency_key),
+                group_log::created_at.eq(now.millis()),
+            ))
+            .execute(conn)?;
+        Ok(Appended::Stored { seq })
+    });
+    match (outcome, &entry.idempotency_key) {
+        // Two sends with the same key raced: the loser reports the winner's position.
+        (Err(StorageError::Conflict(_)), Some(key)) => match existing_seq(conn, group, key)? {
+            Some(seq) => Ok(Appended::Duplicate { seq }),
+            None => Err(StorageError::Conflict(format!("idempotency key {key:?}"))),
+        },
+        (outcome, _) => outcome,
+    }
+}
+
+/// The entries after position `after`, in order, at most `limit` of them.
+pub fn entries_after(
+    conn: &mut DbConn,
+    group: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<LogEntry>, StorageError> {
+    group_log::table
+        .filter(group_log::group_id.eq(group))
+        .filter(group_log::seq.gt(after))
+        .order(group_log::seq.asc())
+        .limit(limit)
+        .select((
+            group_log::group_id,
+            group_log::seq,
+            group_log::kind,
+            group_log::sender_device,
+            group_log::epoch,
+            group_log::body,
+            group_log::created_at,
+        ))
+        .load::<(String, i64, String, Option<String>, i64, Vec<u8>, i64)>(conn)?
+        .into_iter()
+        .map(|(group, seq, kind, sender, epoch, body, created_at)| {
+            Ok(LogEntry {
+                group,
+                seq,
+                kind: EntryKind::parse(&kind)?,
+                sender: sender
+                    .as_deref()
+                    .map(|d| parse_id("group_log.sender_device", d))
+                    .transpose()?,
+                epoch,
+                body,
+                created_at: Timestamp(created_at),
+            })
+        })
+        .collect()
+}
+
+/// Queues an MLS welcome for a device.
+pub fn queue_welcome(
+    conn: &mut DbConn,
+    device: DeviceId,
+    group: &str,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<(), StorageError> {
+    diesel::insert_into(welcomes::table)
+        .values((
+            welcomes::id.eq(uuid::Uuid::new_v4().to_string()),
+            welcomes::device_id.eq(device.to_string()),
+            welcomes::group_id.eq(group),
+            welcomes::body.eq(body),
+            welcomes::created_at.eq(now.millis()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Hands a device its waiting welcomes (group ID and bytes) and marks them fetched.
+pub fn take_welcomes(
+    conn: &mut DbConn,
+    device: DeviceId,
+    now: Timestamp,
+) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    transaction(conn, |conn| {
+        let waiting = welcomes::table
+            .filter(welcomes::device_id.eq(device.to_string()))
+            .filter(welcomes::fetched_at.is_null())
+            .order(welcomes::created_at.asc())
+            .select((welcomes::id, welcomes::group_id, welcomes::body))
+            .load::<(String, String, Vec<u8>)>(conn)?;
+        let ids: Vec<&String> = waiting.iter().map(|(id, _, _)| id).collect();
+        diesel::update(welcomes::table.filter(welcomes::id.eq_any(ids)))
+            .set(welcomes::fetched_at.eq(Some(now.millis())))
+            .execute(conn)?;
+        Ok(waiting
+            .into_iter()
+            .map(|(_, group, body)| (group, body))
+            .collect())
+    })
+}

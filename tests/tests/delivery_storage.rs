@@ -1,0 +1,349 @@
+//! The delivery service's storage, on SQLite and PostgreSQL: devices, one-time key
+//! packages, group logs with gapless ordering, epoch-checked commits, idempotent
+//! sends, welcomes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use anyhow::Result;
+use kizuna_proto::{Channel, DeviceId, OrganisationId, OrganisationKind, RoomId, Timestamp, UserId};
+use kizuna_storage::devices::{self, Device, KeyPackage};
+use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
+use kizuna_storage::orgs::{self, Organisation};
+use kizuna_storage::rooms::{self, Room};
+use kizuna_storage::users::{self, User, UserStatus};
+use kizuna_storage::{Db, StorageError};
+use kizuna_tests::{on_both_databases, DbKind, TestDb};
+use uuid::Uuid;
+
+const T0: Timestamp = Timestamp(1_795_600_000_000);
+
+/// A user with one device, and a room with a team group.
+async fn setup(db: &Db) -> Result<(UserId, DeviceId, String)> {
+    let org = Organisation {
+        id: OrganisationId::from_uuid(Uuid::new_v4()),
+        name: "Clinic".into(),
+        kind: OrganisationKind::Clinic,
+        parent: None,
+        created_at: T0,
+    };
+    let user = User {
+        id: UserId::from_uuid(Uuid::new_v4()),
+        login_id: format!("dr.{}", Uuid::new_v4().simple()),
+        display_name: "Dr".into(),
+        is_system_admin: false,
+        status: UserStatus::Active,
+        created_at: T0,
+        last_sign_in_at: None,
+        birth_date: None,
+    };
+    let device = Device {
+        id: DeviceId::from_uuid(Uuid::new_v4()),
+        user: user.id,
+        name: "phone".into(),
+        signature_key: vec![7; 32],
+        created_at: T0,
+        revoked_at: None,
+    };
+    let room = Room {
+        id: RoomId::from_uuid(Uuid::new_v4()),
+        organisation: org.id,
+        display_name: "Room 3".into(),
+        created_by: user.id,
+        created_at: T0,
+    };
+    let group = Group {
+        id: format!("g-{}", Uuid::new_v4().simple()),
+        room: room.id,
+        channel: Channel::Team,
+        epoch: 0,
+        created_at: T0,
+    };
+    let (u, d, g) = (user.id, device.id, group.id.clone());
+    db.run(move |conn| {
+        orgs::create(conn, &org)?;
+        users::create(conn, &user)?;
+        devices::register(conn, &device)?;
+        rooms::create(conn, &room)?;
+        groups::create(conn, &group)
+    })
+    .await?;
+    Ok((u, d, g))
+}
+
+fn post(device: DeviceId, body: &str, key: Option<&str>) -> NewEntry {
+    NewEntry {
+        kind: EntryKind::Post,
+        sender: Some(device),
+        epoch: 0,
+        body: body.as_bytes().to_vec(),
+        idempotency_key: key.map(str::to_owned),
+    }
+}
+
+async fn key_packages_are_handed_out_once(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, _) = setup(&db).await?;
+    let packages = vec![
+        KeyPackage {
+            id: "kp1".into(),
+            body: b"one".to_vec(),
+            last_resort: false,
+        },
+        KeyPackage {
+            id: "kp2".into(),
+            body: b"two".to_vec(),
+            last_resort: false,
+        },
+        KeyPackage {
+            id: "kp-lr".into(),
+            body: b"last".to_vec(),
+            last_resort: true,
+        },
+    ];
+    db.run(move |conn| devices::upload_key_packages(conn, device, &packages, T0))
+        .await?;
+    assert_eq!(
+        db.run(move |conn| devices::key_packages_left(conn, device))
+            .await?,
+        2
+    );
+    let mut handed = Vec::new();
+    for _ in 0..4 {
+        handed.push(
+            db.run(move |conn| devices::claim_key_package(conn, device, T0))
+                .await?
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        handed,
+        vec![
+            b"one".to_vec(),
+            b"two".to_vec(),
+            b"last".to_vec(),
+            b"last".to_vec()
+        ]
+    );
+    assert_eq!(
+        db.run(move |conn| devices::key_packages_left(conn, device))
+            .await?,
+        0
+    );
+
+    // A revoked device hands out nothing and accepts no more packages.
+    assert!(db.run(move |conn| devices::revoke(conn, device, T0)).await?);
+    assert_eq!(
+        db.run(move |conn| devices::claim_key_package(conn, device, T0))
+            .await?,
+        None
+    );
+    let more = vec![KeyPackage {
+        id: "kp3".into(),
+        body: b"three".to_vec(),
+        last_resort: false,
+    }];
+    let refused = db
+        .run(move |conn| devices::upload_key_packages(conn, device, &more, T0))
+        .await;
+    assert!(matches!(refused, Err(StorageError::Refused(_))), "{refused:?}");
+    Ok(())
+}
+
+async fn concurrent_claims_never_share_a_package(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, _) = setup(&db).await?;
+    let packages: Vec<KeyPackage> = (0..20)
+        .map(|i| KeyPackage {
+            id: format!("kp{i}"),
+            body: format!("p{i}").into_bytes(),
+            last_resort: false,
+        })
+        .collect();
+    db.run(move |conn| devices::upload_key_packages(conn, device, &packages, T0))
+        .await?;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.run(move |conn| devices::claim_key_package(conn, device, T0))
+                .await
+        }));
+    }
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await??.unwrap());
+    }
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), 20, "a key package was handed out twice");
+    Ok(())
+}
+
+async fn logs_are_ordered_without_gaps(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, group) = setup(&db).await?;
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let (db, group) = (db.clone(), group.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0..25 {
+                let entry = post(device, &format!("{writer}-{n}"), None);
+                let g = group.clone();
+                let outcome = db.run(move |conn| groups::append(conn, &g, &entry, T0)).await?;
+                assert!(matches!(outcome, Appended::Stored { .. }), "{outcome:?}");
+            }
+            Ok::<_, StorageError>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let g = group.clone();
+    let all = db
+        .run(move |conn| groups::entries_after(conn, &g, 0, 1000))
+        .await?;
+    let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=200).collect::<Vec<_>>(),
+        "gaps or duplicates in the log"
+    );
+    // Paging resumes exactly where a client stopped.
+    let g = group.clone();
+    let page = db
+        .run(move |conn| groups::entries_after(conn, &g, 150, 20))
+        .await?;
+    assert_eq!(page.first().map(|e| e.seq), Some(151));
+    assert_eq!(page.len(), 20);
+    assert_eq!(page[0].sender, Some(device));
+    Ok(())
+}
+
+async fn retried_sends_are_stored_once(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, group) = setup(&db).await?;
+    let mut outcomes = Vec::new();
+    // The same send three times, two of them racing.
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let (db, group) = (db.clone(), group.clone());
+        let entry = post(device, "vitals 36.8", Some("client-key-1"));
+        tasks.push(tokio::spawn(async move {
+            db.run(move |conn| groups::append(conn, &group, &entry, T0)).await
+        }));
+    }
+    for task in tasks {
+        outcomes.push(task.await??);
+    }
+    let stored: Vec<_> = outcomes
+        .iter()
+        .filter(|o| matches!(o, Appended::Stored { .. }))
+        .collect();
+    assert_eq!(stored.len(), 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Appended::Stored { seq: 1 } | Appended::Duplicate { seq: 1 })),
+        "{outcomes:?}"
+    );
+    let g = group.clone();
+    assert_eq!(
+        db.run(move |conn| groups::entries_after(conn, &g, 0, 10))
+            .await?
+            .len(),
+        1
+    );
+    Ok(())
+}
+
+async fn of_two_commits_for_one_epoch_exactly_one_wins(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, group) = setup(&db).await?;
+    let commit = |epoch: i64, body: &str| NewEntry {
+        kind: EntryKind::Commit,
+        sender: Some(device),
+        epoch,
+        body: body.as_bytes().to_vec(),
+        idempotency_key: None,
+    };
+    for round in 0..10i64 {
+        let a = {
+            let (db, g, c) = (db.clone(), group.clone(), commit(round, "a"));
+            tokio::spawn(async move { db.run(move |conn| groups::append(conn, &g, &c, T0)).await })
+        };
+        let b = {
+            let (db, g, c) = (db.clone(), group.clone(), commit(round, "b"));
+            tokio::spawn(async move { db.run(move |conn| groups::append(conn, &g, &c, T0)).await })
+        };
+        let (a, b) = (a.await??, b.await??);
+        let winners = [a, b]
+            .iter()
+            .filter(|o| matches!(o, Appended::Stored { .. }))
+            .count();
+        assert_eq!(winners, 1, "round {round}: {a:?} {b:?}");
+        let loser = if matches!(a, Appended::Stored { .. }) {
+            b
+        } else {
+            a
+        };
+        assert_eq!(
+            loser,
+            Appended::WrongEpoch { current: round + 1 },
+            "the loser must learn the new epoch"
+        );
+    }
+    let g = group.clone();
+    assert_eq!(db.run(move |conn| groups::get(conn, &g)).await?.epoch, 10);
+    // A stale commit is refused and stores nothing.
+    let (g, stale) = (group.clone(), commit(3, "stale"));
+    assert_eq!(
+        db.run(move |conn| groups::append(conn, &g, &stale, T0)).await?,
+        Appended::WrongEpoch { current: 10 }
+    );
+    let g = group.clone();
+    assert_eq!(
+        db.run(move |conn| groups::entries_after(conn, &g, 0, 100))
+            .await?
+            .len(),
+        10
+    );
+    let missing = db
+        .run(move |conn| groups::append(conn, "no-such-group", &post(device, "x", None), T0))
+        .await;
+    assert!(matches!(missing, Err(StorageError::NotFound)), "{missing:?}");
+    Ok(())
+}
+
+async fn welcomes_wait_for_their_device(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, group) = setup(&db).await?;
+    let g = group.clone();
+    db.run(move |conn| groups::queue_welcome(conn, device, &g, b"welcome-bytes", T0))
+        .await?;
+    let first = db
+        .run(move |conn| groups::take_welcomes(conn, device, T0))
+        .await?;
+    assert_eq!(first, vec![(group.clone(), b"welcome-bytes".to_vec())]);
+    assert!(
+        db.run(move |conn| groups::take_welcomes(conn, device, T0))
+            .await?
+            .is_empty(),
+        "welcome delivered twice"
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    key_packages_are_handed_out_once,
+    concurrent_claims_never_share_a_package,
+    logs_are_ordered_without_gaps,
+    retried_sends_are_stored_once,
+    of_two_commits_for_one_epoch_exactly_one_wins,
+    welcomes_wait_for_their_device,
+);
