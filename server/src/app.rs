@@ -165,6 +165,14 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::admin::reset_ledger_export)
                 .service(routes::rooms::create_room)
                 .service(routes::rooms::invite_to_room)
+                .service(routes::delivery::register_device)
+                .service(routes::delivery::list_devices)
+                .service(routes::delivery::revoke_device)
+                .service(routes::delivery::upload_key_packages)
+                .service(routes::delivery::claim_key_packages)
+                .service(routes::delivery::create_group)
+                .service(routes::delivery::append_message)
+                .service(routes::delivery::fetch_messages)
                 .service(routes::ws::ws),
         );
 }

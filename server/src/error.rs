@@ -81,6 +81,12 @@ pub enum ApiError {
     /// bad signature).
     #[error("webauthn response rejected: {0}")]
     WebauthnRejected(String),
+    /// A commit for an epoch that is not the group's current one.
+    #[error("wrong epoch; current is {current}")]
+    WrongEpoch {
+        /// The group's current epoch.
+        current: i64,
+    },
     /// The server's storage is full.
     #[error("storage full")]
     StorageFull,
@@ -108,6 +114,9 @@ pub struct ErrorDetail {
     pub message: String,
     /// 同じ内容を日本語で。
     pub message_ja: String,
+    /// For `wrong_epoch`: the group's current epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_epoch: Option<i64>,
 }
 
 impl ApiError {
@@ -129,6 +138,7 @@ impl ApiError {
             ApiError::LoginIdTaken => "login_id_taken",
             ApiError::LastCredential => "last_credential",
             ApiError::CeremonyInvalid => "ceremony_invalid",
+            ApiError::WrongEpoch { .. } => "wrong_epoch",
             ApiError::WebauthnRejected(_) => "webauthn_rejected",
             ApiError::StorageFull => "storage_full",
             ApiError::Unavailable(_) => "unavailable",
@@ -186,6 +196,10 @@ impl ApiError {
                 "This login ID is already in use. Choose another one.".into(),
                 "このログインIDは使われています。別のIDを選んでください。".into(),
             ),
+            ApiError::WrongEpoch { current } => (
+                format!("Someone changed the group first (it is at epoch {current}). Fetch the new messages and try again."),
+                format!("先に他の人がグループを更新しました（エポック {current}）。新しいメッセージを取得してから再送してください。"),
+            ),
             ApiError::LastCredential => (
                 "This is your only security key or passkey. Register another one before removing it.".into(),
                 "これが唯一のセキュリティキー（パスキー）です。削除する前に別のものを登録してください。".into(),
@@ -216,11 +230,16 @@ impl ApiError {
     /// The body sent to the client.
     pub fn body(&self) -> ErrorBody {
         let (message, message_ja) = self.messages();
+        let current_epoch = match self {
+            ApiError::WrongEpoch { current } => Some(*current),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message,
                 message_ja,
+                current_epoch,
             },
         }
     }
@@ -237,7 +256,9 @@ impl ResponseError for ApiError {
             ApiError::InvalidInput { .. } | ApiError::PasswordRejected { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::LoginIdTaken | ApiError::LastCredential => StatusCode::CONFLICT,
+            ApiError::LoginIdTaken | ApiError::LastCredential | ApiError::WrongEpoch { .. } => {
+                StatusCode::CONFLICT
+            }
             ApiError::CeremonyInvalid | ApiError::WebauthnRejected(_) => StatusCode::BAD_REQUEST,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::ExpectedJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -320,6 +341,7 @@ mod tests {
             (ApiError::Forbidden, 403, "forbidden"),
             (ApiError::LoginIdTaken, 409, "login_id_taken"),
             (ApiError::LastCredential, 409, "last_credential"),
+            (ApiError::WrongEpoch { current: 3 }, 409, "wrong_epoch"),
             (ApiError::CeremonyInvalid, 400, "ceremony_invalid"),
             (
                 ApiError::WebauthnRejected("origin".into()),

@@ -7,7 +7,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use kizuna_proto::UserId;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
+
+/// How many group notifications a slow connection may fall behind before it
+/// re-reads its groups from the database instead.
+const NOTIFY_BACKLOG: usize = 4096;
 
 #[derive(Default)]
 struct Inner {
@@ -15,10 +19,22 @@ struct Inner {
     conns: HashMap<u64, (UserId, String, watch::Sender<bool>)>,
 }
 
-/// The registry of this node's live connections.
-#[derive(Clone, Default)]
+/// The registry of this node's live connections, and the node's stream of "group G
+/// has a new entry at seq N" notifications that connections fan out from.
+#[derive(Clone)]
 pub struct Live {
     inner: Arc<Mutex<Inner>>,
+    groups: broadcast::Sender<(String, i64)>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        let (groups, _) = broadcast::channel(NOTIFY_BACKLOG);
+        Self {
+            inner: Arc::default(),
+            groups,
+        }
+    }
 }
 
 /// A registered connection. Its receiver turns `true` when it must close; dropping
@@ -77,6 +93,18 @@ impl Live {
     /// Closes every connection of a person. Returns how many.
     pub fn close_user(&self, user: UserId) -> usize {
         self.close_where(|u, _| *u == user)
+    }
+
+    /// Tells this node's connections that a group has a new entry. Only IDs travel:
+    /// each connection reads the entry from the database, checking membership.
+    pub fn notify_group(&self, group: &str, seq: i64) {
+        // No receivers is fine: nobody is connected.
+        let _ = self.groups.send((group.to_owned(), seq));
+    }
+
+    /// Listens for group notifications.
+    pub fn group_notifications(&self) -> broadcast::Receiver<(String, i64)> {
+        self.groups.subscribe()
     }
 
     /// Closes every connection made with a session. Returns how many.

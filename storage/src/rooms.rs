@@ -201,3 +201,14 @@ pub fn members_of_organisation_rooms(
         .map(RoomMember::try_from)
         .collect()
 }
+
+/// The rooms a person is a member of.
+pub fn rooms_of_user(conn: &mut DbConn, user: UserId) -> Result<Vec<RoomId>, StorageError> {
+    room_members::table
+        .filter(room_members::user_id.eq(user.to_string()))
+        .select(room_members::room_id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|r| parse_id("room_members.room_id", r))
+        .collect()
+}

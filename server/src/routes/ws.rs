@@ -1,21 +1,43 @@
-//! `GET /api/v1/ws`: the real-time channel. Authenticated by the session (cookie
-//! or bearer token). For now it carries heartbeats; the delivery service adds
-//! group subscriptions. Ending the session or disabling the account closes it at
-//! once (close code 4401).
+//! `GET /api/v1/ws`: the real-time channel, authenticated by the session (cookie or
+//! bearer token).
+//!
+//! Client → server: `{"type":"subscribe","group_id":"…","after":N}` (after = the last
+//! seq it has). Server → client: `{"type":"hello"}`, then for each subscribed group
+//! the entries after N and, live, every new one:
+//! `{"type":"entry","group_id":"…","seq":…,"kind":…,"epoch":…,"body":"base64",…}`,
+//! in order, without gaps or duplicates. Problems are reported as
+//! `{"type":"error","code":…}`. Ending the session or disabling the account closes
+//! the socket at once (close code 4401).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use actix_ws::{CloseCode, CloseReason, Message};
+use actix_ws::{CloseCode, CloseReason, Message, Session};
+use kizuna_proto::UserId;
+use kizuna_storage::groups;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::session::{self, Authenticated};
 use crate::error::ApiError;
+use crate::routes::delivery::{entry_view, group_for_member};
 use crate::state::AppState;
 
 /// How often the server pings, and re-checks the session.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Close code for "your session ended".
 const SESSION_ENDED: u16 = 4401;
+/// Entries sent per database read when catching up.
+const PAGE: i64 = 200;
+/// Most groups one connection may follow.
+const MAX_GROUPS: usize = 500;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ClientFrame {
+    Subscribe { group_id: String, after: i64 },
+}
 
 /// Opens the WebSocket.
 #[utoipa::path(
@@ -32,8 +54,6 @@ pub async fn ws(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (response, mut out, mut incoming) = actix_ws::handle(&req, body)?;
-    let mut registration = state.live.register(auth.user.id, &auth.session_id);
     let token = req
         .cookie(session::COOKIE)
         .map(|c| c.value().to_owned())
@@ -45,39 +65,153 @@ pub async fn ws(
                 .map(str::to_owned)
         })
         .ok_or(ApiError::NotSignedIn)?;
+    let (response, out, incoming) = actix_ws::handle(&req, body)?;
+    let registration = state.live.register(auth.user.id, &auth.session_id);
+    let notifications = state.live.group_notifications();
     state.metrics.websockets.inc();
     actix_web::rt::spawn(async move {
-        let hello = serde_json::json!({ "type": "hello", "user_id": auth.user.id }).to_string();
-        let mut open = out.text(hello).await.is_ok();
+        let mut connection = Connection {
+            state: state.clone(),
+            user: auth.user.id,
+            out,
+            followed: HashMap::new(),
+        };
+        connection.run(token, registration, notifications, incoming).await;
+        state.metrics.websockets.dec();
+    });
+    Ok(response)
+}
+
+struct Connection {
+    state: web::Data<AppState>,
+    user: UserId,
+    out: Session,
+    /// Followed groups and the last seq sent for each.
+    followed: HashMap<String, i64>,
+}
+
+impl Connection {
+    async fn run(
+        &mut self,
+        token: String,
+        mut registration: crate::live::Registration,
+        mut notifications: tokio::sync::broadcast::Receiver<(String, i64)>,
+        mut incoming: actix_ws::MessageStream,
+    ) {
+        let hello = serde_json::json!({ "type": "hello", "user_id": self.user }).to_string();
+        let mut open = self.out.text(hello).await.is_ok();
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;
         while open {
             tokio::select! {
                 _ = registration.closed.changed() => break,
                 _ = beat.tick() => {
-                    if !still_live(&state, token.clone()).await {
+                    if !still_live(&self.state, token.clone()).await {
                         break;
                     }
-                    open = out.ping(b"").await.is_ok();
+                    open = self.out.ping(b"").await.is_ok();
                 }
-                message = incoming.recv() => match message {
-                    Some(Ok(Message::Ping(bytes))) => open = out.pong(&bytes).await.is_ok(),
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => open = false,
-                    Some(Ok(_)) => {}
-                },
+                note = notifications.recv() => {
+                    open = match note {
+                        Ok((group, _)) if self.followed.contains_key(&group) => self.catch_up(&group).await,
+                        Ok(_) => true,
+                        // Fell behind the node's notifications: re-read every followed group.
+                        Err(RecvError::Lagged(_)) => self.catch_up_all().await,
+                        Err(RecvError::Closed) => false,
+                    };
+                }
+                message = incoming.recv() => {
+                    open = match message {
+                        Some(Ok(Message::Text(text))) => self.handle(&text).await,
+                        Some(Ok(Message::Ping(bytes))) => self.out.pong(&bytes).await.is_ok(),
+                        Some(Ok(Message::Close(_))) | None | Some(Err(_)) => false,
+                        Some(Ok(_)) => self.error("unsupported_frame").await,
+                    };
+                }
             }
         }
-        if open {
-            let reason = CloseReason {
-                code: CloseCode::Other(SESSION_ENDED),
-                description: Some("session ended".into()),
-            };
-            let _ = out.close(Some(reason)).await;
-        }
-        state.metrics.websockets.dec();
+        let reason = CloseReason {
+            code: CloseCode::Other(SESSION_ENDED),
+            description: Some("session ended".into()),
+        };
+        let _ = self.out.clone().close(Some(reason)).await;
         drop(registration);
-    });
-    Ok(response)
+    }
+
+    async fn error(&mut self, code: &str) -> bool {
+        self.out
+            .text(serde_json::json!({ "type": "error", "code": code }).to_string())
+            .await
+            .is_ok()
+    }
+
+    async fn handle(&mut self, text: &str) -> bool {
+        let Ok(ClientFrame::Subscribe { group_id, after }) = serde_json::from_str::<ClientFrame>(text) else {
+            return self.error("malformed_frame").await;
+        };
+        if self.followed.len() >= MAX_GROUPS && !self.followed.contains_key(&group_id) {
+            return self.error("too_many_groups").await;
+        }
+        match group_for_member(&self.state, group_id.clone(), self.user).await {
+            Ok(_) => {
+                self.followed.insert(group_id.clone(), after.max(0));
+                self.catch_up(&group_id).await
+            }
+            Err(ApiError::NotFound) => self.error("group_not_found").await,
+            Err(_) => self.error("unavailable").await,
+        }
+    }
+
+    /// Sends every entry of `group` after the last one sent, re-checking that the
+    /// person still belongs to the channel.
+    async fn catch_up(&mut self, group: &str) -> bool {
+        let Some(&last) = self.followed.get(group) else {
+            return true;
+        };
+        if group_for_member(&self.state, group.to_owned(), self.user)
+            .await
+            .is_err()
+        {
+            self.followed.remove(group);
+            return self.error("group_not_found").await;
+        }
+        let mut last = last;
+        loop {
+            let id = group.to_owned();
+            let Ok(entries) = self
+                .state
+                .db
+                .run(move |conn| groups::entries_after(conn, &id, last, PAGE))
+                .await
+            else {
+                return self.error("unavailable").await;
+            };
+            let done = entries.len() < PAGE as usize;
+            for entry in entries {
+                last = entry.seq;
+                let mut frame = serde_json::to_value(entry_view(entry)).unwrap_or_default();
+                frame["type"] = "entry".into();
+                frame["group_id"] = group.into();
+                if self.out.text(frame.to_string()).await.is_err() {
+                    return false;
+                }
+            }
+            self.followed.insert(group.to_owned(), last);
+            if done {
+                return true;
+            }
+        }
+    }
+
+    async fn catch_up_all(&mut self) -> bool {
+        let groups: Vec<String> = self.followed.keys().cloned().collect();
+        for group in groups {
+            if !self.catch_up(&group).await {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 async fn still_live(state: &AppState, token: String) -> bool {
