@@ -13,6 +13,8 @@
 //! * [`signing`]: device signature keys (Ed25519, the MLS ciphersuite 1 credential key).
 //! * [`envelope`]: the typed, versioned plaintext of a post.
 //! * [`post`]: [`seal`] and [`open`], and the [`SealedPost`] wire form.
+//! * [`mls`]: the MLS group layer: device identities, key packages, channel membership
+//!   ([`ChannelMember`]) and the server's view of a group ([`ServerGroupView`]).
 //! * [`random`]: the [`Random`] trait through which callers supply randomness.
 //!
 //! ```
@@ -46,6 +48,7 @@ pub use kizuna_proto as proto;
 
 pub mod envelope;
 pub mod era;
+pub mod mls;
 pub mod post;
 pub mod random;
 pub mod signing;
@@ -56,6 +59,10 @@ pub mod testing;
 
 pub use envelope::{AttachmentRef, ContentType, EnvelopeError, PostEnvelope};
 pub use era::{EraId, EraKey, EraKeyring};
+pub use mls::{
+    ChannelMember, CommitOutput, CommitSummary, DeviceIdentity, Incoming, KeyPackageOut, MemberInfo,
+    MlsDevice, MlsError, ServerGroupView, ServerViewError,
+};
 pub use post::{open, seal, Expected, OpenError, OpenedPost, PostHeader, SealError, SealedPost};
 pub use random::Random;
 pub use signing::{DeviceSigningKey, DeviceVerifyingKey, InvalidVerifyingKey};

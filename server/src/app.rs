@@ -104,6 +104,7 @@ pub struct Running {
 /// awaited (or spawned) to run.
 pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
+    crate::fanout::spawn_listener(config.database_url(), state.live.clone());
     let data = web::Data::new(state);
     let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
     let factory = move || build_app(data.clone(), document.clone());

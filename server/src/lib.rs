@@ -10,6 +10,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
+pub mod fanout;
 pub mod invites;
 pub mod live;
 pub mod metrics;

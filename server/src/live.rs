@@ -9,6 +9,9 @@ use std::sync::{Arc, Mutex};
 use kizuna_proto::UserId;
 use tokio::sync::{broadcast, watch};
 
+/// The pseudo-group of a "re-read everything" notification.
+pub const RESYNC: &str = "*";
+
 /// How many group notifications a slow connection may fall behind before it
 /// re-reads its groups from the database instead.
 const NOTIFY_BACKLOG: usize = 4096;
@@ -100,6 +103,12 @@ impl Live {
     pub fn notify_group(&self, group: &str, seq: i64) {
         // No receivers is fine: nobody is connected.
         let _ = self.groups.send((group.to_owned(), seq));
+    }
+
+    /// Asks every live connection to re-read all its groups (after notifications
+    /// may have been lost).
+    pub fn resync(&self) {
+        let _ = self.groups.send((RESYNC.to_owned(), 0));
     }
 
     /// Listens for group notifications.

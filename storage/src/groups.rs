@@ -15,6 +15,9 @@ use crate::error::{parse_id, parse_stored};
 use crate::schema::{group_log, groups, welcomes};
 use crate::{transaction, DbConn, StorageError};
 
+/// The PostgreSQL NOTIFY channel on which appends announce `<group> <seq>`.
+pub const NOTIFY_CHANNEL: &str = "kizuna_log";
+
 /// An MLS group for one channel of a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
@@ -214,6 +217,13 @@ pub fn append(
                 group_log::created_at.eq(now.millis()),
             ))
             .execute(conn)?;
+        if let DbConn::Postgres(_) = conn {
+            // Delivered to listening nodes when the transaction commits, never before.
+            diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
+                .bind::<diesel::sql_types::Text, _>(format!("{group} {seq}"))
+                .execute(conn)?;
+        }
         Ok(Appended::Stored { seq })
     });
     match (outcome, &entry.idempotency_key) {

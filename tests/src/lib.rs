@@ -188,7 +188,8 @@ pub struct TestServer {
     /// [`TestServer::advance`].
     pub clock_offset: Arc<AtomicI64>,
     handle: actix_web::dev::ServerHandle,
-    _db: TestDb,
+    database_url: String,
+    _db: Option<TestDb>,
     _dir: TempDir,
 }
 
@@ -200,13 +201,29 @@ impl TestServer {
         adjust: impl FnOnce(&mut Config),
     ) -> Result<Self> {
         let test_db = TestDb::new(db_kind)?;
+        let url = test_db.url.clone();
+        Self::boot(url, Some(test_db), blob_kind, adjust).await
+    }
+
+    /// Another node on this server's database (its own data directory, blob
+    /// directory and live connections), as in a multi-node deployment.
+    pub async fn start_node(&self) -> Result<Self> {
+        Self::boot(self.database_url.clone(), None, BlobKind::Local, |_| {}).await
+    }
+
+    async fn boot(
+        database_url: String,
+        test_db: Option<TestDb>,
+        blob_kind: BlobKind,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let mut config = Config {
             listen: "127.0.0.1:0".parse()?,
             // The origin WebAuthn ceremonies use (the software authenticator signs for it).
             public_url: Some(ORIGIN.into()),
             data_dir: dir.path().join("data"),
-            database_url: Some(Redacted::new(test_db.url.clone())),
+            database_url: Some(Redacted::new(database_url.clone())),
             workers: Some(1),
             shutdown_timeout_secs: 5,
             ..Config::default()
@@ -239,6 +256,7 @@ impl TestServer {
             db,
             clock_offset,
             handle,
+            database_url,
             _db: test_db,
             _dir: dir,
         })

@@ -460,6 +460,53 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// Two nodes on one PostgreSQL database: a post sent through one reaches a client
+/// connected to the other (PostgreSQL LISTEN/NOTIFY carries only group and seq).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_through_one_node_reaches_a_client_on_another() -> Result<()> {
+    let Room {
+        server,
+        doctor,
+        nurse,
+        room,
+        ..
+    } = room(DbKind::Postgres).await?;
+    let other = server.start_node().await?;
+    let dd = device(&server, &doctor).await?;
+    let team = group(&server, &doctor, &room, "team").await?;
+
+    let url = format!("{}/api/v1/ws", other.url.replace("http://", "ws://"));
+    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {}", nurse.token).parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    assert!(next_json(&mut socket).await?["type"] == "hello");
+    socket
+        .send(Message::text(
+            json!({ "type": "subscribe", "group_id": team, "after": 0 }).to_string(),
+        ))
+        .await?;
+    // Give the subscription a moment to register before posting on the first node.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = format!("/api/v1/groups/{team}/messages");
+    for n in 1..=5 {
+        let (status, _) = server
+            .post(
+                &log,
+                Some(&doctor.token),
+                message("post", &dd, 0, format!("via node A {n}").as_bytes(), None),
+            )
+            .await?;
+        assert_eq!(status, 200);
+    }
+    for expected in 1..=5 {
+        let entry = next_json(&mut socket).await?;
+        assert_eq!(entry["seq"].as_i64(), Some(expected), "{entry}");
+    }
+    Ok(())
+}
+
 on_both_databases!(
     key_packages_go_only_to_people_who_share_a_room,
     channels_reach_only_their_members,

@@ -114,6 +114,7 @@ impl Connection {
                 note = notifications.recv() => {
                     open = match note {
                         Ok((group, _)) if self.followed.contains_key(&group) => self.catch_up(&group).await,
+                        Ok((group, _)) if group == crate::live::RESYNC => self.catch_up_all().await,
                         Ok(_) => true,
                         // Fell behind the node's notifications: re-read every followed group.
                         Err(RecvError::Lagged(_)) => self.catch_up_all().await,
