@@ -175,6 +175,16 @@ pub fn append(
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
     let outcome = transaction(conn, |conn| {
+        // Write first: a no-op update takes the group's row lock (PostgreSQL) or the
+        // write lock (SQLite) before any read. On SQLite a transaction that reads
+        // first and then writes cannot wait for a concurrent writer: it fails at once
+        // with "database is locked" instead of honouring the busy timeout.
+        let exists = diesel::update(groups::table.find(group))
+            .set(groups::next_seq.eq(groups::next_seq))
+            .execute(conn)?;
+        if exists == 0 {
+            return Err(StorageError::NotFound);
+        }
         if let Some(key) = &entry.idempotency_key {
             if let Some(seq) = existing_seq(conn, group, key)? {
                 return Ok(Appended::Duplicate { seq });
