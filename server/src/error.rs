@@ -306,6 +306,19 @@ impl From<BlobError> for ApiError {
     }
 }
 
+/// A required name-like field, trimmed: 1 to `max` characters, else `invalid_input`.
+pub fn required_name(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("give a name of 1 to {max} characters"),
+            format!("1〜{max}文字で名前を入力してください"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 impl ApiError {
     /// A field that cannot be used, with what is wrong in both languages.
     pub fn invalid(field: &'static str, problem: impl Into<String>, problem_ja: impl Into<String>) -> Self {

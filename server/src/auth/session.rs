@@ -130,7 +130,8 @@ pub struct Authenticated {
     pub actor: Actor,
 }
 
-fn token_of(req: &HttpRequest) -> Option<String> {
+/// The session token a request carries: a bearer token, else the cookie.
+pub fn token_of(req: &HttpRequest) -> Option<String> {
     if let Some(header) = req.headers().get("authorization").and_then(|v| v.to_str().ok()) {
         if let Some(token) = header.strip_prefix("Bearer ") {
             return Some(token.trim().to_owned());

@@ -20,7 +20,7 @@ use crate::audit::{self, Entry};
 use crate::auth::session::{self, Authenticated};
 use crate::auth::throttle::login_key;
 use crate::authz::{role_fits_organisation, OrgAction};
-use crate::error::ApiError;
+use crate::error::{required_name, ApiError};
 use crate::invites::{self, IssuedLink};
 use crate::state::AppState;
 
@@ -95,14 +95,7 @@ pub async fn create_organisation(
     if !auth.actor.may_create_organisation(body.kind, parent.as_ref()) {
         return Err(ApiError::Forbidden);
     }
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            "name",
-            "give a name of 1 to 200 characters",
-            "1〜200文字で名前を入力してください",
-        ));
-    }
+    let name = required_name("name", &body.name, 200)?;
     let now = state.now();
     let org = Organisation {
         id: OrganisationId::from_uuid(uuid::Uuid::new_v4()),
@@ -164,14 +157,7 @@ pub async fn invite_staff(
             "担当官は医師会・市区町村にのみ置けます",
         ));
     }
-    let name = body.invitee_name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "invitee_name",
-            "give a name of 1 to 100 characters",
-            "1〜100文字で名前を入力してください",
-        ));
-    }
+    let name = required_name("invitee_name", &body.invitee_name, 100)?;
     let request = invites::Request {
         kind: InvitationKind::Staff,
         organisation: Some(org.id),

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Entry};
 use crate::auth::session::{self, Authenticated};
 use crate::authz::OrgAction;
-use crate::error::ApiError;
+use crate::error::{required_name, ApiError};
 use crate::invites::{self, IssuedLink};
 use crate::routes::admin::issue_and_audit;
 use crate::state::AppState;
@@ -56,14 +56,7 @@ pub async fn create_room(
     let org_id = path.into_inner();
     let org = state.db.run(move |conn| orgs::get(conn, org_id)).await?;
     auth.actor.require(&org, OrgAction::CreateRoom)?;
-    let display_name = body.into_inner().display_name.trim().to_owned();
-    if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "display_name",
-            "give a name of 1 to 100 characters",
-            "1〜100文字で名前を入力してください",
-        ));
-    }
+    let display_name = required_name("display_name", &body.into_inner().display_name, 100)?;
     let now = state.now();
     let room = Room {
         id: RoomId::from_uuid(uuid::Uuid::new_v4()),
@@ -148,14 +141,7 @@ pub async fn invite_to_room(
     if !auth.actor.may_invite_to_room(own.as_ref(), body.role) {
         return Err(ApiError::Forbidden);
     }
-    let name = body.invitee_name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "invitee_name",
-            "give a name of 1 to 100 characters",
-            "1〜100文字で名前を入力してください",
-        ));
-    }
+    let name = required_name("invitee_name", &body.invitee_name, 100)?;
     let request = invites::Request {
         kind: InvitationKind::Room,
         organisation: Some(room.organisation),

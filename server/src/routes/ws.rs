@@ -54,17 +54,8 @@ pub async fn ws(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let token = req
-        .cookie(session::COOKIE)
-        .map(|c| c.value().to_owned())
-        .or_else(|| {
-            req.headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_owned)
-        })
-        .ok_or(ApiError::NotSignedIn)?;
+    // The same token the extractor accepted, re-checked at every heartbeat.
+    let token = session::token_of(&req).ok_or(ApiError::NotSignedIn)?;
     let (response, out, incoming) = actix_ws::handle(&req, body)?;
     let registration = state.live.register(auth.user.id, &auth.session_id);
     let notifications = state.live.group_notifications();
