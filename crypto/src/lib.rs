@@ -15,6 +15,11 @@
 //! * [`post`]: [`seal`] and [`open`], and the [`SealedPost`] wire form.
 //! * [`mls`]: the MLS group layer: device identities, key packages, channel membership
 //!   ([`ChannelMember`]) and the server's view of a group ([`ServerGroupView`]).
+//! * [`channel`]: one device's view of one room channel ([`ChannelState`]): MLS
+//!   membership plus era keys: starting eras, sharing history with added devices,
+//!   sealing posts and checking every post against its era's members.
+//! * [`vault`]: [`seal_state`] and [`open_state`], encryption at rest for exported
+//!   MLS and channel state.
 //! * [`random`]: the [`Random`] trait through which callers supply randomness.
 //!
 //! ```
@@ -46,17 +51,22 @@
 
 pub use kizuna_proto as proto;
 
+pub mod channel;
 pub mod envelope;
 pub mod era;
 pub mod mls;
 pub mod post;
 pub mod random;
 pub mod signing;
+pub mod vault;
 mod wire;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use channel::{
+    ChannelError, ChannelEvent, ChannelState, HistoryPolicy, LogKind, Outgoing, PendingCommit,
+};
 pub use envelope::{AttachmentRef, ContentType, EnvelopeError, PostEnvelope};
 pub use era::{EraId, EraKey, EraKeyring};
 pub use mls::{
@@ -66,4 +76,5 @@ pub use mls::{
 pub use post::{open, seal, Expected, OpenError, OpenedPost, PostHeader, SealError, SealedPost};
 pub use random::Random;
 pub use signing::{DeviceSigningKey, DeviceVerifyingKey, InvalidVerifyingKey};
+pub use vault::{open_state, seal_state};
 pub use wire::DecodeError;

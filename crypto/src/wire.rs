@@ -43,14 +43,14 @@ pub enum DecodeError {
 
 /// Stable one-byte codes for channels. Exhaustive on purpose: a new channel will not
 /// compile until it has a code.
-fn channel_code(channel: Channel) -> u8 {
+pub(crate) fn channel_code(channel: Channel) -> u8 {
     match channel {
         Channel::Team => 1,
         Channel::Family => 2,
     }
 }
 
-fn channel_from_code(code: u8) -> Result<Channel, DecodeError> {
+pub(crate) fn channel_from_code(code: u8) -> Result<Channel, DecodeError> {
     match code {
         1 => Ok(Channel::Team),
         2 => Ok(Channel::Family),
@@ -106,7 +106,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn uuid(&mut self) -> Result<Uuid, DecodeError> {
+    pub(crate) fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         Ok(Uuid::from_bytes(self.array()?))
     }
 

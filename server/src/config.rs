@@ -80,6 +80,8 @@ pub struct Config {
     /// Consecutive failed sign-ins after which a login ID is locked until an
     /// administrator unlocks it.
     pub sign_in_lock_after: u32,
+    /// Most live WebSocket connections one person may hold on one node.
+    pub max_connections_per_user: usize,
 }
 
 impl Default for Config {
@@ -111,6 +113,7 @@ impl Default for Config {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             sign_in_lock_after: 10,
+            max_connections_per_user: 10,
         }
     }
 }
@@ -195,6 +198,9 @@ impl Config {
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return bad("session_idle_minutes and session_absolute_hours must be more than 0".into());
+        }
+        if self.max_connections_per_user == 0 {
+            return bad("max_connections_per_user must be at least 1".into());
         }
         self.webauthn()?;
         self.blob_location().map(|_| ())

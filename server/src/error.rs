@@ -87,6 +87,25 @@ pub enum ApiError {
         /// The group's current epoch.
         current: i64,
     },
+    /// An MLS message that cannot be used (garbage, truncated, wrong group, not a
+    /// commit where one is needed, bad signature).
+    #[error("invalid MLS message: {0}")]
+    InvalidMls(String),
+    /// A valid commit that room policy does not allow (e.g. adding someone who is not
+    /// in the channel).
+    #[error("commit not allowed: {en}")]
+    CommitNotAllowed {
+        /// Why, in English.
+        en: String,
+        /// Why, in Japanese.
+        ja: String,
+    },
+    /// The person is already a member of the room.
+    #[error("already a member")]
+    AlreadyMember,
+    /// This person already has as many live connections as allowed.
+    #[error("too many connections")]
+    TooManyConnections,
     /// The server's storage is full.
     #[error("storage full")]
     StorageFull,
@@ -140,6 +159,10 @@ impl ApiError {
             ApiError::CeremonyInvalid => "ceremony_invalid",
             ApiError::WrongEpoch { .. } => "wrong_epoch",
             ApiError::WebauthnRejected(_) => "webauthn_rejected",
+            ApiError::InvalidMls(_) => "invalid_mls",
+            ApiError::CommitNotAllowed { .. } => "commit_not_allowed",
+            ApiError::TooManyConnections => "too_many_connections",
+            ApiError::AlreadyMember => "already_member",
             ApiError::StorageFull => "storage_full",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -212,6 +235,22 @@ impl ApiError {
                 "Your security key or passkey could not be verified. Make sure you are on the right site and try again.".into(),
                 "セキュリティキー（パスキー）を確認できませんでした。正しいサイトか確認して、もう一度お試しください。".into(),
             ),
+            ApiError::InvalidMls(detail) => (
+                format!("The encrypted message could not be used ({detail}). Update the app, sync and try again."),
+                format!("暗号化メッセージを処理できませんでした（{detail}）。アプリを更新し、同期してからもう一度お試しください。"),
+            ),
+            ApiError::CommitNotAllowed { en, ja } => (
+                format!("This change to the group is not allowed: {en}. Sync the room's members and try again."),
+                format!("このグループ変更は許可されていません：{ja}。ルームのメンバーを同期してからもう一度お試しください。"),
+            ),
+            ApiError::AlreadyMember => (
+                "You are already a member of this room. Open it from your room list.".into(),
+                "既にこのルームのメンバーです。ルーム一覧から開いてください。".into(),
+            ),
+            ApiError::TooManyConnections => (
+                "You have too many open connections. Close other tabs or devices and try again.".into(),
+                "接続数が多すぎます。他のタブや端末を閉じてからもう一度お試しください。".into(),
+            ),
             ApiError::StorageFull => (
                 "The server's storage is full. Nothing was saved; tell your administrator and try again later.".into(),
                 "サーバーの保存領域がいっぱいです。保存されていません。管理者に連絡し、後でもう一度お試しください。".into(),
@@ -252,13 +291,16 @@ impl ResponseError for ApiError {
             ApiError::NotSignedIn | ApiError::SignInFailed => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::AccountLocked => StatusCode::LOCKED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::CommitNotAllowed { .. } => StatusCode::FORBIDDEN,
+            ApiError::InvalidMls(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InvalidInput { .. } | ApiError::PasswordRejected { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::LoginIdTaken | ApiError::LastCredential | ApiError::WrongEpoch { .. } => {
-                StatusCode::CONFLICT
-            }
+            ApiError::LoginIdTaken
+            | ApiError::LastCredential
+            | ApiError::WrongEpoch { .. }
+            | ApiError::AlreadyMember => StatusCode::CONFLICT,
             ApiError::CeremonyInvalid | ApiError::WebauthnRejected(_) => StatusCode::BAD_REQUEST,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::ExpectedJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,

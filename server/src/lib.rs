@@ -14,6 +14,7 @@ pub mod fanout;
 pub mod invites;
 pub mod live;
 pub mod metrics;
+pub mod policy;
 pub mod routes;
 pub mod state;
 pub mod tokens;

@@ -12,6 +12,21 @@ use tokio::sync::{broadcast, watch};
 /// The pseudo-group of a "re-read everything" notification.
 pub const RESYNC: &str = "*";
 
+/// Prefix of the pseudo-group `welcome:<user>`: "a welcome waits for one of this
+/// person's devices".
+pub const WELCOME_PREFIX: &str = "welcome:";
+
+/// Close code: the session ended (signed out, revoked, expired, account disabled).
+pub const CLOSE_SESSION_ENDED: u16 = 4401;
+/// Close code: removed from a room (reconnect to follow the remaining ones).
+pub const CLOSE_REMOVED: u16 = 4403;
+/// Close code: the client did not read fast enough and was disconnected.
+pub const CLOSE_TOO_SLOW: u16 = 4408;
+
+/// This person already has the most live connections allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyConnections;
+
 /// How many group notifications a slow connection may fall behind before it
 /// re-reads its groups from the database instead.
 const NOTIFY_BACKLOG: usize = 4096;
@@ -19,7 +34,7 @@ const NOTIFY_BACKLOG: usize = 4096;
 #[derive(Default)]
 struct Inner {
     next: u64,
-    conns: HashMap<u64, (UserId, String, watch::Sender<bool>)>,
+    conns: HashMap<u64, (UserId, String, watch::Sender<u16>)>,
 }
 
 /// The registry of this node's live connections, and the node's stream of "group G
@@ -40,13 +55,13 @@ impl Default for Live {
     }
 }
 
-/// A registered connection. Its receiver turns `true` when it must close; dropping
-/// it unregisters the connection.
+/// A registered connection. Its receiver turns to a close code (non-zero) when it
+/// must close; dropping it unregisters the connection.
 pub struct Registration {
     live: Live,
     id: u64,
-    /// Becomes `true` when the connection must close.
-    pub closed: watch::Receiver<bool>,
+    /// Becomes the close code to send when the connection must close.
+    pub closed: watch::Receiver<u16>,
 }
 
 impl Drop for Registration {
@@ -58,11 +73,20 @@ impl Drop for Registration {
 }
 
 impl Live {
-    /// Registers a connection of `user` made with session `session`.
-    pub fn register(&self, user: UserId, session: &str) -> Registration {
-        let (tx, rx) = watch::channel(false);
+    /// Registers a connection of `user` made with session `session`, unless they
+    /// already have `max_per_user` live connections on this node.
+    pub fn register(
+        &self,
+        user: UserId,
+        session: &str,
+        max_per_user: usize,
+    ) -> Result<Registration, TooManyConnections> {
+        let (tx, rx) = watch::channel(0);
         let id = match self.inner.lock() {
             Ok(mut inner) => {
+                if inner.conns.values().filter(|(u, _, _)| *u == user).count() >= max_per_user {
+                    return Err(TooManyConnections);
+                }
                 inner.next += 1;
                 let id = inner.next;
                 inner.conns.insert(id, (user, session.to_owned(), tx));
@@ -70,32 +94,43 @@ impl Live {
             }
             // A poisoned lock means a panic elsewhere; close this connection at once.
             Err(_) => {
-                let _ = tx.send(true);
+                let _ = tx.send(CLOSE_SESSION_ENDED);
                 0
             }
         };
-        Registration {
+        Ok(Registration {
             live: self.clone(),
             id,
             closed: rx,
-        }
+        })
     }
 
-    fn close_where(&self, matches: impl Fn(&UserId, &str) -> bool) -> usize {
+    fn close_where(&self, code: u16, matches: impl Fn(&UserId, &str) -> bool) -> usize {
         let Ok(inner) = self.inner.lock() else { return 0 };
         let mut closed = 0;
         for (user, session, tx) in inner.conns.values() {
             if matches(user, session) {
-                let _ = tx.send(true);
+                let _ = tx.send(code);
                 closed += 1;
             }
         }
         closed
     }
 
-    /// Closes every connection of a person. Returns how many.
+    /// Closes every connection of a person (their account was disabled). Returns how many.
     pub fn close_user(&self, user: UserId) -> usize {
-        self.close_where(|u, _| *u == user)
+        self.close_where(CLOSE_SESSION_ENDED, |u, _| *u == user)
+    }
+
+    /// Closes every connection of a person removed from a room: they reconnect and
+    /// follow only the groups they still belong to. Returns how many.
+    pub fn close_removed(&self, user: UserId) -> usize {
+        self.close_where(CLOSE_REMOVED, |u, _| *u == user)
+    }
+
+    /// Tells a person's connections that a welcome waits for one of their devices.
+    pub fn notify_welcome(&self, user: UserId) {
+        let _ = self.groups.send((format!("{WELCOME_PREFIX}{user}"), 0));
     }
 
     /// Tells this node's connections that a group has a new entry. Only IDs travel:
@@ -118,7 +153,7 @@ impl Live {
 
     /// Closes every connection made with a session. Returns how many.
     pub fn close_session(&self, session: &str) -> usize {
-        self.close_where(|_, s| s == session)
+        self.close_where(CLOSE_SESSION_ENDED, |_, s| s == session)
     }
 }
 
@@ -133,14 +168,25 @@ mod tests {
             UserId::from_uuid(uuid::Uuid::new_v4()),
             UserId::from_uuid(uuid::Uuid::new_v4()),
         );
-        let a1 = live.register(a, "s1");
-        let a2 = live.register(a, "s2");
-        let b1 = live.register(b, "s3");
+        let a1 = live.register(a, "s1", 5).unwrap();
+        let a2 = live.register(a, "s2", 5).unwrap();
+        let b1 = live.register(b, "s3", 5).unwrap();
         assert_eq!(live.close_user(a), 2);
-        assert!(*a1.closed.borrow() && *a2.closed.borrow());
-        assert!(!*b1.closed.borrow());
+        assert!(*a1.closed.borrow() == CLOSE_SESSION_ENDED && *a2.closed.borrow() == CLOSE_SESSION_ENDED);
+        assert_eq!(*b1.closed.borrow(), 0);
         assert_eq!(live.close_session("s3"), 1);
         drop(b1);
         assert_eq!(live.close_session("s3"), 0, "a dropped registration is forgotten");
+    }
+
+    #[test]
+    fn each_person_has_a_connection_limit() {
+        let live = Live::default();
+        let a = UserId::from_uuid(uuid::Uuid::new_v4());
+        let first = live.register(a, "s1", 2).unwrap();
+        let _second = live.register(a, "s1", 2).unwrap();
+        assert!(live.register(a, "s1", 2).is_err(), "a third is refused");
+        drop(first);
+        assert!(live.register(a, "s1", 2).is_ok(), "a closed one frees its place");
     }
 }

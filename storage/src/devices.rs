@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use kizuna_proto::{DeviceId, Timestamp, UserId};
 
 use crate::error::parse_id;
-use crate::schema::{devices, key_packages};
+use crate::schema::{devices, key_packages, session_devices, sessions};
 use crate::{DbConn, StorageError};
 
 /// A person's device.
@@ -82,8 +82,8 @@ pub fn for_user(conn: &mut DbConn, user: UserId) -> Result<Vec<Device>, StorageE
         .collect()
 }
 
-/// Revokes a device: it gets nothing more, and its unused key packages are dropped.
-/// Returns whether it was live.
+/// Revokes a device: it gets nothing more, its unused key packages are dropped and
+/// every session acting for it ends. Returns whether it was live.
 pub fn revoke(conn: &mut DbConn, id: DeviceId, now: Timestamp) -> Result<bool, StorageError> {
     let revoked = diesel::update(
         devices::table
@@ -93,7 +93,37 @@ pub fn revoke(conn: &mut DbConn, id: DeviceId, now: Timestamp) -> Result<bool, S
     .set(devices::revoked_at.eq(Some(now.millis())))
     .execute(conn)?;
     diesel::delete(key_packages::table.filter(key_packages::device_id.eq(id.to_string()))).execute(conn)?;
+    let bound = session_devices::table
+        .filter(session_devices::device_id.eq(id.to_string()))
+        .select(session_devices::session_id);
+    diesel::update(
+        sessions::table
+            .filter(sessions::id.eq_any(bound))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .execute(conn)?;
     Ok(revoked > 0)
+}
+
+/// Records that a session acts for a device, so that revoking the device ends it.
+pub fn bind_session(conn: &mut DbConn, session: &str, device: DeviceId) -> Result<(), StorageError> {
+    diesel::delete(session_devices::table.find(session)).execute(conn)?;
+    diesel::insert_into(session_devices::table)
+        .values((
+            session_devices::session_id.eq(session),
+            session_devices::device_id.eq(device.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The sessions acting for a device (to close their live connections).
+pub fn sessions_of(conn: &mut DbConn, device: DeviceId) -> Result<Vec<String>, StorageError> {
+    Ok(session_devices::table
+        .filter(session_devices::device_id.eq(device.to_string()))
+        .select(session_devices::session_id)
+        .load(conn)?)
 }
 
 /// Revokes all of a person's devices (a leaver). Returns the IDs revoked.

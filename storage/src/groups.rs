@@ -131,8 +131,8 @@ struct GroupRow {
     created_at: i64,
 }
 
-/// Creates a group at epoch 0 with an empty log.
-pub fn create(conn: &mut DbConn, group: &Group) -> Result<(), StorageError> {
+/// Creates a group at epoch 0 with an empty log and the server's public view of it.
+pub fn create(conn: &mut DbConn, group: &Group, public_state: &[u8]) -> Result<(), StorageError> {
     diesel::insert_into(groups::table)
         .values((
             groups::id.eq(&group.id),
@@ -141,14 +141,29 @@ pub fn create(conn: &mut DbConn, group: &Group) -> Result<(), StorageError> {
             groups::epoch.eq(group.epoch),
             groups::next_seq.eq(1i64),
             groups::created_at.eq(group.created_at.millis()),
+            groups::public_state.eq(Some(public_state)),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// One group by ID.
-pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
-    let row = groups::table.find(id).first::<GroupRow>(conn)?;
+const GROUP_COLUMNS: (
+    groups::id,
+    groups::room_id,
+    groups::channel,
+    groups::epoch,
+    groups::next_seq,
+    groups::created_at,
+) = (
+    groups::id,
+    groups::room_id,
+    groups::channel,
+    groups::epoch,
+    groups::next_seq,
+    groups::created_at,
+);
+
+fn group_of(row: GroupRow) -> Result<Group, StorageError> {
     Ok(Group {
         id: row.id,
         room: parse_id("groups.room_id", &row.room_id)?,
@@ -156,6 +171,43 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
         epoch: row.epoch,
         created_at: Timestamp(row.created_at),
     })
+}
+
+/// One group by ID.
+pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
+    group_of(
+        groups::table
+            .find(id)
+            .select(GROUP_COLUMNS)
+            .first::<GroupRow>(conn)?,
+    )
+}
+
+/// The group of a room's channel, if its owner has created it.
+pub fn for_channel(conn: &mut DbConn, room: RoomId, channel: Channel) -> Result<Option<Group>, StorageError> {
+    groups::table
+        .filter(groups::room_id.eq(room.to_string()))
+        .filter(groups::channel.eq(channel.as_str()))
+        .select(GROUP_COLUMNS)
+        .first::<GroupRow>(conn)
+        .optional()?
+        .map(group_of)
+        .transpose()
+}
+
+/// The server's public view of a group and the epoch it is at.
+pub fn public_state(conn: &mut DbConn, id: &str) -> Result<(i64, Vec<u8>), StorageError> {
+    let (epoch, state) = groups::table
+        .find(id)
+        .select((groups::epoch, groups::public_state))
+        .first::<(i64, Option<Vec<u8>>)>(conn)?;
+    let state = state.ok_or_else(|| StorageError::Corrupt(format!("group {id:?} has no public state")))?;
+    Ok((epoch, state))
+}
+
+/// Where an entry sent with this idempotency key landed, if one was.
+pub fn seq_of_key(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i64>, StorageError> {
+    existing_seq(conn, group, key)
 }
 
 fn existing_seq(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i64>, StorageError> {
@@ -173,6 +225,42 @@ pub fn append(
     group: &str,
     entry: &NewEntry,
     now: Timestamp,
+) -> Result<Appended, StorageError> {
+    append_then(conn, group, entry, now, |_, _| Ok(()))
+}
+
+/// Appends a commit that the server has validated against `public_state` at epoch
+/// `entry.epoch`: in the same transaction the group's public view moves on and the
+/// welcome is queued for each added device. If another commit took the epoch first,
+/// nothing is stored ([`Appended::WrongEpoch`]).
+pub fn append_commit(
+    conn: &mut DbConn,
+    group: &str,
+    entry: &NewEntry,
+    next_state: &[u8],
+    welcome: Option<(&[DeviceId], &[u8])>,
+    now: Timestamp,
+) -> Result<Appended, StorageError> {
+    append_then(conn, group, entry, now, |conn, _seq| {
+        diesel::update(groups::table.find(group))
+            .set(groups::public_state.eq(Some(next_state)))
+            .execute(conn)?;
+        if let Some((devices, body)) = welcome {
+            for device in devices {
+                queue_welcome(conn, *device, group, body, now)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The append transaction, with `also` run inside it once the entry is stored.
+fn append_then(
+    conn: &mut DbConn,
+    group: &str,
+    entry: &NewEntry,
+    now: Timestamp,
+    also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
 ) -> Result<Appended, StorageError> {
     let outcome = transaction(conn, |conn| {
         // Write first: a no-op update takes the group's row lock (PostgreSQL) or the
@@ -227,6 +315,7 @@ pub fn append(
                 group_log::created_at.eq(now.millis()),
             ))
             .execute(conn)?;
+        also(conn, seq)?;
         if let DbConn::Postgres(_) = conn {
             // Delivered to listening nodes when the transaction commits, never before.
             diesel::sql_query("SELECT pg_notify($1, $2)")
@@ -286,6 +375,18 @@ pub fn entries_after(
         .collect()
 }
 
+/// Tells other nodes (PostgreSQL NOTIFY) that a welcome waits for one of `user`'s
+/// devices. On SQLite there is one node, which knows already.
+pub fn announce_welcome(conn: &mut DbConn, user: kizuna_proto::UserId) -> Result<(), StorageError> {
+    if let DbConn::Postgres(_) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(format!("welcome:{user} 0"))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Queues an MLS welcome for a device.
 pub fn queue_welcome(
     conn: &mut DbConn,
@@ -313,6 +414,10 @@ pub fn take_welcomes(
     now: Timestamp,
 ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     transaction(conn, |conn| {
+        // Write first, so SQLite takes the write lock before reading (see `append`).
+        diesel::update(welcomes::table.filter(welcomes::device_id.eq(device.to_string())))
+            .set(welcomes::fetched_at.eq(welcomes::fetched_at))
+            .execute(conn)?;
         let waiting = welcomes::table
             .filter(welcomes::device_id.eq(device.to_string()))
             .filter(welcomes::fetched_at.is_null())

@@ -190,6 +190,7 @@ diesel::table! {
         epoch -> BigInt,
         next_seq -> BigInt,
         created_at -> BigInt,
+        public_state -> Nullable<Binary>,
     }
 }
 
@@ -203,6 +204,13 @@ diesel::table! {
         body -> Binary,
         idempotency_key -> Nullable<Text>,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    session_devices (session_id) {
+        session_id -> Text,
+        device_id -> Text,
     }
 }
 
@@ -242,4 +250,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     group_log,
     welcomes,
+    session_devices,
 );

@@ -5,6 +5,8 @@
 //! reached, the test fails and says how to start it (`./ops/test.sh` does).
 
 pub mod accounts;
+pub mod mls;
+pub mod process;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -187,7 +189,7 @@ pub struct TestServer {
     /// Milliseconds added to the real clock: tests move time forward with
     /// [`TestServer::advance`].
     pub clock_offset: Arc<AtomicI64>,
-    handle: actix_web::dev::ServerHandle,
+    handle: Option<actix_web::dev::ServerHandle>,
     database_url: String,
     _db: Option<TestDb>,
     _dir: TempDir,
@@ -255,7 +257,7 @@ impl TestServer {
             http,
             db,
             clock_offset,
-            handle,
+            handle: Some(handle),
             database_url,
             _db: test_db,
             _dir: dir,
@@ -290,7 +292,9 @@ impl TestServer {
 
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(self) {
-        self.handle.stop(true).await;
+        if let Some(handle) = self.handle {
+            handle.stop(true).await;
+        }
     }
 }
 

@@ -9,7 +9,11 @@ use anyhow::Result;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
+use kizuna_crypto::testing::TestRandom;
+use kizuna_crypto::EraKey;
+use kizuna_proto::Channel;
 use kizuna_tests::accounts::Person;
+use kizuna_tests::mls::{group_id, urlencode, TestDevice};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -75,17 +79,24 @@ fn message(kind: &str, device: &str, epoch: i64, body: &[u8], key: Option<&str>)
     json!({ "kind": kind, "sender_device": device, "epoch": epoch, "body": STANDARD.encode(body), "idempotency_key": key })
 }
 
-async fn group(server: &TestServer, owner: &Person, room: &str, channel: &str) -> Result<String> {
-    let id = format!("{channel}-{room}");
-    let (status, body) = server
-        .post(
-            &format!("/api/v1/rooms/{room}/channels/{channel}/group"),
-            Some(&owner.token),
-            json!({ "group_id": id }),
-        )
-        .await?;
+/// Registers the channel's group with a real GroupInfo made by `owner`'s device.
+async fn group(
+    server: &TestServer,
+    owner: &Person,
+    device: &TestDevice,
+    room: &str,
+    channel: &str,
+) -> Result<String> {
+    let (_, (status, body)) = device.create_group(server, owner, room, channel).await?;
     assert_eq!(status, 200, "{body}");
-    Ok(id)
+    Ok(urlencode(&group_id(room, channel)))
+}
+
+/// A sealed note from `device` for the room's channel (any era key: the server
+/// cannot tell one from another).
+fn note(device: &TestDevice, room: &str, channel: Channel, text: &str) -> Vec<u8> {
+    let era = EraKey::generate(&mut TestRandom::new(99));
+    device.post(room, channel, &era, text, 7).unwrap()
 }
 
 async fn key_packages_go_only_to_people_who_share_a_room(kind: DbKind) -> Result<()> {
@@ -153,29 +164,22 @@ async fn channels_reach_only_their_members(kind: DbKind) -> Result<()> {
         outsider,
         room,
     } = room(kind).await?;
-    let (dd, nd, fd) = (
-        device(&server, &doctor).await?,
-        device(&server, &nurse).await?,
-        device(&server, &family).await?,
-    );
-    let team = group(&server, &doctor, &room, "team").await?;
-    let fam = group(&server, &doctor, &room, "family").await?;
+    let dd = TestDevice::register(&server, &doctor, 1, 0).await?;
+    let nd = TestDevice::register(&server, &nurse, 2, 0).await?;
+    let fd = TestDevice::register(&server, &family, 3, 0).await?;
     // Only the owner registers groups.
-    let (status, _) = server
-        .post(
-            &format!("/api/v1/rooms/{room}/channels/team/group"),
-            Some(&nurse.token),
-            json!({ "group_id": "x" }),
-        )
-        .await?;
+    let (_, (status, _)) = nd.create_group(&server, &nurse, &room, "team").await?;
     assert_eq!(status, 403);
+    let team = group(&server, &doctor, &dd, &room, "team").await?;
+    let fam = group(&server, &doctor, &dd, &room, "family").await?;
 
     let team_log = format!("/api/v1/groups/{team}/messages");
+    let first = note(&nd, &room, Channel::Team, "one");
     let (status, stored) = server
         .post(
             &team_log,
             Some(&nurse.token),
-            message("post", &nd, 0, b"ciphertext-1", Some("k1")),
+            message("post", &nd.id.to_string(), 0, &first, Some("k1")),
         )
         .await?;
     assert_eq!((status, stored["seq"].as_i64()), (200, Some(1)), "{stored}");
@@ -183,7 +187,7 @@ async fn channels_reach_only_their_members(kind: DbKind) -> Result<()> {
         .post(
             &team_log,
             Some(&nurse.token),
-            message("post", &nd, 0, b"ciphertext-1", Some("k1")),
+            message("post", &nd.id.to_string(), 0, &first, Some("k1")),
         )
         .await?;
     assert_eq!(
@@ -191,11 +195,12 @@ async fn channels_reach_only_their_members(kind: DbKind) -> Result<()> {
         (200, Some(1), Some(true)),
         "retry stored twice"
     );
+    let second = note(&dd, &room, Channel::Team, "two");
     server
         .post(
             &team_log,
             Some(&doctor.token),
-            message("post", &dd, 0, b"ciphertext-2", None),
+            message("post", &dd.id.to_string(), 0, &second, None),
         )
         .await?;
 
@@ -210,10 +215,7 @@ async fn channels_reach_only_their_members(kind: DbKind) -> Result<()> {
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
     assert_eq!(seqs, vec![1, 2]);
-    assert_eq!(
-        STANDARD.decode(log[0]["body"].as_str().unwrap())?,
-        b"ciphertext-1"
-    );
+    assert_eq!(STANDARD.decode(log[0]["body"].as_str().unwrap())?, first);
 
     // Family and outsiders cannot even fetch the team channel's log, nor post to it.
     for person in [&family, &outsider] {
@@ -224,76 +226,53 @@ async fn channels_reach_only_their_members(kind: DbKind) -> Result<()> {
             "{body}"
         );
     }
-    assert_eq!(
-        server
-            .post(
-                &team_log,
-                Some(&family.token),
-                message("post", &fd, 0, b"x", None)
-            )
-            .await?
-            .0,
-        404
-    );
-    // The family channel is theirs too.
+    let sneaky = note(&fd, &room, Channel::Team, "x");
     let (status, _) = server
         .post(
-            &format!("/api/v1/groups/{fam}/messages"),
+            &team_log,
             Some(&family.token),
-            message("post", &fd, 0, b"hello", None),
+            message("post", &fd.id.to_string(), 0, &sneaky, None),
         )
         .await?;
-    assert_eq!(status, 200);
-    Ok(())
-}
-
-async fn commits_must_be_for_the_current_epoch(kind: DbKind) -> Result<()> {
-    let Room {
-        server,
-        doctor,
-        nurse,
-        room,
-        ..
-    } = room(kind).await?;
-    let (dd, nd) = (device(&server, &doctor).await?, device(&server, &nurse).await?);
-    let team = group(&server, &doctor, &room, "team").await?;
-    let log = format!("/api/v1/groups/{team}/messages");
-    assert_eq!(
-        server
-            .post(
-                &log,
-                Some(&doctor.token),
-                message("commit", &dd, 0, b"commit-a", None)
-            )
-            .await?
-            .0,
-        200
-    );
+    assert_eq!(status, 404);
+    // The family channel is theirs too, but a post sealed for the team channel is
+    // not filed under it.
+    let fam_log = format!("/api/v1/groups/{fam}/messages");
     let (status, body) = server
         .post(
-            &log,
-            Some(&nurse.token),
-            message("commit", &nd, 0, b"commit-b", None),
+            &fam_log,
+            Some(&family.token),
+            message("post", &fd.id.to_string(), 0, &sneaky, None),
         )
         .await?;
     assert_eq!(
-        (
-            status,
-            body["error"]["code"].as_str(),
-            body["error"]["current_epoch"].as_i64()
-        ),
-        (409, Some("wrong_epoch"), Some(1)),
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
         "{body}"
     );
-    // Having fetched the missing commit, the nurse retries at the current epoch.
+    let hello = note(&fd, &room, Channel::Family, "hello");
     let (status, _) = server
         .post(
-            &log,
-            Some(&nurse.token),
-            message("commit", &nd, 1, b"commit-b", None),
+            &fam_log,
+            Some(&family.token),
+            message("post", &fd.id.to_string(), 0, &hello, None),
         )
         .await?;
     assert_eq!(status, 200);
+    // Nobody posts under someone else's name.
+    let forged = note(&nd, &room, Channel::Family, "in the nurse's name");
+    let (status, body) = server
+        .post(
+            &fam_log,
+            Some(&family.token),
+            message("post", &fd.id.to_string(), 0, &forged, None),
+        )
+        .await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{body}"
+    );
     Ok(())
 }
 
@@ -305,25 +284,41 @@ async fn bad_messages_get_clear_errors(kind: DbKind) -> Result<()> {
         room,
         ..
     } = room(kind).await?;
-    let (dd, nd) = (device(&server, &doctor).await?, device(&server, &nurse).await?);
-    let team = group(&server, &doctor, &room, "team").await?;
+    let dd = TestDevice::register(&server, &doctor, 1, 0).await?;
+    let nd = TestDevice::register(&server, &nurse, 2, 0).await?;
+    let (dd_id, nd_id) = (dd.id.to_string(), nd.id.to_string());
+    let team = group(&server, &doctor, &dd, &room, "team").await?;
     let log = format!("/api/v1/groups/{team}/messages");
+    let post = note(&dd, &room, Channel::Team, "fine");
     let cases = [
         (
-            json!({ "kind": "post", "sender_device": dd, "epoch": 0, "body": "%%% not base64" }),
+            json!({ "kind": "post", "sender_device": dd_id, "epoch": 0, "body": "%%% not base64" }),
             "invalid_input",
         ),
         (
-            json!({ "kind": "post", "sender_device": dd, "epoch": 0, "body": "" }),
+            json!({ "kind": "post", "sender_device": dd_id, "epoch": 0, "body": "" }),
             "invalid_input",
         ),
         (
-            json!({ "kind": "shout", "sender_device": dd, "epoch": 0, "body": "AAAA" }),
+            json!({ "kind": "shout", "sender_device": dd_id, "epoch": 0, "body": "AAAA" }),
             "invalid_input",
         ),
         (
-            message("post", &nd, 0, b"someone else's device", None),
+            message("commit", &dd_id, 0, b"commits go elsewhere", None),
             "invalid_input",
+        ),
+        (message("post", &nd_id, 0, &post, None), "invalid_input"),
+        (
+            message("post", &dd_id, 0, b"garbage, not a sealed post", None),
+            "invalid_mls",
+        ),
+        (
+            message("post", &dd_id, 0, &post[..post.len() / 2], None),
+            "invalid_mls",
+        ),
+        (
+            message("post", &dd_id, 0, &vec![1u8; 300 * 1024], None),
+            "payload_too_large",
         ),
         (
             json!({ "kind": "post", "epoch": 0, "body": "AAAA" }),
@@ -332,25 +327,23 @@ async fn bad_messages_get_clear_errors(kind: DbKind) -> Result<()> {
     ];
     for (body, code) in cases {
         let (status, answer) = server.post(&log, Some(&doctor.token), body.clone()).await?;
+        let shown = body.to_string().chars().take(200).collect::<String>();
         assert_eq!(
             answer["error"]["code"].as_str(),
             Some(code),
-            "{body} -> {status} {answer}"
+            "{shown} -> {status} {answer}"
         );
-        assert!(status == 400 || status == 422, "{status}");
+        assert!(status == 400 || status == 413 || status == 422, "{status}");
     }
-    // A revoked device sends nothing more.
-    assert_eq!(
-        server
-            .delete(&format!("/api/v1/me/devices/{dd}"), Some(&doctor.token))
-            .await?
-            .0,
-        204
-    );
+    // Revoking a device ends the session acting for it: it sends nothing more.
     let (status, _) = server
-        .post(&log, Some(&doctor.token), message("post", &dd, 0, b"late", None))
+        .delete(&format!("/api/v1/me/devices/{dd_id}"), Some(&doctor.token))
         .await?;
-    assert_eq!(status, 422);
+    assert_eq!(status, 204);
+    let (status, _) = server
+        .post(&log, Some(&doctor.token), message("post", &dd_id, 0, &post, None))
+        .await?;
+    assert_eq!(status, 401);
     assert!(
         server.get("/healthz", None).await?.0 == 200,
         "the server must stay up"
@@ -377,14 +370,17 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
         room,
         ..
     } = room(kind).await?;
-    let dd = device(&server, &doctor).await?;
-    let team = group(&server, &doctor, &room, "team").await?;
+    let device = TestDevice::register(&server, &doctor, 1, 0).await?;
+    let dd = device.id.to_string();
+    let team = group(&server, &doctor, &device, &room, "team").await?;
+    let team_id = group_id(&room, "team");
     let log = format!("/api/v1/groups/{team}/messages");
+    let post = |text: &str| note(&device, &room, Channel::Team, text);
     server
         .post(
             &log,
             Some(&doctor.token),
-            message("post", &dd, 0, b"before", None),
+            message("post", &dd, 0, &post("before"), None),
         )
         .await?;
 
@@ -408,7 +404,7 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
     assert_eq!(next_json(&mut nurse_ws).await?["code"], "malformed_frame");
     nurse_ws
         .send(Message::text(
-            json!({ "type": "subscribe", "group_id": team, "after": 0 }).to_string(),
+            json!({ "type": "subscribe", "group_id": team_id, "after": 0 }).to_string(),
         ))
         .await?;
     let backlog = next_json(&mut nurse_ws).await?;
@@ -423,7 +419,7 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
             .post(
                 &log,
                 Some(&doctor.token),
-                message("post", &dd, 0, format!("live-{n}").as_bytes(), None),
+                message("post", &dd, 0, &post(&format!("live-{n}")), None),
             )
             .await?;
     }
@@ -436,7 +432,7 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
     let mut family_ws = connect(family.token.clone()).await?;
     family_ws
         .send(Message::text(
-            json!({ "type": "subscribe", "group_id": team, "after": 0 }).to_string(),
+            json!({ "type": "subscribe", "group_id": team_id, "after": 0 }).to_string(),
         ))
         .await?;
     assert_eq!(next_json(&mut family_ws).await?["code"], "group_not_found");
@@ -447,13 +443,13 @@ async fn live_entries_reach_subscribers_in_order(kind: DbKind) -> Result<()> {
         .post(
             &log,
             Some(&doctor.token),
-            message("post", &dd, 0, b"while away", None),
+            message("post", &dd, 0, &post("while away"), None),
         )
         .await?;
     let mut again = connect(nurse.token.clone()).await?;
     again
         .send(Message::text(
-            json!({ "type": "subscribe", "group_id": team, "after": 21 }).to_string(),
+            json!({ "type": "subscribe", "group_id": team_id, "after": 21 }).to_string(),
         ))
         .await?;
     assert_eq!(next_json(&mut again).await?["seq"].as_i64(), Some(22));
@@ -472,8 +468,10 @@ async fn a_post_through_one_node_reaches_a_client_on_another() -> Result<()> {
         ..
     } = room(DbKind::Postgres).await?;
     let other = server.start_node().await?;
-    let dd = device(&server, &doctor).await?;
-    let team = group(&server, &doctor, &room, "team").await?;
+    let device = TestDevice::register(&server, &doctor, 1, 0).await?;
+    let dd = device.id.to_string();
+    let team = group(&server, &doctor, &device, &room, "team").await?;
+    let team_id = group_id(&room, "team");
 
     let url = format!("{}/api/v1/ws", other.url.replace("http://", "ws://"));
     let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
@@ -484,7 +482,7 @@ async fn a_post_through_one_node_reaches_a_client_on_another() -> Result<()> {
     assert!(next_json(&mut socket).await?["type"] == "hello");
     socket
         .send(Message::text(
-            json!({ "type": "subscribe", "group_id": team, "after": 0 }).to_string(),
+            json!({ "type": "subscribe", "group_id": team_id, "after": 0 }).to_string(),
         ))
         .await?;
     // Give the subscription a moment to register before posting on the first node.
@@ -495,7 +493,13 @@ async fn a_post_through_one_node_reaches_a_client_on_another() -> Result<()> {
             .post(
                 &log,
                 Some(&doctor.token),
-                message("post", &dd, 0, format!("via node A {n}").as_bytes(), None),
+                message(
+                    "post",
+                    &dd,
+                    0,
+                    &note(&device, &room, Channel::Team, &format!("via node A {n}")),
+                    None,
+                ),
             )
             .await?;
         assert_eq!(status, 200);
@@ -510,7 +514,6 @@ async fn a_post_through_one_node_reaches_a_client_on_another() -> Result<()> {
 on_both_databases!(
     key_packages_go_only_to_people_who_share_a_room,
     channels_reach_only_their_members,
-    commits_must_be_for_the_current_epoch,
     bad_messages_get_clear_errors,
     live_entries_reach_subscribers_in_order,
 );

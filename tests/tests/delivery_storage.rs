@@ -64,7 +64,7 @@ async fn setup(db: &Db) -> Result<(UserId, DeviceId, String)> {
         users::create(conn, &user)?;
         devices::register(conn, &device)?;
         rooms::create(conn, &room)?;
-        groups::create(conn, &group)
+        groups::create(conn, &group, b"public state")
     })
     .await?;
     Ok((u, d, g))

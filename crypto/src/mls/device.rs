@@ -10,16 +10,18 @@ use std::sync::Arc;
 
 use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::{
-    Capabilities, ExtensionType, GroupId, KeyPackage, MlsGroup, MlsMessageBodyIn, MlsMessageOut,
-    OpenMlsProvider as _, RatchetTreeIn, StagedWelcome,
+    Capabilities, ExtensionType, GroupId, KeyPackage, KeyPackageBundle, MlsGroup, MlsMessageBodyIn,
+    MlsMessageOut, OpenMlsProvider as _, RatchetTreeIn, StagedWelcome,
 };
 use openmls_rust_crypto::OpenMlsRustCrypto;
+use openmls_traits::storage::StorageProvider as _;
 use zeroize::Zeroizing;
 
 use super::error::MlsError;
 use super::identity::{credential_ids, DeviceIdentity};
 use super::member::ChannelMember;
 use super::{create_config, join_config, state, wire, CIPHERSUITE};
+use crate::proto::{DeviceId, UserId};
 
 /// A key package ready to upload: the server hands each one out once (the last-resort
 /// one repeatedly) to whoever adds this device to a channel.
@@ -32,6 +34,16 @@ pub struct KeyPackageOut {
     pub bytes: Vec<u8>,
     /// Whether the package may be used more than once (when no other is left).
     pub last_resort: bool,
+}
+
+/// What [`MlsDevice::join`] hands the channel layer.
+pub(crate) struct Joined {
+    /// The new member.
+    pub(crate) member: ChannelMember,
+    /// The HPKE private init key of the key package the Welcome was for (wiped on drop).
+    pub(crate) init_key: Option<Zeroizing<Vec<u8>>>,
+    /// The device that added this one (sent the Welcome).
+    pub(crate) welcomer: Option<(UserId, DeviceId)>,
 }
 
 /// A device's MLS state. Cheap to share between its [`ChannelMember`]s, which keep a
@@ -125,6 +137,19 @@ impl MlsDevice {
         welcome: &[u8],
         ratchet_tree: Option<&[u8]>,
     ) -> Result<ChannelMember, MlsError> {
+        self.join(welcome, ratchet_tree, None).map(|joined| joined.member)
+    }
+
+    /// Joins from a Welcome, refusing it (before anything is stored) unless the group ID is
+    /// `expected_group` when given. Also returns what the channel layer needs to accept
+    /// history sent to this device alone: the private init key of the key package the
+    /// Welcome used (openmls deletes it from the store while joining) and who added us.
+    pub(crate) fn join(
+        &self,
+        welcome: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        expected_group: Option<&[u8]>,
+    ) -> Result<Joined, MlsError> {
         let welcome = match wire::decode(welcome).map_err(|e| MlsError::malformed("welcome", e))? {
             MlsMessageBodyIn::Welcome(welcome) => welcome,
             other => {
@@ -138,16 +163,40 @@ impl MlsDevice {
             .map(RatchetTreeIn::tls_deserialize_exact)
             .transpose()
             .map_err(|e| MlsError::malformed("ratchet tree", e))?;
+        // Read the init key before openmls consumes the key package.
+        let mut init_key = None;
+        for secrets in welcome.secrets() {
+            let bundle: Option<KeyPackageBundle> = self
+                .provider
+                .storage()
+                .key_package(&secrets.new_member())
+                .map_err(|e| MlsError::mls("read key package", e))?;
+            if let Some(bundle) = bundle {
+                init_key = Some(Zeroizing::new(bundle.init_private_key().to_vec()));
+                break;
+            }
+        }
         let staged =
             StagedWelcome::new_from_welcome(self.provider.as_ref(), &join_config(), welcome, ratchet_tree)
                 .map_err(|e| MlsError::mls("process welcome", e))?;
+        if expected_group.is_some_and(|expected| staged.group_context().group_id().as_slice() != expected) {
+            return Err(MlsError::WrongGroup);
+        }
         if staged.members().any(|m| credential_ids(&m.credential).is_none()) {
             return Err(MlsError::ForeignCredential);
         }
+        let welcomer = staged
+            .welcome_sender()
+            .ok()
+            .and_then(|leaf| credential_ids(leaf.credential()));
         let group = staged
             .into_group(self.provider.as_ref())
             .map_err(|e| MlsError::mls("join group", e))?;
-        Ok(self.member(group))
+        Ok(Joined {
+            member: self.member(group),
+            init_key,
+            welcomer,
+        })
     }
 
     /// The channel with this group ID from the device's store (e.g. after
@@ -162,13 +211,13 @@ impl MlsDevice {
     /// bytes, to be stored encrypted. Wiped from memory when dropped. Channels must be
     /// reloaded with [`MlsDevice::load_group`] after an import.
     pub fn export_state(&self) -> Result<Zeroizing<Vec<u8>>, MlsError> {
-        state::export(self.provider.storage())
+        state::export(self.provider.storage()).map_err(|e| MlsError::State(e.0))
     }
 
     /// Restores a device from [`MlsDevice::export_state`] and its identity.
     pub fn import_state(identity: DeviceIdentity, state: &[u8]) -> Result<Self, MlsError> {
         let device = Self::new(identity);
-        state::import(device.provider.storage(), state)?;
+        state::import(device.provider.storage(), state).map_err(|e| MlsError::State(e.0))?;
         Ok(device)
     }
 

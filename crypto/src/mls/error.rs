@@ -114,6 +114,10 @@ pub enum ServerViewError {
         /// openmls' description of the failure.
         reason: String,
     },
+    /// A saved view ([`crate::mls::ServerGroupView::export`]) could not be written or
+    /// read back: not an export, truncated, altered, or of another group.
+    #[error("invalid saved group view: {0}")]
+    State(&'static str),
 }
 
 impl ServerViewError {

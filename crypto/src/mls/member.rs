@@ -177,16 +177,21 @@ impl ChannelMember {
     /// Adds the devices whose key packages (as fetched from the server) are given, in one
     /// commit. The commit stays pending until [`Self::merge_pending_commit`].
     pub fn add_devices<B: AsRef<[u8]>>(&mut self, key_packages: &[B]) -> Result<CommitOutput, MlsError> {
-        if key_packages.is_empty() {
-            return Err(MlsError::EmptyInput);
-        }
         let key_packages = key_packages
             .iter()
             .map(|bytes| self.key_package(bytes.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
+        self.add_key_packages(&key_packages)
+    }
+
+    /// [`Self::add_devices`] with key packages already decoded by [`Self::key_package`].
+    pub(crate) fn add_key_packages(&mut self, key_packages: &[KeyPackage]) -> Result<CommitOutput, MlsError> {
+        if key_packages.is_empty() {
+            return Err(MlsError::EmptyInput);
+        }
         let (commit, welcome, group_info) = self
             .group
-            .add_members(self.provider.as_ref(), self.identity.signer(), &key_packages)
+            .add_members(self.provider.as_ref(), self.identity.signer(), key_packages)
             .map_err(|e| MlsError::mls("add members", e))?;
         self.output(&commit, Some(&welcome), group_info.map(MlsMessageOut::from))
     }
@@ -229,6 +234,14 @@ impl ChannelMember {
         self.group
             .clear_pending_commit(self.provider.storage())
             .map_err(|e| MlsError::mls("clear pending commit", e))
+    }
+
+    /// Drops every stored proposal (Kizuna commits carry their changes inline; a stray
+    /// proposal would otherwise be swept into this device's next commit).
+    pub(crate) fn clear_pending_proposals(&mut self) -> Result<(), MlsError> {
+        self.group
+            .clear_pending_proposals(self.provider.storage())
+            .map_err(|e| MlsError::mls("clear proposals", e))
     }
 
     /// Encrypts an application message (e.g. era keys) for the current members.
@@ -306,7 +319,8 @@ impl ChannelMember {
         }
     }
 
-    fn key_package(&self, bytes: &[u8]) -> Result<KeyPackage, MlsError> {
+    /// Decodes and validates a key package: signature, lifetime, and a Kizuna credential.
+    pub(crate) fn key_package(&self, bytes: &[u8]) -> Result<KeyPackage, MlsError> {
         let key_package = match wire::decode(bytes).map_err(|e| MlsError::malformed("key package", e))? {
             MlsMessageBodyIn::KeyPackage(key_package) => key_package,
             other => {
@@ -325,7 +339,8 @@ impl ChannelMember {
         Ok(key_package)
     }
 
-    fn pending_summary(&self) -> Result<CommitSummary, MlsError> {
+    /// What this device's pending commit changes.
+    pub(crate) fn pending_summary(&self) -> Result<CommitSummary, MlsError> {
         let staged = self.group.pending_commit().ok_or(MlsError::Mls {
             operation: "summarise commit",
             reason: "no pending commit".to_owned(),
@@ -335,6 +350,16 @@ impl ChannelMember {
             self.group.member(leaf)
         })
         .ok_or(MlsError::ForeignCredential)
+    }
+
+    /// The device's identity (the channel layer signs posts with its key).
+    pub(crate) fn identity(&self) -> &DeviceIdentity {
+        &self.identity
+    }
+
+    /// The device's crypto provider (HPKE for history sent to one newcomer).
+    pub(crate) fn provider(&self) -> &OpenMlsRustCrypto {
+        &self.provider
     }
 
     fn output(
@@ -361,6 +386,35 @@ impl fmt::Debug for ChannelMember {
             .field("secrets", &"***")
             .finish()
     }
+}
+
+/// What can be read from a group message without processing it: its epoch, and whether
+/// it is a handshake message (commit or proposal) or an application message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Peeked {
+    /// The epoch the message was made in.
+    pub(crate) epoch: u64,
+    /// Commit or proposal (public message), as opposed to application data.
+    pub(crate) handshake: bool,
+}
+
+/// Reads the clear part of a group message (public or private) without decrypting it.
+pub(crate) fn peek(bytes: &[u8]) -> Result<Peeked, MlsError> {
+    let message: ProtocolMessage =
+        match wire::decode(bytes).map_err(|e| MlsError::malformed("group message", e))? {
+            MlsMessageBodyIn::PublicMessage(m) => m.into(),
+            MlsMessageBodyIn::PrivateMessage(m) => m.into(),
+            other => {
+                return Err(MlsError::Malformed {
+                    expected: "group message",
+                    reason: format!("got a {}", wire::kind(&other)),
+                })
+            }
+        };
+    Ok(Peeked {
+        epoch: message.epoch().as_u64(),
+        handshake: message.is_handshake_message(),
+    })
 }
 
 /// Who a staged commit adds and removes. `leaf` looks up the credential at a leaf index

@@ -3,6 +3,10 @@
 //! check every commit's signature and proposals, see who is added and removed, and
 //! apply room policy *before* accepting the commit into the channel's ordered log.
 //!
+//! Between requests the server keeps the view as bytes ([`ServerGroupView::export`],
+//! [`ServerGroupView::import`]): the same storage dump as a client's MLS state, but with
+//! nothing secret in it (the tree, the group context, the transcript hashes).
+//!
 //! What the server cannot check (FACTS.md): the membership tag, the confirmation tag
 //! and the encrypted path secrets. A commit altered only there passes here and is then
 //! rejected by members; the server's copy is an epoch ahead and must be re-synced from
@@ -13,7 +17,7 @@ use std::fmt;
 
 use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::{
-    MlsMessageBodyIn, OpenMlsProvider as _, ProcessedMessageContent, ProposalStore, PublicGroup,
+    GroupId, MlsMessageBodyIn, OpenMlsProvider as _, ProcessedMessageContent, ProposalStore, PublicGroup,
     RatchetTreeIn,
 };
 use openmls_rust_crypto::OpenMlsRustCrypto;
@@ -21,11 +25,11 @@ use openmls_rust_crypto::OpenMlsRustCrypto;
 use super::error::ServerViewError;
 use super::identity::credential_ids;
 use super::member::{summarize, CommitSummary};
-use super::{wire, CIPHERSUITE};
+use super::{state, wire, CIPHERSUITE};
 use crate::proto::{DeviceId, UserId};
 
-/// A group as the delivery service sees it. Sans-I/O: the server crate stores and loads
-/// it (e.g. by re-creating it from the latest GroupInfo) and serialises access per group.
+/// A group as the delivery service sees it. Sans-I/O: the server crate stores it
+/// ([`Self::export`]) and loads it ([`Self::import`]) and serialises access per group.
 pub struct ServerGroupView {
     provider: OpenMlsRustCrypto,
     group: PublicGroup,
@@ -72,6 +76,34 @@ impl ServerGroupView {
             ProposalStore::new(),
         )
         .map_err(|e| ServerViewError::mls("load group info", e))?;
+        Self::checked(provider, group)
+    }
+
+    /// The view as bytes, to store between requests (e.g. next to the group's log
+    /// position). Contains only public group state. Deterministic: the same view gives the
+    /// same bytes.
+    pub fn export(&self) -> Result<Vec<u8>, ServerViewError> {
+        state::export(self.provider.storage())
+            .map(|bytes| bytes.to_vec())
+            .map_err(|e| ServerViewError::State(e.0))
+    }
+
+    /// Restores a view from [`Self::export`]. `group_id` is the group the caller expects
+    /// (the key it stored the bytes under); bytes of another group, truncated or
+    /// otherwise damaged bytes are an error.
+    pub fn import(group_id: &[u8], bytes: &[u8]) -> Result<Self, ServerViewError> {
+        let provider = OpenMlsRustCrypto::default();
+        state::import(provider.storage(), bytes).map_err(|e| ServerViewError::State(e.0))?;
+        let group = PublicGroup::load(provider.storage(), &GroupId::from_slice(group_id))
+            .map_err(|e| ServerViewError::mls("load group view", e))?
+            .ok_or(ServerViewError::State("no view of this group in the saved bytes"))?;
+        if group.group_context().ciphersuite() != CIPHERSUITE {
+            return Err(ServerViewError::State("unsupported ciphersuite"));
+        }
+        Self::checked(provider, group)
+    }
+
+    fn checked(provider: OpenMlsRustCrypto, group: PublicGroup) -> Result<Self, ServerViewError> {
         let view = Self { provider, group };
         if view
             .group

@@ -339,3 +339,61 @@ fn key_packages_come_with_ids_and_last_resort_ones_are_marked() {
         doctor.join_from_welcome(&out.welcome.unwrap(), None).unwrap();
     }
 }
+
+#[test]
+fn the_server_view_survives_export_and_import_between_requests() {
+    let mut t = team();
+    let saved = t.server.export().unwrap();
+    assert_eq!(saved, t.server.export().unwrap(), "deterministic");
+    let mut restored = ServerGroupView::import(CHANNEL, &saved).unwrap();
+    assert_eq!(restored.epoch(), 1);
+    assert_eq!(restored.members(), t.server.members());
+    assert_eq!(restored.group_id(), CHANNEL);
+
+    // The restored view checks and applies the next commit like the original.
+    let phone = device(6);
+    let out = t.doctor_m.add_devices(&[key_package(&phone)]).unwrap();
+    assert_eq!(
+        restored.validate_commit(&out.commit).unwrap().added,
+        vec![ids(&phone)]
+    );
+    assert_eq!(restored.accept(&out.commit).unwrap(), out.summary);
+    t.doctor_m.merge_pending_commit().unwrap();
+
+    // Saved again after the commit: the old epoch's commits are refused, the next is taken.
+    let mut again = ServerGroupView::import(CHANNEL, &restored.export().unwrap()).unwrap();
+    assert_eq!(again.epoch(), 2);
+    assert_eq!(
+        again.accept(&out.commit),
+        Err(ServerViewError::WrongEpoch {
+            message: 1,
+            current: 2
+        })
+    );
+    let removal = t
+        .doctor_m
+        .remove_devices(&[t.helper.identity().device()])
+        .unwrap();
+    assert_eq!(
+        again.accept(&removal.commit).unwrap().removed,
+        vec![ids(&t.helper)]
+    );
+    assert_eq!(again.epoch(), 3);
+    assert!(!again.members().contains(&ids(&t.helper)));
+
+    // Damaged or foreign bytes are errors.
+    for cut in (0..saved.len()).step_by(97) {
+        assert!(
+            ServerGroupView::import(CHANNEL, &saved[..cut]).is_err(),
+            "cut {cut}"
+        );
+    }
+    let mut longer = saved.clone();
+    longer.push(0);
+    assert!(ServerGroupView::import(CHANNEL, &longer).is_err());
+    assert_eq!(
+        ServerGroupView::import(b"another channel", &saved).unwrap_err(),
+        ServerViewError::State("no view of this group in the saved bytes")
+    );
+    assert!(ServerGroupView::import(CHANNEL, b"garbage").is_err());
+}

@@ -5,10 +5,10 @@
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kizuna_proto::{Channel, DeviceId, RoomId, Timestamp, UserId};
+use kizuna_proto::{DeviceId, RoomId, Timestamp, UserId};
 use kizuna_storage::devices::{self, Device, KeyPackage};
 use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
-use kizuna_storage::rooms::{self, RoomMember};
+use kizuna_storage::rooms;
 use kizuna_storage::{DbConn, StorageError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,11 +23,11 @@ const MAX_DEVICES: usize = 10;
 /// Most key packages in one upload.
 const MAX_KEY_PACKAGES: usize = 100;
 /// Largest MLS message or key package, in bytes (before base64).
-const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Most entries in one page of a log.
 const MAX_PAGE: i64 = 500;
 
-fn decode(field: &'static str, text: &str) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn decode(field: &'static str, text: &str) -> Result<Vec<u8>, ApiError> {
     let bytes = STANDARD
         .decode(text)
         .map_err(|_| ApiError::invalid(field, "send standard base64", "標準の base64 で送ってください"))?;
@@ -99,6 +99,7 @@ pub async fn register_device(
     }
     let signature_key = decode("signature_key", &body.signature_key)?;
     let (user, now, ip) = (auth.user.id, state.now(), session::client_ip(&req));
+    let session_id = auth.session_id.clone();
     let device = Device {
         id: DeviceId::from_uuid(uuid::Uuid::new_v4()),
         user,
@@ -123,6 +124,7 @@ pub async fn register_device(
                 )));
             }
             devices::register(conn, &stored)?;
+            devices::bind_session(conn, &session_id, stored.id)?;
             audit::record(
                 conn,
                 now,
@@ -149,7 +151,11 @@ pub async fn list_devices(state: web::Data<AppState>, auth: Authenticated) -> Re
     Ok(HttpResponse::Ok().json(list.into_iter().map(DeviceView::from).collect::<Vec<_>>()))
 }
 
-async fn own_live_device(state: &AppState, user: UserId, device: DeviceId) -> Result<Device, ApiError> {
+pub(crate) async fn own_live_device(
+    state: &AppState,
+    user: UserId,
+    device: DeviceId,
+) -> Result<Device, ApiError> {
     let found = state.db.run(move |conn| devices::get(conn, device)).await;
     match found {
         Ok(d) if d.user == user && d.revoked_at.is_none() => Ok(d),
@@ -158,7 +164,8 @@ async fn own_live_device(state: &AppState, user: UserId, device: DeviceId) -> Re
     }
 }
 
-/// Revokes one of my devices (e.g. a lost phone): it gets nothing more.
+/// Revokes one of my devices (e.g. a lost phone): it gets nothing more, and the
+/// sessions acting for it end at once.
 #[utoipa::path(
     tag = "delivery",
     params(("device_id" = DeviceId, Path, description = "The device")),
@@ -173,9 +180,10 @@ pub async fn revoke_device(
 ) -> Result<HttpResponse, ApiError> {
     let device = own_live_device(&state, auth.user.id, path.into_inner()).await?;
     let (user, now, ip) = (auth.user.id, state.now(), session::client_ip(&req));
-    state
+    let ended = state
         .db
         .run(move |conn| {
+            let ended = devices::sessions_of(conn, device.id)?;
             devices::revoke(conn, device.id, now)?;
             audit::record(
                 conn,
@@ -186,8 +194,34 @@ pub async fn revoke_device(
                     ("device", device.id.to_string()),
                     ip.as_deref(),
                 ),
-            )
+            )?;
+            Ok(ended)
         })
+        .await?;
+    for session in ended {
+        state.live.close_session(&session);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Says that this session acts for one of my devices (call after each sign-in), so
+/// that revoking the device ends the session.
+#[utoipa::path(
+    tag = "delivery",
+    params(("device_id" = DeviceId, Path, description = "My device")),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody))
+)]
+#[post("/devices/{device_id}/session")]
+pub async fn bind_session(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<DeviceId>,
+) -> Result<HttpResponse, ApiError> {
+    let device = own_live_device(&state, auth.user.id, path.into_inner()).await?;
+    let session = auth.session_id.clone();
+    state
+        .db
+        .run(move |conn| devices::bind_session(conn, &session, device.id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -334,87 +368,16 @@ pub async fn claim_key_packages(
     Ok(HttpResponse::Ok().json(claimed))
 }
 
-/// A channel's group to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewGroup {
-    /// The MLS group ID the creator's client chose (1–200 characters).
-    pub group_id: String,
-}
-
-/// A channel's group.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GroupView {
-    /// The MLS group ID.
-    pub group_id: String,
-    /// The room.
-    pub room_id: RoomId,
-    /// The channel.
-    pub channel: Channel,
-    /// The epoch the server has accepted commits up to.
-    pub epoch: i64,
-}
-
-async fn membership(state: &AppState, room: RoomId, user: UserId) -> Result<RoomMember, ApiError> {
-    state
-        .db
-        .run(move |conn| rooms::member(conn, room, user))
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
-/// Registers the MLS group of a room channel (the room's owner, once per channel).
-#[utoipa::path(
-    tag = "delivery",
-    params(("room_id" = RoomId, Path, description = "The room"), ("channel" = Channel, Path, description = "team or family")),
-    request_body = NewGroup,
-    responses((status = 200, body = GroupView), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody))
-)]
-#[post("/rooms/{room_id}/channels/{channel}/group")]
-pub async fn create_group(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<(RoomId, Channel)>,
-    body: web::Json<NewGroup>,
-) -> Result<HttpResponse, ApiError> {
-    let (room, channel) = path.into_inner();
-    let member = membership(&state, room, auth.user.id).await?;
-    if member.role != kizuna_proto::RoomRole::Owner {
-        return Err(ApiError::Forbidden);
-    }
-    let id = body.into_inner().group_id.trim().to_owned();
-    if id.is_empty() || id.len() > 200 {
+/// An idempotency key is 1 to 100 characters.
+pub(crate) fn check_idempotency_key(key: Option<&str>) -> Result<(), ApiError> {
+    if key.is_some_and(|k| k.is_empty() || k.len() > 100) {
         return Err(ApiError::invalid(
-            "group_id",
-            "1 to 200 characters",
-            "1〜200文字にしてください",
+            "idempotency_key",
+            "1 to 100 characters",
+            "1〜100文字にしてください",
         ));
     }
-    let group = Group {
-        id: id.clone(),
-        room,
-        channel,
-        epoch: 0,
-        created_at: state.now(),
-    };
-    state
-        .db
-        .run(move |conn| groups::create(conn, &group))
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::invalid(
-                "group_id",
-                "this channel already has a group",
-                "このチャンネルには既にグループがあります",
-            ),
-            other => other.into(),
-        })?;
-    Ok(HttpResponse::Ok().json(GroupView {
-        group_id: id,
-        room_id: room,
-        channel,
-        epoch: 0,
-    }))
+    Ok(())
 }
 
 /// Loads a group and checks that the caller may use its channel.
@@ -489,15 +452,20 @@ pub async fn append_message(
     let group = group_for_member(&state, path.into_inner(), auth.user.id).await?;
     let body = body.into_inner();
     let kind = match body.kind.as_str() {
-        "commit" => EntryKind::Commit,
-        "proposal" => EntryKind::Proposal,
         "era_key" => EntryKind::EraKey,
         "post" => EntryKind::Post,
+        "commit" => {
+            return Err(ApiError::invalid(
+                "kind",
+                "send commits to /groups/{group_id}/commits, where they are checked",
+                "コミットは /groups/{group_id}/commits に送ってください",
+            ))
+        }
         _ => {
             return Err(ApiError::invalid(
                 "kind",
-                "use commit, proposal, era_key or post",
-                "commit / proposal / era_key / post のいずれかです",
+                "use era_key or post",
+                "era_key または post を指定してください",
             ))
         }
     };
@@ -510,22 +478,16 @@ pub async fn append_message(
                 "ご自身の有効な端末から送ってください",
             )
         })?;
-    if body
-        .idempotency_key
-        .as_ref()
-        .is_some_and(|k| k.is_empty() || k.len() > 100)
-    {
-        return Err(ApiError::invalid(
-            "idempotency_key",
-            "1 to 100 characters",
-            "1〜100文字にしてください",
-        ));
+    check_idempotency_key(body.idempotency_key.as_deref())?;
+    let bytes = decode("body", &body.body)?;
+    if kind == EntryKind::Post {
+        check_post_header(&bytes, &group, auth.user.id, body.sender_device)?;
     }
     let entry = NewEntry {
         kind,
         sender: Some(body.sender_device),
         epoch: body.epoch,
-        body: decode("body", &body.body)?,
+        body: bytes,
         idempotency_key: body.idempotency_key,
     };
     let (id, now) = (group.id.clone(), state.now());
@@ -545,6 +507,30 @@ pub async fn append_message(
         Appended::WrongEpoch { current } => return Err(ApiError::WrongEpoch { current }),
     };
     Ok(HttpResponse::Ok().json(stored))
+}
+
+/// A post's clear header must name this room and channel and the sender as its
+/// author: a post cannot be filed under someone else's name or in another room.
+/// (Receivers check the same and the signature; this keeps bad posts out of logs.)
+fn check_post_header(bytes: &[u8], group: &Group, user: UserId, device: DeviceId) -> Result<(), ApiError> {
+    let sealed = kizuna_crypto::SealedPost::from_bytes(bytes)
+        .map_err(|e| ApiError::InvalidMls(format!("not a sealed post: {e}")))?;
+    let header = sealed.header;
+    if header.room != group.room || header.channel != group.channel {
+        return Err(ApiError::invalid(
+            "body",
+            "the post is addressed to another room or channel",
+            "投稿の宛先が別のルームまたはチャンネルです",
+        ));
+    }
+    if header.author_user != user || header.author_device != device {
+        return Err(ApiError::invalid(
+            "body",
+            "the post's author must be you, on the sending device",
+            "投稿者は送信している本人・端末でなければなりません",
+        ));
+    }
+    Ok(())
 }
 
 /// Which part of a log to fetch.

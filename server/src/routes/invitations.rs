@@ -70,3 +70,68 @@ pub async fn inspect(
         expires_at: invitation.expires_at,
     }))
 }
+
+/// What accepting a room invitation did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    /// The room joined.
+    pub room_id: kizuna_proto::RoomId,
+    /// The role in it.
+    pub role: kizuna_proto::RoomRole,
+}
+
+/// Joins a room with a room invitation, for someone who already has an account
+/// (e.g. a nurse already caring for another client). The link is used up.
+#[utoipa::path(
+    tag = "invitations",
+    request_body = InspectRequest,
+    responses(
+        (status = 200, body = Accepted),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown, used, expired or not a room invitation", body = crate::error::ErrorBody),
+        (status = 409, description = "Already a member of the room", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/invitations/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    auth: crate::auth::session::Authenticated,
+    req: actix_web::HttpRequest,
+    body: web::Json<InspectRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = hash_token(body.token.trim());
+    let (user, now, ip) = (auth.user.id, state.now(), crate::auth::session::client_ip(&req));
+    let joined = state
+        .db
+        .run(move |conn| {
+            kizuna_storage::transaction(conn, |conn| {
+                let Some(invitation) = invitations::find_by_token_hash(conn, &hash)?
+                    .filter(|i| i.is_usable(now) && i.kind == invitations::InvitationKind::Room)
+                else {
+                    return Ok(None);
+                };
+                let member = crate::routes::registration::room_membership(&invitation, user, now)?;
+                if kizuna_storage::rooms::member(conn, member.room, user)?.is_some() {
+                    return Ok(Some(Err(ApiError::AlreadyMember)));
+                }
+                if !invitations::consume(conn, invitation.id, now)? {
+                    return Ok(None);
+                }
+                kizuna_storage::rooms::add_member(conn, &member)?;
+                let entry = crate::audit::Entry::success(
+                    user,
+                    "invitation.accepted",
+                    ("room", member.room.to_string()),
+                    ip.as_deref(),
+                );
+                crate::audit::record(conn, now, entry)?;
+                Ok(Some(Ok(Accepted {
+                    room_id: member.room,
+                    role: member.role,
+                })))
+            })
+        })
+        .await?
+        .ok_or(ApiError::InvitationInvalid)??;
+    Ok(HttpResponse::Ok().json(joined))
+}

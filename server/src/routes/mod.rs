@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod channels;
 pub mod delivery;
 pub mod health;
 pub mod invitations;

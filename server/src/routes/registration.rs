@@ -371,34 +371,39 @@ fn create_account(
                 },
             )
         }
-        InvitationKind::Room => {
-            let (Some(room), Some(role)) = (invitation.room, invitation.role.as_deref()) else {
-                return Err(StorageError::Corrupt(
-                    "room invitation without room or role".into(),
-                ));
-            };
-            let role: RoomRole = role
-                .parse()
-                .map_err(|_| StorageError::Corrupt(format!("invitation role {role:?}")))?;
-            let team = matches!(
-                role,
-                RoomRole::Professional | RoomRole::Delegate | RoomRole::Owner
-            );
-            rooms::add_member(
-                conn,
-                &RoomMember {
-                    room,
-                    user: pending.user,
-                    role,
-                    team_access: team,
-                    family_access: true,
-                    added_by: invitation.created_by,
-                    added_at: now,
-                },
-            )
-        }
+        InvitationKind::Room => rooms::add_member(conn, &room_membership(invitation, pending.user, now)?),
         InvitationKind::BootstrapAdmin | InvitationKind::Recovery => Ok(()),
     }
+}
+
+/// The room membership a room invitation grants `user`. Professionals, delegates and
+/// owners use both channels; family members and volunteers only the family channel.
+pub(crate) fn room_membership(
+    invitation: &Invitation,
+    user: UserId,
+    now: Timestamp,
+) -> Result<RoomMember, StorageError> {
+    let (Some(room), Some(role)) = (invitation.room, invitation.role.as_deref()) else {
+        return Err(StorageError::Corrupt(
+            "room invitation without room or role".into(),
+        ));
+    };
+    let role: RoomRole = role
+        .parse()
+        .map_err(|_| StorageError::Corrupt(format!("invitation role {role:?}")))?;
+    let team = matches!(
+        role,
+        RoomRole::Professional | RoomRole::Delegate | RoomRole::Owner
+    );
+    Ok(RoomMember {
+        room,
+        user,
+        role,
+        team_access: team,
+        family_access: true,
+        added_by: invitation.created_by,
+        added_at: now,
+    })
 }
 
 /// A recovery replaces every authenticator (the old one may be in a stranger's

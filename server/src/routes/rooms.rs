@@ -1,11 +1,11 @@
 //! Client rooms: opening one, and inviting family, volunteers and outside
 //! professionals into it. (Channels, MLS groups and posts build on these.)
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
-use kizuna_proto::{OrganisationId, RoomId, RoomRole, Timestamp};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use kizuna_proto::{DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
 use kizuna_storage::invitations::InvitationKind;
-use kizuna_storage::orgs;
 use kizuna_storage::rooms::{self, Room, RoomMember};
+use kizuna_storage::{devices, orgs, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -93,12 +93,18 @@ pub async fn create_room(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RoomView {
-        id: room.id,
-        organisation_id: room.organisation,
-        display_name: room.display_name,
-        created_at: room.created_at,
-    }))
+    Ok(HttpResponse::Ok().json(RoomView::from(room)))
+}
+
+impl From<Room> for RoomView {
+    fn from(room: Room) -> Self {
+        Self {
+            id: room.id,
+            organisation_id: room.organisation,
+            display_name: room.display_name,
+            created_at: room.created_at,
+        }
+    }
 }
 
 /// An invitation into a room.
@@ -154,4 +160,154 @@ pub async fn invite_to_room(
     };
     let issued: IssuedLink = issue_and_audit(&state, &auth, &req, request, "invitation.room_created").await?;
     Ok(HttpResponse::Ok().json(issued))
+}
+
+/// A room I am in, with my place in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyRoom {
+    /// The room.
+    #[serde(flatten)]
+    pub room: RoomView,
+    /// My role in it.
+    pub role: RoomRole,
+    /// Whether I use the team channel.
+    pub team_access: bool,
+    /// Whether I use the family channel.
+    pub family_access: bool,
+}
+
+/// The rooms I am a member of.
+#[utoipa::path(tag = "rooms", responses((status = 200, body = [MyRoom]), (status = 401, body = crate::error::ErrorBody)))]
+#[get("/rooms")]
+pub async fn my_rooms(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    let user = auth.user.id;
+    let mine = state
+        .db
+        .run(move |conn| {
+            let mut mine = Vec::new();
+            for id in rooms::rooms_of_user(conn, user)? {
+                let room = rooms::get(conn, id)?;
+                if let Some(member) = rooms::member(conn, id, user)? {
+                    mine.push(MyRoom {
+                        room: RoomView::from(room),
+                        role: member.role,
+                        team_access: member.team_access,
+                        family_access: member.family_access,
+                    });
+                }
+            }
+            Ok(mine)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(mine))
+}
+
+/// A member of a room, as the other members see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    /// Their user ID.
+    pub user_id: UserId,
+    /// Their name.
+    pub display_name: String,
+    /// Their role in the room.
+    pub role: RoomRole,
+    /// Whether they use the team channel.
+    pub team_access: bool,
+    /// Whether they use the family channel.
+    pub family_access: bool,
+    /// Their live devices (each must be in the groups of the channels they use).
+    pub devices: Vec<DeviceId>,
+}
+
+/// The members of a room I am in, with their live devices.
+#[utoipa::path(
+    tag = "rooms",
+    params(("room_id" = RoomId, Path, description = "The room")),
+    responses((status = 200, body = [MemberView]), (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody))
+)]
+#[get("/rooms/{room_id}/members")]
+pub async fn members(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<RoomId>,
+) -> Result<HttpResponse, ApiError> {
+    let (room, user) = (path.into_inner(), auth.user.id);
+    let list = state
+        .db
+        .run(move |conn| {
+            if rooms::member(conn, room, user)?.is_none() {
+                return Ok(None);
+            }
+            let mut list = Vec::new();
+            for member in rooms::members(conn, room)? {
+                let person = users::get(conn, member.user)?;
+                let devices = devices::for_user(conn, member.user)?
+                    .into_iter()
+                    .filter(|d| d.revoked_at.is_none())
+                    .map(|d| d.id)
+                    .collect();
+                list.push(MemberView {
+                    user_id: member.user,
+                    display_name: person.display_name,
+                    role: member.role,
+                    team_access: member.team_access,
+                    family_access: member.family_access,
+                    devices,
+                });
+            }
+            Ok(Some(list))
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Removes someone from a room (owner or delegates; never the owner). They lose
+/// access at once: their live connections close and the server refuses them every
+/// later entry. Members' clients then remove their devices from the channel groups,
+/// which starts a new era key.
+#[utoipa::path(
+    tag = "rooms",
+    params(("room_id" = RoomId, Path, description = "The room"), ("user_id" = UserId, Path, description = "The person")),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody))
+)]
+#[delete("/rooms/{room_id}/members/{user_id}")]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    path: web::Path<(RoomId, UserId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (room, target) = path.into_inner();
+    let (user, now, ip) = (auth.user.id, state.now(), session::client_ip(&req));
+    let outcome = state
+        .db
+        .run(move |conn| {
+            kizuna_storage::transaction(conn, |conn| {
+                let Some(own) = rooms::member(conn, room, user)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                let Some(theirs) = rooms::member(conn, room, target)? else {
+                    return Ok(Err(ApiError::NotFound));
+                };
+                let may = matches!(own.role, RoomRole::Owner | RoomRole::Delegate)
+                    && theirs.role != RoomRole::Owner;
+                if !may {
+                    return Ok(Err(ApiError::Forbidden));
+                }
+                rooms::remove_member(conn, room, target)?;
+                let entry = Entry::success(
+                    user,
+                    "room.member_removed",
+                    ("user", target.to_string()),
+                    ip.as_deref(),
+                );
+                audit::record(conn, now, entry)?;
+                Ok(Ok(()))
+            })
+        })
+        .await?;
+    outcome?;
+    state.live.close_removed(target);
+    Ok(HttpResponse::NoContent().finish())
 }

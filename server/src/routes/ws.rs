@@ -5,9 +5,14 @@
 //! seq it has). Server → client: `{"type":"hello"}`, then for each subscribed group
 //! the entries after N and, live, every new one:
 //! `{"type":"entry","group_id":"…","seq":…,"kind":…,"epoch":…,"body":"base64",…}`,
-//! in order, without gaps or duplicates. Problems are reported as
-//! `{"type":"error","code":…}`. Ending the session or disabling the account closes
-//! the socket at once (close code 4401).
+//! in order, without gaps or duplicates, and `{"type":"welcome"}` when a welcome
+//! waits for one of the person's devices. Problems are reported as
+//! `{"type":"error","code":…}`. Ending the session, revoking the device or disabling
+//! the account closes the socket at once (close code 4401); removal from a room
+//! closes it with 4403 (reconnect to follow the remaining groups). A client that
+//! does not read for [`SEND_TIMEOUT`] is disconnected (4408) rather than let the
+//! server buffer for it without bound. Each person may hold at most
+//! `max_connections_per_user` connections per node (else `429 too_many_connections`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -21,13 +26,15 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::session::{self, Authenticated};
 use crate::error::ApiError;
+use crate::live;
 use crate::routes::delivery::{entry_view, group_for_member};
 use crate::state::AppState;
 
 /// How often the server pings, and re-checks the session.
 const HEARTBEAT: Duration = Duration::from_secs(10);
-/// Close code for "your session ended".
-const SESSION_ENDED: u16 = 4401;
+/// How long one frame may wait for a slow reader before the connection is dropped.
+/// (actix-ws buffers at most 32 frames; beyond that, sending waits.)
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Entries sent per database read when catching up.
 const PAGE: i64 = 200;
 /// Most groups one connection may follow.
@@ -56,8 +63,15 @@ pub async fn ws(
 ) -> Result<HttpResponse, actix_web::Error> {
     // The same token the extractor accepted, re-checked at every heartbeat.
     let token = session::token_of(&req).ok_or(ApiError::NotSignedIn)?;
+    let registration = state
+        .live
+        .register(
+            auth.user.id,
+            &auth.session_id,
+            state.config.max_connections_per_user,
+        )
+        .map_err(|_| ApiError::TooManyConnections)?;
     let (response, out, incoming) = actix_ws::handle(&req, body)?;
-    let registration = state.live.register(auth.user.id, &auth.session_id);
     let notifications = state.live.group_notifications();
     state.metrics.websockets.inc();
     actix_web::rt::spawn(async move {
@@ -66,6 +80,7 @@ pub async fn ws(
             user: auth.user.id,
             out,
             followed: HashMap::new(),
+            too_slow: false,
         };
         connection.run(token, registration, notifications, incoming).await;
         state.metrics.websockets.dec();
@@ -79,6 +94,8 @@ struct Connection {
     out: Session,
     /// Followed groups and the last seq sent for each.
     followed: HashMap<String, i64>,
+    /// Set when the client stopped reading.
+    too_slow: bool,
 }
 
 impl Connection {
@@ -90,12 +107,17 @@ impl Connection {
         mut incoming: actix_ws::MessageStream,
     ) {
         let hello = serde_json::json!({ "type": "hello", "user_id": self.user }).to_string();
-        let mut open = self.out.text(hello).await.is_ok();
+        let mut open = self.send(hello).await;
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;
-        while open {
+        let welcome = format!("{}{}", crate::live::WELCOME_PREFIX, self.user);
+        let mut code = live::CLOSE_SESSION_ENDED;
+        while open && !self.too_slow {
             tokio::select! {
-                _ = registration.closed.changed() => break,
+                _ = registration.closed.changed() => {
+                    code = *registration.closed.borrow();
+                    break;
+                }
                 _ = beat.tick() => {
                     if !still_live(&self.state, token.clone()).await {
                         break;
@@ -106,6 +128,9 @@ impl Connection {
                     open = match note {
                         Ok((group, _)) if self.followed.contains_key(&group) => self.catch_up(&group).await,
                         Ok((group, _)) if group == crate::live::RESYNC => self.catch_up_all().await,
+                        Ok((group, _)) if group == welcome => {
+                            self.send(serde_json::json!({ "type": "welcome" }).to_string()).await
+                        }
                         Ok(_) => true,
                         // Fell behind the node's notifications: re-read every followed group.
                         Err(RecvError::Lagged(_)) => self.catch_up_all().await,
@@ -122,19 +147,36 @@ impl Connection {
                 }
             }
         }
+        if self.too_slow {
+            code = live::CLOSE_TOO_SLOW;
+        }
+        let description = match code {
+            live::CLOSE_REMOVED => "removed from a room; reconnect",
+            live::CLOSE_TOO_SLOW => "too slow to read; reconnect and resume",
+            _ => "session ended",
+        };
         let reason = CloseReason {
-            code: CloseCode::Other(SESSION_ENDED),
-            description: Some("session ended".into()),
+            code: CloseCode::Other(code),
+            description: Some(description.into()),
         };
         let _ = self.out.clone().close(Some(reason)).await;
         drop(registration);
     }
 
+    /// Sends a frame, giving a slow reader [`SEND_TIMEOUT`] before dropping it.
+    async fn send(&mut self, frame: String) -> bool {
+        match tokio::time::timeout(SEND_TIMEOUT, self.out.text(frame)).await {
+            Ok(sent) => sent.is_ok(),
+            Err(_) => {
+                self.too_slow = true;
+                false
+            }
+        }
+    }
+
     async fn error(&mut self, code: &str) -> bool {
-        self.out
-            .text(serde_json::json!({ "type": "error", "code": code }).to_string())
+        self.send(serde_json::json!({ "type": "error", "code": code }).to_string())
             .await
-            .is_ok()
     }
 
     async fn handle(&mut self, text: &str) -> bool {
@@ -184,7 +226,7 @@ impl Connection {
                 let mut frame = serde_json::to_value(entry_view(entry)).unwrap_or_default();
                 frame["type"] = "entry".into();
                 frame["group_id"] = group.into();
-                if self.out.text(frame.to_string()).await.is_err() {
+                if !self.send(frame.to_string()).await {
                     return false;
                 }
             }

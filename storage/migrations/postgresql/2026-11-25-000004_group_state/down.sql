@@ -1,0 +1,2 @@
+DROP TABLE session_devices;
+ALTER TABLE groups DROP COLUMN public_state;
