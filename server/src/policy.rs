@@ -14,19 +14,29 @@ use kizuna_proto::{DeviceId, UserId};
 /// Who may be in one channel's group right now.
 #[derive(Debug, Default)]
 pub struct Roster {
-    people: HashMap<UserId, Vec<DeviceId>>,
+    /// Per person: their live devices and each one's registered signature key.
+    people: HashMap<UserId, Vec<(DeviceId, Vec<u8>)>>,
 }
 
 impl Roster {
-    /// Records a room member who may use the channel, with their live devices.
-    pub fn allow(&mut self, user: UserId, live_devices: Vec<DeviceId>) {
+    /// Records a room member who may use the channel, with their live devices and
+    /// the signature keys those devices registered.
+    pub fn allow(&mut self, user: UserId, live_devices: Vec<(DeviceId, Vec<u8>)>) {
         self.people.insert(user, live_devices);
     }
 
     fn may_hold(&self, user: UserId, device: DeviceId) -> bool {
+        self.registered_key(user, device).is_some()
+    }
+
+    /// The signature key `device` of `user` registered, if it is live and its owner
+    /// may use the channel.
+    pub fn registered_key(&self, user: UserId, device: DeviceId) -> Option<&[u8]> {
         self.people
-            .get(&user)
-            .is_some_and(|devices| devices.contains(&device))
+            .get(&user)?
+            .iter()
+            .find(|(d, _)| *d == device)
+            .map(|(_, key)| key.as_slice())
     }
 }
 
@@ -104,8 +114,8 @@ mod tests {
 
     fn roster() -> Roster {
         let mut roster = Roster::default();
-        roster.allow(user(1), vec![device(1)]);
-        roster.allow(user(2), vec![device(2)]);
+        roster.allow(user(1), vec![(device(1), vec![1; 32])]);
+        roster.allow(user(2), vec![(device(2), vec![2; 32])]);
         roster
     }
 

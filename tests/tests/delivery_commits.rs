@@ -11,7 +11,8 @@ use anyhow::Result;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures_util::StreamExt;
-use kizuna_crypto::Incoming;
+use kizuna_crypto::testing::TestRandom;
+use kizuna_crypto::{DeviceIdentity, DeviceSigningKey, Incoming, MlsDevice};
 use kizuna_tests::accounts::Person;
 use kizuna_tests::mls::{claim, group_id, send_commit, urlencode, TestDevice};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
@@ -187,6 +188,32 @@ async fn commits_follow_room_policy_and_epochs(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+async fn a_device_is_added_only_under_the_key_it_registered(kind: DbKind) -> Result<()> {
+    let Room {
+        server,
+        doctor,
+        nurse,
+        room,
+        ..
+    } = room(kind).await?;
+    let dd = TestDevice::register(&server, &doctor, 1, 0).await?;
+    // The nurse's device registered one key; key packages made with another key
+    // under its ID (as someone who had her password for a moment might try).
+    let mut honest = TestDevice::register(&server, &nurse, 3, 0).await?;
+    let impostor_key = DeviceSigningKey::generate(&mut TestRandom::new(666));
+    let identity = DeviceIdentity::from_signing_key(honest.user, honest.id, impostor_key.clone());
+    honest.mls = MlsDevice::new(identity);
+    honest.key = impostor_key;
+    honest.upload_key_packages(&server, &nurse, 1).await?;
+    let (mut team, _) = dd.create_group(&server, &doctor, &room, "team").await?;
+    let out = team.add_devices(&claim(&server, &doctor, &nurse).await?)?;
+    let team_id = group_id(&room, "team");
+    let refused = send_commit(&server, &doctor, dd.id, &team_id, &out.commit, out.welcome.as_deref()).await?;
+    assert_eq!(code(&refused), (403, Some("commit_not_allowed")), "{}", refused.1);
+    assert!(refused.1["error"]["message"].as_str().unwrap().contains("did not register"));
+    Ok(())
+}
+
 async fn bad_mls_messages_get_clear_errors(kind: DbKind) -> Result<()> {
     let Room {
         server,
@@ -354,6 +381,7 @@ async fn each_person_has_a_connection_limit(kind: DbKind) -> Result<()> {
 on_both_databases!(
     commits_follow_room_policy_and_epochs,
     bad_mls_messages_get_clear_errors,
+    a_device_is_added_only_under_the_key_it_registered,
     removal_cuts_a_member_off_at_once,
     each_person_has_a_connection_limit,
 );

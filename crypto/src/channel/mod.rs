@@ -62,6 +62,7 @@ mod book;
 mod codec;
 mod error;
 mod persist;
+mod receive;
 mod state;
 
 #[cfg(test)]

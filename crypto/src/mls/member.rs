@@ -164,6 +164,15 @@ impl ChannelMember {
             .collect()
     }
 
+    /// The current members' device IDs only: cheaper than [`Self::members`], which also
+    /// decodes every signature key.
+    pub(crate) fn member_devices(&self) -> Vec<DeviceId> {
+        self.group
+            .members()
+            .filter_map(|m| credential_ids(&m.credential).map(|(_, device)| device))
+            .collect()
+    }
+
     /// The current GroupInfo with the ratchet tree, signed by this device: what the
     /// server (re)initialises its view from.
     pub fn group_info(&self) -> Result<Vec<u8>, MlsError> {

@@ -35,7 +35,7 @@ pub use device::{KeyPackageOut, MlsDevice};
 pub use error::{MlsError, ServerViewError};
 pub use identity::{credential_ids, DeviceIdentity};
 pub use member::{ChannelMember, CommitOutput, CommitSummary, Incoming, MemberInfo};
-pub use server_view::ServerGroupView;
+pub use server_view::{private_message_epoch, ServerGroupView};
 
 use openmls::prelude::{
     Ciphersuite, MlsGroupCreateConfig, MlsGroupJoinConfig, MIXED_PLAINTEXT_WIRE_FORMAT_POLICY,

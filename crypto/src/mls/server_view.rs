@@ -133,6 +133,16 @@ impl ServerGroupView {
             .collect()
     }
 
+    /// The signature public key of a member device's leaf, if it is a member. The
+    /// server compares it with the key the device registered, so nobody can add a
+    /// leaf that claims someone else's device under another key.
+    pub fn signature_key_of(&self, device: DeviceId) -> Option<Vec<u8>> {
+        self.group
+            .members()
+            .find(|m| credential_ids(&m.credential).is_some_and(|(_, d)| d == device))
+            .map(|m| m.signature_key)
+    }
+
     /// Checks a commit without applying it: well-formed public message, this group,
     /// current epoch, valid signature and proposals. Returns who it adds and removes so
     /// the server can apply room policy before [`Self::accept`].
@@ -188,6 +198,24 @@ impl ServerGroupView {
         })
         .ok_or(ServerViewError::ForeignCredential)?;
         Ok((summary, *staged))
+    }
+}
+
+/// Checks that `bytes` are an MLS private (application) message of `group_id` and
+/// returns its epoch. The server cannot decrypt it; it keeps garbage and other groups'
+/// messages out of a channel's log.
+pub fn private_message_epoch(group_id: &[u8], bytes: &[u8]) -> Result<u64, ServerViewError> {
+    match wire::decode(bytes).map_err(|e| ServerViewError::malformed("private message", e))? {
+        MlsMessageBodyIn::PrivateMessage(message) => {
+            if message.group_id().as_slice() != group_id {
+                return Err(ServerViewError::WrongGroup);
+            }
+            Ok(message.epoch().as_u64())
+        }
+        other => Err(ServerViewError::Malformed {
+            expected: "private message",
+            reason: format!("got a {}", wire::kind(&other)),
+        }),
     }
 }
 

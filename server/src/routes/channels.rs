@@ -199,7 +199,7 @@ fn roster(conn: &mut DbConn, room: RoomId, channel: Channel) -> Result<Roster, S
         let live = devices::for_user(conn, member.user)?
             .into_iter()
             .filter(|d| d.revoked_at.is_none())
-            .map(|d| d.id)
+            .map(|d| (d.id, d.signature_key))
             .collect();
         roster.allow(member.user, live);
     }
@@ -221,6 +221,16 @@ fn check(
     policy::check_commit(&summary, sender, roster)
         .map_err(|r| ApiError::CommitNotAllowed { en: r.en, ja: r.ja })?;
     view.accept(commit).map_err(mls_error)?;
+    // Each added leaf must carry the key its device registered: a leaf claiming
+    // someone's device under another key would let its holder read as them.
+    for (user, device) in &summary.added {
+        if view.signature_key_of(*device).as_deref() != roster.registered_key(*user, *device) {
+            return Err(ApiError::CommitNotAllowed {
+                en: format!("device {device} is added with a key it did not register"),
+                ja: format!("端末 {device} が登録されていない鍵で追加されています"),
+            });
+        }
+    }
     Ok((summary, view.export().map_err(mls_error)?))
 }
 

@@ -480,8 +480,12 @@ pub async fn append_message(
         })?;
     check_idempotency_key(body.idempotency_key.as_deref())?;
     let bytes = decode("body", &body.body)?;
-    if kind == EntryKind::Post {
-        check_post_header(&bytes, &group, auth.user.id, body.sender_device)?;
+    match kind {
+        EntryKind::Post => check_post_header(&bytes, &group, auth.user.id, body.sender_device)?,
+        _ => {
+            kizuna_crypto::mls::private_message_epoch(group.id.as_bytes(), &bytes)
+                .map_err(|e| ApiError::InvalidMls(e.to_string()))?;
+        }
     }
     let entry = NewEntry {
         kind,

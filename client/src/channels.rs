@@ -1,0 +1,537 @@
+//! Channels: the MLS group of each room channel, driven through
+//! [`kizuna_crypto::channel::ChannelState`].
+//!
+//! * [`Client::open_channel`] creates a channel's group (the room's owner, once).
+//! * [`Client::sync`] joins groups from welcomes, then reads every group's log after
+//!   the last position processed, in order: commits move the epoch, era-key messages
+//!   bring keys, posts are decrypted and verified.
+//! * [`Client::reconcile`] (in `reconcile.rs`) makes the group's devices match the
+//!   room's members.
+//! * [`Client::post`] seals and sends; [`Client::read`] lists what was decrypted.
+//!
+//! Posts whose era key has not arrived yet wait and are retried whenever keys arrive
+//! (a new member reads the log from the start and gets the keys after the commit
+//! that added it).
+
+use std::time::Duration;
+
+use kizuna_crypto::channel::{ChannelEvent, ChannelState, LogKind};
+use kizuna_crypto::{MemberInfo, PostEnvelope};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::api::{b64, segment, unb64};
+use crate::error::{ClientError, Result};
+use crate::post::ReceivedPost;
+use crate::store::GroupMeta;
+use crate::wire::{GroupView, LogEntry, NewMessage, Stored, WelcomeView};
+use crate::{now, Channel, Client, PostId, RoomId};
+
+/// Entries fetched per page of a log.
+const PAGE: usize = 500;
+/// How many times a send is retried after the connection broke.
+const MAX_SEND_ATTEMPTS: u32 = 3;
+/// Most posts kept waiting for their era key per channel (the oldest go first).
+const MAX_WAITING: usize = 10_000;
+
+/// What a sync brought.
+#[derive(Debug, Default, Clone)]
+pub struct SyncReport {
+    /// Channels this device joined from welcomes.
+    pub joined: Vec<(RoomId, Channel)>,
+    /// Channels this device lost (removed from the room or the channel).
+    pub lost: Vec<(RoomId, Channel)>,
+    /// Posts decrypted, in log order per channel.
+    pub posts: Vec<ReceivedPost>,
+    /// What reconciling changed ([`Client::refresh`] only).
+    pub reconciled: Vec<crate::ReconcileReport>,
+    /// Entries that could not be used (bad bytes, undecryptable), in words.
+    pub problems: Vec<String>,
+}
+
+/// A channel's group ID, by the client convention `"{room}/{channel}"`.
+pub(crate) fn group_id(room: RoomId, channel: Channel) -> String {
+    format!("{room}/{channel}")
+}
+
+/// Whether an error is worth sending the same request again for.
+fn transient(e: &ClientError) -> bool {
+    matches!(e, ClientError::Network(_)) || e.status().is_some_and(|s| s == 502 || s == 503 || s == 504)
+}
+
+impl Client {
+    /// The channels this device has a group for: room, channel, and whether it is
+    /// still a member.
+    pub fn channels(&self) -> Vec<(RoomId, Channel, bool)> {
+        self.public
+            .groups
+            .values()
+            .map(|g| (g.room, g.channel, g.active))
+            .collect()
+    }
+
+    /// The channel's current MLS epoch as this device sees it.
+    pub fn epoch(&self, room: RoomId, channel: Channel) -> Option<u64> {
+        self.channels
+            .get(&group_id(room, channel))
+            .map(ChannelState::epoch)
+    }
+
+    /// The channel's epoch as the server has it (commits accepted so far), or `None`
+    /// if the channel has no group yet.
+    pub async fn server_epoch(&self, room: RoomId, channel: Channel) -> Result<Option<u64>> {
+        self.require_session()?;
+        let path = format!("/rooms/{}/channels/{channel}/group", segment(&room.to_string()));
+        match self.api.get::<GroupView>(&path).await {
+            Ok(view) => Ok(view.epoch.and_then(|e| u64::try_from(e).ok())),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The channel's MLS members (devices) as this device sees them.
+    pub fn channel_members(&self, room: RoomId, channel: Channel) -> Vec<MemberInfo> {
+        self.channels
+            .get(&group_id(room, channel))
+            .map(ChannelState::members)
+            .unwrap_or_default()
+    }
+
+    /// The posts of a channel this device has decrypted so far, in log order (run
+    /// [`Client::sync`] first for the latest).
+    pub fn read(&self, room: RoomId, channel: Channel) -> &[ReceivedPost] {
+        self.secrets
+            .posts
+            .get(&group_id(room, channel))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn group_of(&self, room: RoomId, channel: Channel) -> Option<String> {
+        let id = group_id(room, channel);
+        self.channels.contains_key(&id).then_some(id)
+    }
+
+    pub(crate) fn active_group(&self, room: RoomId, channel: Channel) -> Result<String> {
+        self.group_of(room, channel)
+            .filter(|id| self.public.groups.get(id).is_some_and(|g| g.active))
+            .ok_or(ClientError::NotInChannel { room, channel })
+    }
+
+    /// Creates the channel's MLS group with this device as its only member and
+    /// registers it with the server, if the server has none yet (only the room's
+    /// owner may). Returns whether it created one; `false` when the group exists
+    /// (this device then joins through a welcome once a member adds it).
+    pub async fn open_channel(&mut self, room: RoomId, channel: Channel) -> Result<bool> {
+        self.require_session()?;
+        if self.group_of(room, channel).is_some() {
+            return Ok(false);
+        }
+        let path = format!("/rooms/{}/channels/{channel}/group", segment(&room.to_string()));
+        match self.api.get::<GroupView>(&path).await {
+            Ok(_) => return Ok(false),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+        let (state, group_info) = ChannelState::create(self.device()?, room, channel)?;
+        let id = state.group_id();
+        let created: GroupView = self
+            .api
+            .post(&path, &json!({ "group_id": id, "group_info": b64(&group_info) }))
+            .await?;
+        if created.group_id != id {
+            return Err(ClientError::Protocol(format!(
+                "asked for group {id}, the server registered {}",
+                created.group_id
+            )));
+        }
+        self.public.groups.insert(
+            id.clone(),
+            GroupMeta {
+                room,
+                channel,
+                last_seq: 0,
+                active: true,
+            },
+        );
+        self.channels.insert(id, state);
+        self.save()?;
+        Ok(true)
+    }
+
+    /// Joins the groups this device was added to, then reads every group's log after
+    /// the last position processed. Saves after each step.
+    pub async fn sync(&mut self) -> Result<SyncReport> {
+        self.require_session()?;
+        let mut report = SyncReport::default();
+        self.fetch_welcomes(&mut report).await?;
+        let groups: Vec<String> = self
+            .public
+            .groups
+            .iter()
+            .filter(|(_, g)| g.active)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in groups {
+            self.sync_group(&id, &mut report).await?;
+        }
+        self.top_up_key_packages().await?;
+        Ok(report)
+    }
+
+    /// [`Client::sync`], then [`Client::reconcile`] every channel this device is in,
+    /// so members who joined since get in and those who left get out. A channel this
+    /// device may not change is reported in `problems`, not as an error.
+    pub async fn refresh(&mut self) -> Result<SyncReport> {
+        let mut report = self.sync().await?;
+        let active: Vec<(RoomId, Channel)> = self
+            .public
+            .groups
+            .values()
+            .filter(|g| g.active)
+            .map(|g| (g.room, g.channel))
+            .collect();
+        for (room, channel) in active {
+            match self.reconcile(room, channel).await {
+                Ok(done) => report.reconciled.push(done),
+                Err(e @ (ClientError::Server { .. } | ClientError::NotInChannel { .. })) => {
+                    report.problems.push(format!("reconcile {room}/{channel}: {e}"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let more = self.sync().await?;
+        report.posts.extend(more.posts);
+        report.joined.extend(more.joined);
+        report.lost.extend(more.lost);
+        report.problems.extend(more.problems);
+        Ok(report)
+    }
+
+    /// Joins every group a welcome waits for (each is handed out once, so the state
+    /// is saved right after).
+    pub(crate) async fn fetch_welcomes(&mut self, report: &mut SyncReport) -> Result<()> {
+        let device = self.device_id_or_err()?;
+        let welcomes: Vec<WelcomeView> = self
+            .api
+            .get(&format!("/devices/{}/welcomes", segment(&device.to_string())))
+            .await?;
+        if welcomes.is_empty() {
+            return Ok(());
+        }
+        for welcome in welcomes {
+            match self.join(&welcome) {
+                Ok((room, channel)) => report.joined.push((room, channel)),
+                Err(e) => report
+                    .problems
+                    .push(format!("welcome for {}: {e}", welcome.group_id)),
+            }
+        }
+        self.save()
+    }
+
+    fn join(&mut self, welcome: &WelcomeView) -> Result<(RoomId, Channel)> {
+        let (room, channel) = ChannelState::parse_group_id(welcome.group_id.as_bytes()).ok_or_else(|| {
+            ClientError::Protocol(format!("group ID {:?} names no room channel", welcome.group_id))
+        })?;
+        let bytes = unb64("welcome", &welcome.welcome)?;
+        let state = ChannelState::join(self.device()?, room, channel, &bytes)?;
+        let id = state.group_id();
+        if id != welcome.group_id {
+            return Err(ClientError::Protocol(format!(
+                "welcome for {} joined group {id}",
+                welcome.group_id
+            )));
+        }
+        self.secrets.key_packages_left = self.secrets.key_packages_left.saturating_sub(1);
+        // Read the whole log again: history posts become readable once the era keys
+        // the adder shares arrive. Posts already decrypted are kept (and not repeated).
+        self.public.groups.insert(
+            id.clone(),
+            GroupMeta {
+                room,
+                channel,
+                last_seq: 0,
+                active: true,
+            },
+        );
+        self.channels.insert(id, state);
+        Ok((room, channel))
+    }
+
+    /// Reads one group's log after the last position processed.
+    pub(crate) async fn sync_group(&mut self, id: &str, report: &mut SyncReport) -> Result<()> {
+        loop {
+            let Some(meta) = self.public.groups.get(id).filter(|g| g.active) else {
+                return Ok(());
+            };
+            let (after, room, channel) = (meta.last_seq, meta.room, meta.channel);
+            let path = format!("/groups/{}/messages?after={after}&limit={PAGE}", segment(id));
+            let page: Vec<LogEntry> = match self.api.get(&path).await {
+                Ok(page) => page,
+                Err(e) if e.is_not_found() => {
+                    // Removed from the room or the channel: the log is gone for us.
+                    if let Some(meta) = self.public.groups.get_mut(id) {
+                        meta.active = false;
+                    }
+                    report.lost.push((room, channel));
+                    return self.save();
+                }
+                Err(e) => return Err(e),
+            };
+            let full = page.len() >= PAGE;
+            let stopped = self.process_entries(id, &page, report);
+            self.save()?;
+            if stopped || !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Processes log entries of a channel that were obtained some other way than
+    /// from this client's own fetches (a relay, a backup, another member's copy),
+    /// exactly as if they had come from the server: in order, each once.
+    pub fn ingest(&mut self, room: RoomId, channel: Channel, entries: &[LogEntry]) -> Result<SyncReport> {
+        let id = self
+            .group_of(room, channel)
+            .ok_or(ClientError::NotInChannel { room, channel })?;
+        let mut report = SyncReport::default();
+        self.process_entries(&id, entries, &mut report);
+        self.save()?;
+        Ok(report)
+    }
+
+    /// Processes one entry that arrived live.
+    pub(crate) fn ingest_one(&mut self, id: &str, entry: &LogEntry, report: &mut SyncReport) {
+        self.process_entries(id, std::slice::from_ref(entry), report);
+    }
+
+    /// Processes entries in order, advancing the group's position. Returns true if it
+    /// had to stop at a commit it could not apply (later entries depend on it).
+    fn process_entries(&mut self, id: &str, entries: &[LogEntry], report: &mut SyncReport) -> bool {
+        for entry in entries {
+            let Some(meta) = self.public.groups.get(id) else {
+                return true;
+            };
+            if entry.seq <= meta.last_seq {
+                continue;
+            }
+            if !self.process_entry(id, entry, report) {
+                return true;
+            }
+            if let Some(meta) = self.public.groups.get_mut(id) {
+                meta.last_seq = entry.seq;
+            }
+        }
+        false
+    }
+
+    /// Processes one entry. Returns false if the group cannot go past it.
+    fn process_entry(&mut self, id: &str, entry: &LogEntry, report: &mut SyncReport) -> bool {
+        let Some(meta) = self.public.groups.get(id).cloned() else {
+            return false;
+        };
+        let kind = match entry.kind.as_str() {
+            "commit" => LogKind::Commit,
+            "era_key" => LogKind::EraKey,
+            "post" => LogKind::Post,
+            // Proposals are not used by Kizuna clients; anything else is newer than us.
+            _ => return true,
+        };
+        // Commits already applied and era keys from before this device joined come
+        // back as `Ignored`: the core reads the epoch from the MLS message itself.
+        let Some(state) = self.channels.get_mut(id) else {
+            return false;
+        };
+        let body = match unb64("body", &entry.body) {
+            Ok(body) => body,
+            Err(e) => {
+                report.problems.push(format!("{id} #{}: {e}", entry.seq));
+                return true;
+            }
+        };
+        match state.process(kind, entry.sender_device, &body) {
+            Ok(ChannelEvent::Post(opened, header)) => {
+                let post = ReceivedPost {
+                    room: meta.room,
+                    channel: meta.channel,
+                    seq: entry.seq,
+                    post: header.post,
+                    author_user: header.author_user,
+                    author_device: header.author_device,
+                    sent_at: header.sent_at,
+                    stored_at: entry.stored_at,
+                    envelope: opened.envelope,
+                };
+                self.remember(id, post, report);
+            }
+            Ok(ChannelEvent::Eras(_)) => self.retry_waiting(id, report),
+            Ok(ChannelEvent::Commit(summary)) => {
+                if summary.removed_self {
+                    self.lose(id, report);
+                }
+            }
+            Ok(ChannelEvent::Removed) => self.lose(id, report),
+            Ok(ChannelEvent::Ignored) => {}
+            Err(e) if kind == LogKind::Post && e.is_unknown_era() => {
+                let waiting = self.secrets.waiting.entry(id.to_owned()).or_default();
+                waiting.push(entry.clone());
+                if waiting.len() > MAX_WAITING {
+                    waiting.remove(0);
+                }
+            }
+            Err(e) if kind == LogKind::Commit => {
+                report
+                    .problems
+                    .push(format!("{id} #{}: commit cannot be applied: {e}", entry.seq));
+                return false;
+            }
+            Err(e) => report
+                .problems
+                .push(format!("{id} #{} ({}): {e}", entry.seq, entry.kind)),
+        }
+        true
+    }
+
+    fn lose(&mut self, id: &str, report: &mut SyncReport) {
+        if let Some(meta) = self.public.groups.get_mut(id) {
+            if meta.active {
+                meta.active = false;
+                report.lost.push((meta.room, meta.channel));
+            }
+        }
+    }
+
+    /// Keeps a decrypted post (once per log position) and reports it as new.
+    fn remember(&mut self, id: &str, post: ReceivedPost, report: &mut SyncReport) {
+        let posts = self.secrets.posts.entry(id.to_owned()).or_default();
+        if let Err(at) = posts.binary_search_by_key(&post.seq, |p| p.seq) {
+            posts.insert(at, post.clone());
+            report.posts.push(post);
+        }
+    }
+
+    /// Tries the posts that waited for an era key again.
+    fn retry_waiting(&mut self, id: &str, report: &mut SyncReport) {
+        let Some(waiting) = self.secrets.waiting.remove(id) else {
+            return;
+        };
+        let Some(meta) = self.public.groups.get(id).cloned() else {
+            return;
+        };
+        let mut still = Vec::new();
+        for entry in waiting {
+            let Some(state) = self.channels.get_mut(id) else {
+                return;
+            };
+            let Ok(body) = unb64("body", &entry.body) else {
+                continue;
+            };
+            match state.process(LogKind::Post, entry.sender_device, &body) {
+                Ok(ChannelEvent::Post(opened, header)) => {
+                    let post = ReceivedPost {
+                        room: meta.room,
+                        channel: meta.channel,
+                        seq: entry.seq,
+                        post: header.post,
+                        author_user: header.author_user,
+                        author_device: header.author_device,
+                        sent_at: header.sent_at,
+                        stored_at: entry.stored_at,
+                        envelope: opened.envelope,
+                    };
+                    self.remember(id, post, report);
+                }
+                Err(e) if e.is_unknown_era() => still.push(entry),
+                Ok(_) => {}
+                Err(e) => report.problems.push(format!("{id} #{} (post): {e}", entry.seq)),
+            }
+        }
+        if !still.is_empty() {
+            self.secrets.waiting.insert(id.to_owned(), still);
+        }
+    }
+
+    /// Appends one message to a group's log: its position.
+    pub(crate) async fn send_message(
+        &mut self,
+        id: &str,
+        kind: &str,
+        epoch: u64,
+        body: &[u8],
+        idempotency_key: Option<String>,
+    ) -> Result<i64> {
+        let message = NewMessage {
+            kind,
+            sender_device: self.device_id_or_err()?,
+            epoch,
+            body: b64(body),
+            idempotency_key,
+        };
+        let path = format!("/groups/{}/messages", segment(id));
+        let stored: Stored = self.send_retrying(&path, &message).await?;
+        Ok(stored.seq)
+    }
+
+    pub(crate) async fn send_retrying<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.api.post(path, body).await {
+                Err(e) if transient(&e) && attempt < MAX_SEND_ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Seals `envelope` as a new post in the channel and sends it: first the new era
+    /// key if sealing started an era, then the post (with its post ID as idempotency
+    /// key, so a retried send is stored once). Catches up with the channel first so
+    /// the post goes under the current era. Returns the post's log position.
+    pub async fn post(&mut self, room: RoomId, channel: Channel, envelope: &PostEnvelope) -> Result<i64> {
+        self.require_session()?;
+        let id = self.active_group(room, channel)?;
+        let mut synced = SyncReport::default();
+        self.sync_group(&id, &mut synced).await?;
+        let id = self.active_group(room, channel)?;
+        let (me, my_device) = (
+            self.public.user_id.ok_or(ClientError::NotSignedIn)?,
+            self.device_id_or_err()?,
+        );
+        let post_id = PostId::from_uuid(uuid::Uuid::new_v4());
+        let sent_at = now();
+        let mut rng = self.rng;
+        let Some(state) = self.channels.get_mut(&id) else {
+            return Err(ClientError::NotInChannel { room, channel });
+        };
+        let outgoing = state.seal_post(envelope, post_id, sent_at, &mut rng)?;
+        let epoch = state.epoch();
+        self.save()?;
+        if let Some(era_key) = &outgoing.era_key {
+            self.send_message(&id, "era_key", epoch, era_key, Some(format!("era-{post_id}")))
+                .await?;
+        }
+        let seq = self
+            .send_message(&id, "post", epoch, &outgoing.post, Some(post_id.to_string()))
+            .await?;
+        let post = ReceivedPost {
+            room,
+            channel,
+            seq,
+            post: post_id,
+            author_user: me,
+            author_device: my_device,
+            sent_at,
+            stored_at: sent_at,
+            envelope: envelope.clone(),
+        };
+        self.remember(&id, post, &mut synced);
+        self.save()?;
+        Ok(seq)
+    }
+}
