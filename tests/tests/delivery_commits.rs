@@ -208,9 +208,20 @@ async fn a_device_is_added_only_under_the_key_it_registered(kind: DbKind) -> Res
     let (mut team, _) = dd.create_group(&server, &doctor, &room, "team").await?;
     let out = team.add_devices(&claim(&server, &doctor, &nurse).await?)?;
     let team_id = group_id(&room, "team");
-    let refused = send_commit(&server, &doctor, dd.id, &team_id, &out.commit, out.welcome.as_deref()).await?;
+    let refused = send_commit(
+        &server,
+        &doctor,
+        dd.id,
+        &team_id,
+        &out.commit,
+        out.welcome.as_deref(),
+    )
+    .await?;
     assert_eq!(code(&refused), (403, Some("commit_not_allowed")), "{}", refused.1);
-    assert!(refused.1["error"]["message"].as_str().unwrap().contains("did not register"));
+    assert!(refused.1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did not register"));
     Ok(())
 }
 

@@ -316,7 +316,10 @@ async fn bad_messages_get_clear_errors(kind: DbKind) -> Result<()> {
             message("post", &dd_id, 0, &post[..post.len() / 2], None),
             "invalid_mls",
         ),
-        (message("era_key", &dd_id, 0, b"not an MLS message", None), "invalid_mls"),
+        (
+            message("era_key", &dd_id, 0, b"not an MLS message", None),
+            "invalid_mls",
+        ),
         (message("era_key", &dd_id, 0, &post, None), "invalid_mls"),
         (
             message("post", &dd_id, 0, &vec![1u8; 300 * 1024], None),
