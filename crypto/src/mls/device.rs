@@ -176,6 +176,9 @@ impl MlsDevice {
                 break;
             }
         }
+        if let Some(expected) = expected_group {
+            self.forget_if_evicted(expected)?;
+        }
         let staged =
             StagedWelcome::new_from_welcome(self.provider.as_ref(), &join_config(), welcome, ratchet_tree)
                 .map_err(|e| MlsError::mls("process welcome", e))?;
@@ -197,6 +200,19 @@ impl MlsDevice {
             init_key,
             welcomer,
         })
+    }
+
+    /// Drops the stored state of a group this device was removed from, so that it can
+    /// be added back (a person removed and re-invited). A group it is still in stays.
+    fn forget_if_evicted(&self, group_id: &[u8]) -> Result<(), MlsError> {
+        let stored = MlsGroup::load(self.provider.storage(), &GroupId::from_slice(group_id))
+            .map_err(|e| MlsError::mls("load group", e))?;
+        if let Some(mut group) = stored.filter(|g| !g.is_active()) {
+            group
+                .delete(self.provider.storage())
+                .map_err(|e| MlsError::mls("delete old group", e))?;
+        }
+        Ok(())
     }
 
     /// The channel with this group ID from the device's store (e.g. after

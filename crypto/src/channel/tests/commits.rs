@@ -87,6 +87,48 @@ fn a_removed_device_is_told_so_and_can_do_nothing_more() {
 }
 
 #[test]
+fn a_removed_device_added_back_joins_again_and_reads_from_then_on() {
+    let mut rng = TestRandom::new(35);
+    let (mut log, mut doctor) = channel(device(1), Channel::Family);
+    let helper = add(
+        &mut log,
+        &mut doctor,
+        vec![device(3)],
+        HistoryPolicy::FromNow,
+        T0,
+        &mut rng,
+    )
+    .remove(0);
+    let Member {
+        device: helper_device,
+        state: mut old,
+        ..
+    } = helper;
+    remove(&mut log, &mut doctor, &[helper_device.identity().device()]);
+    for entry in &log.entries[log.entries.len() - 1..] {
+        drop(old.process(entry.kind, entry.sender, &entry.body));
+    }
+    assert!(!old.is_active());
+    doctor.say(&mut log, "while away", hours(1), &mut rng);
+    // Re-invited: the same device is added again with a fresh key package.
+    let mut back = add(
+        &mut log,
+        &mut doctor,
+        vec![helper_device],
+        HistoryPolicy::FromNow,
+        hours(2),
+        &mut rng,
+    )
+    .remove(0);
+    doctor.say(&mut log, "welcome back", hours(3), &mut rng);
+    assert_eq!(back.read(&log), vec!["welcome back".to_owned()]);
+    assert!(
+        open_all(&back, &log).iter().any(|r| r.is_err()),
+        "nothing from while it was away"
+    );
+}
+
+#[test]
 fn while_a_commit_is_pending_posting_sharing_and_other_commits_wait() {
     let mut rng = TestRandom::new(32);
     let (mut log, mut doctor) = channel(device(1), Channel::Team);
