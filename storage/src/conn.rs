@@ -1,6 +1,6 @@
 //! The connection enum and how each backend's connection is opened and tuned.
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -70,9 +70,40 @@ impl DbConn {
 }
 
 /// Runs `f` in one database transaction: all of it is committed, or none of it.
+///
+/// On SQLite the outermost transaction starts with `BEGIN IMMEDIATE`, taking the
+/// write lock at once: a deferred transaction that reads and then writes cannot wait
+/// for a concurrent writer and fails with "database is locked", whereas an immediate
+/// one waits (busy timeout) before it reads anything. Nested calls use savepoints.
 pub fn transaction<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
-    conn.transaction(f)
+    let DbConn::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    let outermost = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()?
+        .is_none();
+    if !outermost {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let outcome = f(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        unreachable!("the connection cannot change backend inside a transaction")
+    };
+    match outcome {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(sqlite) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
 }

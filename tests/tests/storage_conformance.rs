@@ -444,6 +444,38 @@ async fn concurrent_writers_all_succeed(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// On SQLite a transaction that reads and then writes must wait for other writers,
+/// not fail with "database is locked" (the outermost transaction is `BEGIN
+/// IMMEDIATE`), and no update is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_read_then_write_transactions_wait_their_turn() -> Result<()> {
+    let test_db = TestDb::new(DbKind::Sqlite)?;
+    let db = test_db.open()?;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..25 {
+                db.run(|conn| {
+                    kizuna_storage::transaction(conn, |conn| {
+                        kizuna_storage::throttle::record_failure(conn, "login:shared", Timestamp(1), None)
+                    })
+                })
+                .await?;
+            }
+            Ok::<_, StorageError>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let failures = db
+        .run(|conn| kizuna_storage::throttle::get(conn, "login:shared"))
+        .await?;
+    assert_eq!(failures.count, 200, "every read-then-write counted once");
+    Ok(())
+}
+
 on_both_databases!(
     migrations_apply_from_empty_and_reopen_keeps_data,
     organisations_and_memberships,
