@@ -98,7 +98,7 @@ impl Default for Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             s3_allow_http: false,
-            max_json_body_bytes: 64 * 1024,
+            max_json_body_bytes: 512 * 1024,
             max_blob_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
             shutdown_timeout_secs: 30,

@@ -323,6 +323,10 @@ async fn bad_messages_get_clear_errors(kind: DbKind) -> Result<()> {
         (message("era_key", &dd_id, 0, &post, None), "invalid_mls"),
         (
             message("post", &dd_id, 0, &vec![1u8; 300 * 1024], None),
+            "invalid_input",
+        ),
+        (
+            message("post", &dd_id, 0, &vec![1u8; 600 * 1024], None),
             "payload_too_large",
         ),
         (
