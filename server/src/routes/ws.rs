@@ -141,6 +141,8 @@ impl Connection {
                     open = match message {
                         Some(Ok(Message::Text(text))) => self.handle(&text).await,
                         Some(Ok(Message::Ping(bytes))) => self.out.pong(&bytes).await.is_ok(),
+                        // The answer to our heartbeat ping: nothing to do.
+                        Some(Ok(Message::Pong(_))) => true,
                         Some(Ok(Message::Close(_))) | None | Some(Err(_)) => false,
                         Some(Ok(_)) => self.error("unsupported_frame").await,
                     };
