@@ -86,6 +86,8 @@ struct Plan {
 struct Sent {
     room: usize,
     seq: Option<i64>,
+    /// Why it was refused.
+    refusal: Option<String>,
     /// When it was sent (paced: when it was due).
     at: Instant,
     answered: Instant,
@@ -109,17 +111,28 @@ impl Plan {
             .json(&body)
             .send()
             .await;
-        let seq = match response {
-            Ok(r) if r.status().is_success() => r
-                .json::<serde_json::Value>()
-                .await
-                .ok()
-                .and_then(|v| v["seq"].as_i64()),
-            _ => None,
+        let (seq, refusal) = match response {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let body = r.json::<serde_json::Value>().await.unwrap_or_default();
+                match body["seq"].as_i64() {
+                    Some(seq) if status == 200 => (Some(seq), None),
+                    _ => (None, Some(format!("{status} {}", body["error"]["code"]))),
+                }
+            }
+            Err(e) => {
+                // The innermost cause (the outer ones repeat the URL).
+                let mut cause: &dyn std::error::Error = &e;
+                while let Some(next) = cause.source() {
+                    cause = next;
+                }
+                (None, Some(format!("no answer: {cause}")))
+            }
         };
         Sent {
             room,
             seq,
+            refusal,
             at,
             answered: Instant::now(),
         }
@@ -454,12 +467,39 @@ async fn paced(plan: &Arc<Plan>, rate: f64, secs: u64) -> Vec<Sent> {
     all
 }
 
-/// CPU time of this process and of the whole machine, in clock ticks.
-fn cpu_ticks() -> (u64, u64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+/// CPU time so far, in clock ticks (USER_HZ, 100 per second on Linux).
+#[derive(Clone, Copy)]
+struct Cpu {
+    /// This process: the node and the load generator.
+    process: u64,
+    /// Every `postgres` process (the database server, on the same cores).
+    postgres: u64,
+    /// The whole machine: busy and total.
+    busy: u64,
+    total: u64,
+}
+
+/// utime + stime of a process from its /proc stat line.
+fn ticks_of(stat: &str) -> Option<u64> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     // utime and stime are fields 14 and 15; after the ")" they are at 11 and 12.
-    let process = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+fn cpu_now() -> Cpu {
+    let process = ticks_of(&std::fs::read_to_string("/proc/self/stat").unwrap()).unwrap();
+    let mut postgres = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) {
+            if stat.contains(" (postgres) ") {
+                postgres += ticks_of(&stat).unwrap_or(0);
+            }
+        }
+    }
     let machine = std::fs::read_to_string("/proc/stat").unwrap();
     let cpu: Vec<u64> = machine
         .lines()
@@ -471,7 +511,22 @@ fn cpu_ticks() -> (u64, u64, u64) {
         .collect();
     let idle = cpu[3] + cpu[4];
     let total: u64 = cpu.iter().take(8).sum();
-    (process, total - idle, total)
+    Cpu {
+        process,
+        postgres,
+        busy: total - idle,
+        total,
+    }
+}
+
+/// Cores used between two readings over `secs`: this process, PostgreSQL, and the
+/// rest of the machine (other work on the same cores).
+fn cores(a: Cpu, b: Cpu, secs: f64) -> (f64, f64, f64) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let process = (b.process - a.process) as f64 / 100.0 / secs;
+    let postgres = b.postgres.saturating_sub(a.postgres) as f64 / 100.0 / secs;
+    let machine = (b.busy - a.busy) as f64 / (b.total - a.total).max(1) as f64 * cores;
+    (process, postgres, (machine - process - postgres).max(0.0))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -497,14 +552,14 @@ struct Row {
     out_of_order: usize,
     refused: usize,
     socket_errors: usize,
-    process_cores: f64,
-    machine_busy: f64,
+    /// Cores used by this process, by PostgreSQL and by everything else.
+    cpu: (f64, f64, f64),
     /// How long the process stayed busy after the last delivery.
     busy_after: Duration,
 }
 
-const HEADER: &str = "| database | run | posts/s accepted | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | lost / dup / out of order | refused / socket errors | bench process CPU (cores) | machine busy | busy after last delivery (s) |\n\
-    | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+const HEADER: &str = "| database | run | posts/s accepted | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | POST p99 ms | lost / dup / out of order | refused / socket errors | CPU cores: node + load / PostgreSQL / other | busy after last delivery (s) |\n\
+    | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 impl Row {
     fn line(&self, database: &str) -> String {
@@ -516,7 +571,7 @@ impl Row {
             }
         };
         format!(
-            "| {database} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} / {} / {} | {} / {} | {:.2} | {:.0} % | {:.1} |",
+            "| {database} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} / {} / {} | {} / {} | {:.2} / {:.2} / {:.2} | {:.1} |",
             self.run,
             self.accepted_per_s,
             self.deliveries_per_s,
@@ -530,8 +585,9 @@ impl Row {
             self.out_of_order,
             self.refused,
             self.socket_errors,
-            self.process_cores,
-            self.machine_busy * 100.0,
+            self.cpu.0,
+            self.cpu.1,
+            self.cpu.2,
             self.busy_after.as_secs_f64(),
         )
     }
@@ -549,10 +605,17 @@ where
 {
     let before = bench.heads.clone();
     let errors_before = socket_errors(bench);
-    let (p0, busy0, total0) = cpu_ticks();
+    let cpu0 = cpu_now();
     let started = Instant::now();
     let sent = load(bench.plan.clone()).await;
     let refused = sent.iter().filter(|s| s.seq.is_none()).count();
+    let mut reasons: HashMap<&str, usize> = HashMap::new();
+    for reason in sent.iter().filter_map(|s| s.refusal.as_deref()) {
+        *reasons.entry(reason).or_default() += 1;
+    }
+    if !reasons.is_empty() {
+        eprintln!("{name}: refused {reasons:?}");
+    }
     let accepted: Vec<&Sent> = sent.iter().filter(|s| s.seq.is_some()).collect();
     let last_answer = accepted.iter().map(|s| s.answered).max().unwrap_or(started);
     let accepted_per_s = accepted.len() as f64 / (last_answer - started).as_secs_f64();
@@ -572,7 +635,7 @@ where
         bench.heads[room] = head;
     }
     bench.wait_for_heads().await;
-    let (p1, busy1, total1) = cpu_ticks();
+    let cpu1 = cpu_now();
     let elapsed = started.elapsed().as_secs_f64();
     let mut latency = Vec::new();
     let (mut lost, mut duplicated, mut out_of_order) = (0, 0, 0);
@@ -609,9 +672,7 @@ where
         out_of_order,
         refused,
         socket_errors: socket_errors(bench) - errors_before,
-        // USER_HZ is 100 on Linux.
-        process_cores: (p1 - p0) as f64 / 100.0 / elapsed,
-        machine_busy: (busy1 - busy0) as f64 / (total1 - total0).max(1) as f64,
+        cpu: cores(cpu0, cpu1, elapsed),
         busy_after: settle().await,
     }
 }
@@ -621,9 +682,9 @@ where
 async fn settle() -> Duration {
     let started = Instant::now();
     loop {
-        let (a, _, _) = cpu_ticks();
+        let a = cpu_now().process;
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let (b, _, _) = cpu_ticks();
+        let b = cpu_now().process;
         if b - a <= 10 || started.elapsed() > SETTLE {
             return started.elapsed().saturating_sub(Duration::from_secs(1));
         }

@@ -4,6 +4,8 @@
 //!     cargo build --release -p kizuna-server --bin kizuna-server
 //!     cargo bench -p kizuna-tests --bench idle_ws
 //!
+//! (Rebuild the server binary first: the bench runs whatever is in target/release.)
+//!
 //! The real `kizuna-server` binary runs as a separate process (the test kit's
 //! `ServerProcess`), so its resident memory (`VmRSS` in /proc/<pid>/status) holds
 //! only the server's side of each connection. Each connection is authenticated,
@@ -85,10 +87,29 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 
 /// utime + stime of a process, in seconds.
 fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0; // gone
+    };
     let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     ticks as f64 / 100.0 // USER_HZ
+}
+
+/// CPU seconds of every `postgres` process (the database server).
+fn postgres_cpu_secs() -> f64 {
+    let mut secs = 0.0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        if stat.contains(" (postgres) ") {
+            secs += cpu_secs(pid);
+        }
+    }
+    secs
 }
 
 fn threads(pid: u32) -> u64 {
@@ -104,8 +125,8 @@ struct Idle {
 #[derive(Default)]
 struct Seen {
     closed: AtomicUsize,
-    /// `{"type":"error","code":"unsupported_frame"}`: the server's answer to the
-    /// pong a client sends back for its ping.
+    /// `{"type":"error","code":"unsupported_frame"}`: what servers before the pong
+    /// fix answered to the pong a client sends back for their ping (should be none).
     unsupported_frame: AtomicUsize,
     /// Any other text frame (there should be none).
     other: AtomicUsize,
@@ -250,18 +271,22 @@ async fn measure(database: &str, kind: DbKind, steps: &[usize], known: &mut Vec<
         (previous_n, previous_rss) = (target, rss);
     }
     let idle_secs = env_or("IDLE_WS_IDLE_SECS", 30u64);
-    let (cpu0, mine0) = (cpu_secs(pid), cpu_secs(std::process::id()));
+    let (cpu0, mine0, pg0) = (cpu_secs(pid), cpu_secs(std::process::id()), postgres_cpu_secs());
     let errors0 = seen.unsupported_frame.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(idle_secs)).await;
-    let (cpu1, mine1) = (cpu_secs(pid), cpu_secs(std::process::id()));
+    let (cpu1, mine1, pg1) = (cpu_secs(pid), cpu_secs(std::process::id()), postgres_cpu_secs());
     let errors = seen.unsupported_frame.load(Ordering::Relaxed) - errors0;
     let still_open = idle.len() - seen.closed.load(Ordering::Relaxed);
+    let postgres = match kind {
+        DbKind::Postgres => format!(" and PostgreSQL {:.3}", (pg1 - pg0).max(0.0) / idle_secs as f64),
+        DbKind::Sqlite => String::new(),
+    };
     println!(
-        "\n{database}: with {} idle connections the server used {:.3} cores over {idle_secs} s \
-         (heartbeats: a ping and a session check per connection every 10 s); the client used {:.3}. \
-         {still_open} of {} still open. Peak RSS (VmHWM) {:.1} MiB. \
-         In that window the clients received {errors} `unsupported_frame` errors (one per pong) \
-         and {} other frames.\n",
+        "\n{database}: with {} idle connections the server used {:.3} cores{postgres} over \
+         {idle_secs} s (heartbeats: a ping and a session check per connection every 10 s); \
+         the client used {:.3}. {still_open} of {} still open. Peak RSS (VmHWM) {:.1} MiB. \
+         In that window the clients received {errors} `unsupported_frame` errors and {} \
+         other frames.\n",
         idle.len(),
         (cpu1 - cpu0) / idle_secs as f64,
         (mine1 - mine0) / idle_secs as f64,
