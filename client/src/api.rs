@@ -71,11 +71,49 @@ impl Api {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// `PUT {path}` with a JSON body.
+    pub(crate) async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
     /// `DELETE {path}`.
     pub(crate) async fn delete(&self, path: &str) -> Result<()> {
         self.call::<(), serde::de::IgnoredAny>(Method::DELETE, path, None)
             .await
             .map(|_| ())
+    }
+
+    /// `PUT {path}` with raw bytes (`application/octet-stream`, with Content-Length).
+    pub(crate) async fn put_bytes<T: DeserializeOwned>(&self, path: &str, bytes: Vec<u8>) -> Result<T> {
+        let request = self
+            .request(Method::PUT, path)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
+        self.answer(path, request.send().await?).await
+    }
+
+    /// `GET {path}` for raw bytes: the response, once it is known to be a success,
+    /// to read as a stream.
+    pub(crate) async fn get_stream(&self, path: &str) -> Result<reqwest::Response> {
+        let response = self.request(Method::GET, path).send().await?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await?;
+            return Err(ClientError::from_answer(status.as_u16(), &text));
+        }
+        Ok(response)
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{PREFIX}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose());
+        }
+        request
     }
 
     async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -84,14 +122,14 @@ impl Api {
         path: &str,
         body: Option<&B>,
     ) -> Result<T> {
-        let mut request = self.http.request(method, format!("{}{PREFIX}{path}", self.base));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token.expose());
-        }
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await?;
+        self.answer(path, request.send().await?).await
+    }
+
+    async fn answer<T: DeserializeOwned>(&self, path: &str, response: reqwest::Response) -> Result<T> {
         let status = response.status();
         let text = response.text().await?;
         if !status.is_success() {

@@ -26,6 +26,7 @@ use crate::post::ReceivedPost;
 use crate::store::GroupMeta;
 use crate::wire::{GroupView, LogEntry, NewMessage, Stored, WelcomeView};
 use crate::{now, Channel, Client, PostId, RoomId};
+use kizuna_proto::{BlobId, Urgency};
 
 /// Entries fetched per page of a log.
 const PAGE: usize = 500;
@@ -466,6 +467,8 @@ impl Client {
             epoch,
             body: b64(body),
             idempotency_key,
+            urgency: None,
+            blobs: Vec::new(),
         };
         let path = format!("/groups/{}/messages", segment(id));
         let stored: Stored = self.send_retrying(&path, &message).await?;
@@ -494,6 +497,20 @@ impl Client {
     /// key, so a retried send is stored once). Catches up with the channel first so
     /// the post goes under the current era. Returns the post's log position.
     pub async fn post(&mut self, room: RoomId, channel: Channel, envelope: &PostEnvelope) -> Result<i64> {
+        self.post_with(room, channel, envelope, None, &[]).await
+    }
+
+    /// [`post`](Self::post), exposing `urgency` in clear (for notifications that say
+    /// "urgent" and nothing else) and naming the uploaded `blobs` the post references
+    /// (so the server keeps them and lets the channel fetch them).
+    pub async fn post_with(
+        &mut self,
+        room: RoomId,
+        channel: Channel,
+        envelope: &PostEnvelope,
+        urgency: Option<Urgency>,
+        blobs: &[BlobId],
+    ) -> Result<i64> {
         self.require_session()?;
         let id = self.active_group(room, channel)?;
         let mut synced = SyncReport::default();
@@ -516,9 +533,18 @@ impl Client {
             self.send_message(&id, "era_key", epoch, era_key, Some(format!("era-{post_id}")))
                 .await?;
         }
-        let seq = self
-            .send_message(&id, "post", epoch, &outgoing.post, Some(post_id.to_string()))
-            .await?;
+        let message = NewMessage {
+            kind: "post",
+            sender_device: my_device,
+            epoch,
+            body: b64(&outgoing.post),
+            idempotency_key: Some(post_id.to_string()),
+            urgency,
+            blobs: blobs.to_vec(),
+        };
+        let path = format!("/groups/{}/messages", segment(&id));
+        let stored: Stored = self.send_retrying(&path, &message).await?;
+        let seq = stored.seq;
         let post = ReceivedPost {
             room,
             channel,

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
+use kizuna_crypto::attachment::AttachmentError;
 use kizuna_crypto::channel::ChannelError;
-use kizuna_crypto::MlsError;
+use kizuna_crypto::photo::PhotoError;
+use kizuna_crypto::{EnvelopeError, MlsError};
 use kizuna_proto::{Channel, RoomId};
 use serde_json::Value;
 
@@ -83,6 +85,16 @@ pub enum ClientError {
     /// Other members kept changing the group; gave up after this many attempts.
     #[error("the group kept changing; gave up after {0} attempts")]
     TooManyConflicts(u32),
+    /// An attachment could not be encrypted, or a downloaded one is damaged or was
+    /// altered (it is not shown).
+    #[error("attachment: {0}")]
+    Attachment(#[from] AttachmentError),
+    /// A photo could not be prepared (not an image, damaged, too large, unsupported).
+    #[error("photo: {0}")]
+    Photo(#[from] PhotoError),
+    /// A post's content breaks a rule (e.g. an impossible vital sign): nothing sent.
+    #[error("post: {0}")]
+    Envelope(#[from] EnvelopeError),
 }
 
 /// A shorthand for the client's results.
@@ -107,6 +119,9 @@ impl ClientError {
             Self::NotInChannel { .. } => "not_in_channel",
             Self::InvalidInput(_) => "invalid_input",
             Self::TooManyConflicts(_) => "too_many_conflicts",
+            Self::Attachment(e) => e.code(),
+            Self::Photo(e) => e.code(),
+            Self::Envelope(_) => "invalid_post",
         }
     }
 
@@ -186,6 +201,12 @@ impl ClientError {
             Self::TooManyConflicts(n) => (
                 format!("Others kept changing the group ({n} attempts). Try again in a moment."),
                 format!("他のメンバーがグループを変更し続けています（{n} 回試行）。少し待ってからもう一度お試しください。"),
+            ),
+            Self::Attachment(e) => (e.to_string(), e.message_ja()),
+            Self::Photo(e) => (e.to_string(), e.message_ja()),
+            Self::Envelope(e) => (
+                format!("Nothing was sent: {e}. Correct it and send again."),
+                format!("送信していません：{e}。修正してもう一度送ってください。"),
             ),
         }
     }

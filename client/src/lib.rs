@@ -31,6 +31,7 @@
 mod account;
 mod api;
 mod authenticator;
+mod care;
 mod channels;
 pub mod cli;
 mod error;
@@ -51,6 +52,7 @@ use kizuna_proto::Redacted;
 use url::Url;
 use zeroize::Zeroizing;
 
+pub use care::{blobs_of, MemberRead, NewPhoto};
 pub use channels::SyncReport;
 pub use error::{ClientError, Result};
 pub use follow::Follow;

@@ -1,7 +1,7 @@
 //! The JSON the server speaks (see the delivery contract). Public types are what the
 //! library hands back; the rest only carry requests and answers.
 
-use kizuna_proto::{Channel, DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
+use kizuna_proto::{BlobId, Channel, DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, Urgency, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A room as the server describes it.
@@ -90,6 +90,9 @@ pub struct LogEntry {
     pub body: String,
     /// When the server stored it.
     pub stored_at: Timestamp,
+    /// For a post: the urgency its sender exposed in clear.
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +155,10 @@ pub(crate) struct NewMessage<'a> {
     pub epoch: u64,
     pub body: String,
     pub idempotency_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<Urgency>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blobs: Vec<BlobId>,
 }
 
 #[derive(Serialize)]

@@ -236,7 +236,7 @@ fn bench_post() -> Result<PostSamples, Box<dyn Error>> {
     } = channel(1)?;
     let author_device = creator.identity().device();
     let body = "体温36.8℃、血圧128/82、SpO2 97%。食事は全量摂取。褥瘡部の発赤は軽減。".repeat(8);
-    let note = PostEnvelope::new(ContentType::Vitals, body.chars().take(340).collect::<String>());
+    let note = PostEnvelope::new(ContentType::Note, body.chars().take(340).collect::<String>());
     let (mut seal, mut open, mut size) = (Vec::new(), Vec::new(), 0);
     for i in 0..POST_WARM_UP + POST_ITERATIONS {
         let id = post_id();

@@ -4,12 +4,18 @@
 //! and future readers can all read it, and because posts must stay readable for
 //! years: a self-describing format ages better than a positional one. The envelope is
 //! never seen by the server; it travels only inside the AEAD ciphertext.
+//!
+//! Besides free text, a post carries at most one typed payload matching its
+//! [`ContentType`] (a handover's checklist, vital signs, a photo, …); the payload
+//! types live in [`content`](crate::content).
 
 use std::fmt;
 
 use kizuna_proto::{BlobId, PostId, UserId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
+
+use crate::content::{Handover, PhotoContent, Thresholds, Vitals, VitalsError};
 
 /// The envelope version this code writes and the only one it reads.
 pub const ENVELOPE_VERSION: u16 = 1;
@@ -25,20 +31,54 @@ pub const MAX_MIME_BYTES: usize = 127;
 /// bytes, so this leaves room for a worst-case body plus every other field.
 pub const MAX_ENVELOPE_BYTES: usize = 512 * 1024;
 
-/// What kind of post this is; decides how clients render it and what the export
-/// produces (e.g. vitals become FHIR `Observation`s).
+/// What kind of post this is; decides how clients render it, which typed payload
+/// it carries, and what the export produces (e.g. vitals become FHIR
+/// `Observation`s). An amendment is not a type of its own: it has the type of the
+/// post it corrects and sets [`PostEnvelope::amendment_of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentType {
     /// Free text.
     Note,
-    /// A shift or visit handover.
+    /// A shift or visit handover (申し送り); payload [`PostEnvelope::handover`].
     Handover,
-    /// Vital signs.
+    /// Someone took over a handover; payload [`PostEnvelope::taken_over`].
+    HandoverTaken,
+    /// Vital signs; payload [`PostEnvelope::vitals`].
     Vitals,
-    /// One or more photos (the images are attachments).
+    /// A photo with its thumbnail; payload [`PostEnvelope::photo`].
     Photo,
+    /// The client's alert thresholds, set by the team; payload
+    /// [`PostEnvelope::thresholds`].
+    Thresholds,
 }
+
+impl ContentType {
+    /// The stable snake_case name used in the JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Note => "note",
+            ContentType::Handover => "handover",
+            ContentType::HandoverTaken => "handover_taken",
+            ContentType::Vitals => "vitals",
+            ContentType::Photo => "photo",
+            ContentType::Thresholds => "thresholds",
+        }
+    }
+}
+
+impl fmt::Display for ContentType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How soon the team should read a post (normal / soon / urgent). Clients sort and
+/// highlight by it, and ask "who has not read this urgent post yet". A vitals post
+/// outside the client's thresholds is shown as urgent whatever its author chose
+/// ([`Entry::effective_urgency`](crate::content::Entry::effective_urgency)). The same
+/// type the server knows, because a sender may expose it in clear for notifications.
+pub use kizuna_proto::Urgency;
 
 /// A reference to an encrypted attachment in the blob store: where it is, how to
 /// decrypt it and how to check it. The key never appears in `Debug` output and is
@@ -101,13 +141,36 @@ pub struct PostEnvelope {
     pub mentions: Vec<UserId>,
     /// Set when this post corrects an earlier one. Care records are amended, never
     /// edited in place: the original stays, and readers show the latest amendment.
+    /// Only the original's author may amend it, keeping its content type (checked by
+    /// [`Notebook`](crate::content::Notebook), which knows the original).
     #[serde(default)]
     pub amendment_of: Option<PostId>,
+    /// How soon the team should read this post.
+    #[serde(default)]
+    pub urgency: Urgency,
+    // The payloads are boxed: most posts are notes, and an envelope carrying every
+    // payload inline would be several times larger wherever posts are held or moved.
+    /// A handover's recipient and checklist ([`ContentType::Handover`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handover: Option<Box<Handover>>,
+    /// The handover post being taken over ([`ContentType::HandoverTaken`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_over: Option<PostId>,
+    /// Vital signs ([`ContentType::Vitals`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vitals: Option<Box<Vitals>>,
+    /// A photo and its thumbnail ([`ContentType::Photo`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Box<PhotoContent>>,
+    /// The client's alert thresholds ([`ContentType::Thresholds`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Box<Thresholds>>,
 }
 
 impl PostEnvelope {
     /// A post of the current version with just a body; fill in the other fields as
-    /// needed.
+    /// needed. Only a [`ContentType::Note`] is complete like this: the other types
+    /// need their payload (see the constructors below).
     pub fn new(content_type: ContentType, body: impl Into<String>) -> Self {
         Self {
             version: ENVELOPE_VERSION,
@@ -117,11 +180,72 @@ impl PostEnvelope {
             reply_to: None,
             mentions: Vec::new(),
             amendment_of: None,
+            urgency: Urgency::Normal,
+            handover: None,
+            taken_over: None,
+            vitals: None,
+            photo: None,
+            thresholds: None,
         }
     }
 
+    /// A handover post; `note` is its body.
+    pub fn handover(handover: Handover, note: impl Into<String>) -> Self {
+        Self {
+            handover: Some(Box::new(handover)),
+            ..Self::new(ContentType::Handover, note)
+        }
+    }
+
+    /// A post saying its author takes over handover `handover`, with an optional
+    /// note (may be empty).
+    pub fn taken_over(handover: PostId, note: impl Into<String>) -> Self {
+        Self {
+            taken_over: Some(handover),
+            ..Self::new(ContentType::HandoverTaken, note)
+        }
+    }
+
+    /// A vitals post; `body` is free text shown with the readings (may be empty).
+    pub fn vitals(vitals: Vitals, body: impl Into<String>) -> Self {
+        Self {
+            vitals: Some(Box::new(vitals)),
+            ..Self::new(ContentType::Vitals, body)
+        }
+    }
+
+    /// A photo post; `caption` is its body.
+    pub fn photo(photo: PhotoContent, caption: impl Into<String>) -> Self {
+        Self {
+            photo: Some(Box::new(photo)),
+            ..Self::new(ContentType::Photo, caption)
+        }
+    }
+
+    /// A post setting the client's alert thresholds; `body` says why (may be empty).
+    pub fn thresholds(thresholds: Thresholds, body: impl Into<String>) -> Self {
+        Self {
+            thresholds: Some(Box::new(thresholds)),
+            ..Self::new(ContentType::Thresholds, body)
+        }
+    }
+
+    /// This post as an amendment of `original` (an earlier post by the same author,
+    /// of the same content type, or an amendment of it).
+    pub fn amending(mut self, original: PostId) -> Self {
+        self.amendment_of = Some(original);
+        self
+    }
+
+    /// This post with the given urgency.
+    pub fn with_urgency(mut self, urgency: Urgency) -> Self {
+        self.urgency = urgency;
+        self
+    }
+
     /// Checks the envelope is one this code may write and read as post `post`: a
-    /// supported version, within the size limits, and not referring to itself.
+    /// supported version, within the size limits, not referring to itself, and
+    /// carrying exactly the payload its content type needs, with valid values.
     pub fn validate(&self, post: PostId) -> Result<(), EnvelopeError> {
         if self.version != ENVELOPE_VERSION {
             return Err(EnvelopeError::UnsupportedVersion(self.version));
@@ -138,8 +262,52 @@ impl PostEnvelope {
                 ));
             }
         }
-        if self.reply_to == Some(post) || self.amendment_of == Some(post) {
+        if self.reply_to == Some(post) || self.amendment_of == Some(post) || self.taken_over == Some(post) {
             return Err(EnvelopeError::Malformed("post refers to itself".into()));
+        }
+        self.validate_payload(post)
+    }
+
+    /// Exactly the payload the content type needs, and nothing else; then the
+    /// payload's own checks.
+    fn validate_payload(&self, post: PostId) -> Result<(), EnvelopeError> {
+        let payloads = [
+            ("handover", ContentType::Handover, self.handover.is_some()),
+            (
+                "taken_over",
+                ContentType::HandoverTaken,
+                self.taken_over.is_some(),
+            ),
+            ("vitals", ContentType::Vitals, self.vitals.is_some()),
+            ("photo", ContentType::Photo, self.photo.is_some()),
+            ("thresholds", ContentType::Thresholds, self.thresholds.is_some()),
+        ];
+        for (field, owner, present) in payloads {
+            let wanted = self.content_type == owner;
+            if present && !wanted {
+                return Err(EnvelopeError::Malformed(format!(
+                    "field `{field}` is not allowed in a {} post",
+                    self.content_type
+                )));
+            }
+            if wanted && !present {
+                return Err(EnvelopeError::Malformed(format!(
+                    "a {} post needs the field `{field}`",
+                    self.content_type
+                )));
+            }
+        }
+        if let Some(handover) = &self.handover {
+            handover.validate()?;
+        }
+        if let Some(vitals) = &self.vitals {
+            vitals.validate().map_err(EnvelopeError::Vitals)?;
+        }
+        if let Some(photo) = &self.photo {
+            photo.validate(post)?;
+        }
+        if let Some(thresholds) = &self.thresholds {
+            thresholds.validate().map_err(EnvelopeError::Thresholds)?;
         }
         Ok(())
     }
@@ -186,6 +354,12 @@ impl fmt::Debug for PostEnvelope {
             .field("reply_to", &self.reply_to)
             .field("mentions", &self.mentions)
             .field("amendment_of", &self.amendment_of)
+            .field("urgency", &self.urgency)
+            .field("handover", &self.handover)
+            .field("taken_over", &self.taken_over)
+            .field("vitals", &self.vitals)
+            .field("photo", &self.photo)
+            .field("thresholds", &self.thresholds)
             .finish()
     }
 }
@@ -207,8 +381,16 @@ pub enum EnvelopeError {
         limit: usize,
     },
     /// Not a well-formed envelope (bad JSON, missing or unknown field, bad value).
+    /// The message names the field.
     #[error("malformed post envelope: {0}")]
     Malformed(String),
+    /// A vital sign is not physically possible. Carries the field and the messages
+    /// (English and Japanese) to show the author.
+    #[error("invalid vitals: {0}")]
+    Vitals(VitalsError),
+    /// A threshold is not a possible value, or its minimum is above its maximum.
+    #[error("invalid thresholds: {0}")]
+    Thresholds(VitalsError),
 }
 
 #[cfg(test)]
@@ -220,8 +402,8 @@ mod tests {
         PostId::from_uuid(Uuid::from_u128(9))
     }
 
-    fn photo() -> PostEnvelope {
-        let mut envelope = PostEnvelope::new(ContentType::Photo, "傷の様子 / wound today");
+    fn note_with_file() -> PostEnvelope {
+        let mut envelope = PostEnvelope::new(ContentType::Note, "傷の様子 / wound today");
         envelope.attachments.push(AttachmentRef {
             blob: BlobId::from_uuid(Uuid::from_u128(1)),
             key: [0xab; 32],
@@ -235,7 +417,7 @@ mod tests {
 
     #[test]
     fn debug_hides_body_and_attachment_keys() {
-        let printed = format!("{:?}", photo());
+        let printed = format!("{:?}", note_with_file());
         assert!(!printed.contains("wound"), "{printed}");
         assert!(!printed.contains("171"), "{printed}"); // 0xab as decimal
         assert!(printed.contains("image/jpeg"), "{printed}");
@@ -243,7 +425,7 @@ mod tests {
 
     #[test]
     fn json_round_trip_keeps_every_field() {
-        let envelope = photo();
+        let envelope = note_with_file();
         let bytes = envelope.to_json().unwrap();
         assert_eq!(PostEnvelope::from_json(&bytes, post_id()).unwrap(), envelope);
     }
@@ -260,10 +442,10 @@ mod tests {
             PostEnvelope::from_json(unknown, post_id()),
             Err(EnvelopeError::Malformed(_))
         ));
-        let minimal = br#"{"version":1,"content_type":"vitals","body":""}"#;
+        let minimal = br#"{"version":1,"content_type":"note","body":""}"#;
         assert_eq!(
             PostEnvelope::from_json(minimal, post_id()).unwrap(),
-            PostEnvelope::new(ContentType::Vitals, "")
+            PostEnvelope::new(ContentType::Note, "")
         );
     }
 
@@ -284,7 +466,7 @@ mod tests {
             })
         ));
         envelope.mentions.clear();
-        envelope.attachments = vec![photo().attachments[0].clone(); MAX_ATTACHMENTS + 1];
+        envelope.attachments = vec![note_with_file().attachments[0].clone(); MAX_ATTACHMENTS + 1];
         assert!(matches!(
             envelope.validate(post_id()),
             Err(EnvelopeError::TooLarge {

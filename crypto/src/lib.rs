@@ -12,6 +12,9 @@
 //!   the [`EraKeyring`] a receiver looks them up in.
 //! * [`signing`]: device signature keys (Ed25519, the MLS ciphersuite 1 credential key).
 //! * [`envelope`]: the typed, versioned plaintext of a post.
+//! * [`content`]: the typed payloads of care posts (handovers, vitals with their
+//!   bounds and LOINC codes, photos, per-client thresholds) and the [`Notebook`] that
+//!   shows a channel as the care notebook (連絡帳).
 //! * [`post`]: [`seal`] and [`open`], and the [`SealedPost`] wire form.
 //! * [`mls`]: the MLS group layer: device identities, key packages, channel membership
 //!   ([`ChannelMember`]) and the server's view of a group ([`ServerGroupView`]).
@@ -20,6 +23,10 @@
 //!   sealing posts and checking every post against its era's members.
 //! * [`vault`]: [`seal_state`] and [`open_state`], encryption at rest for exported
 //!   MLS and channel state.
+//! * [`attachment`]: chunked encryption of files (STREAM over XChaCha20-Poly1305, a
+//!   fresh [`AttachmentKey`] per file) with flat memory for any size.
+//! * [`photo`]: [`prepare_photo`], the on-device photo pipeline: orient, strip metadata,
+//!   resize, re-encode, thumbnail.
 //! * [`random`]: the [`Random`] trait through which callers supply randomness.
 //!
 //! ```
@@ -51,10 +58,13 @@
 
 pub use kizuna_proto as proto;
 
+pub mod attachment;
 pub mod channel;
+pub mod content;
 pub mod envelope;
 pub mod era;
 pub mod mls;
+pub mod photo;
 pub mod post;
 pub mod random;
 pub mod signing;
@@ -64,15 +74,24 @@ mod wire;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use attachment::{
+    ciphertext_len, open_all, seal_all, AttachmentError, AttachmentKey, AttachmentOpener, AttachmentSealer,
+    Sealed, SealedAttachment,
+};
 pub use channel::{
     ChannelError, ChannelEvent, ChannelState, HistoryPolicy, LogKind, Outgoing, PendingCommit,
 };
-pub use envelope::{AttachmentRef, ContentType, EnvelopeError, PostEnvelope};
+pub use content::{
+    Handover, HandoverTarget, Measurement, Notebook, NotebookPost, PhotoContent, Thresholds, Vitals,
+    VitalsAlert, VitalsError,
+};
+pub use envelope::{AttachmentRef, ContentType, EnvelopeError, PostEnvelope, Urgency};
 pub use era::{EraId, EraKey, EraKeyring};
 pub use mls::{
     ChannelMember, CommitOutput, CommitSummary, DeviceIdentity, Incoming, KeyPackageOut, MemberInfo,
     MlsDevice, MlsError, ServerGroupView, ServerViewError,
 };
+pub use photo::{prepare_photo, PhotoError, PhotoOptions, PreparedPhoto};
 pub use post::{open, seal, Expected, OpenError, OpenedPost, PostHeader, SealError, SealedPost};
 pub use random::Random;
 pub use signing::{DeviceSigningKey, DeviceVerifyingKey, InvalidVerifyingKey};

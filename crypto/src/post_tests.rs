@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::*;
+use crate::content::{Handover, HandoverTarget};
 use crate::envelope::{AttachmentRef, ContentType, MAX_BODY_BYTES};
 use crate::testing::TestRandom;
 use kizuna_proto::BlobId;
@@ -28,8 +29,8 @@ fn fixture(seed: u64) -> Fixture {
         author_device: DeviceId::from_uuid(Uuid::from_u128(4)),
         sent_at: Timestamp(1_795_633_800_000),
     };
-    let mut envelope = PostEnvelope::new(
-        ContentType::Handover,
+    let mut envelope = PostEnvelope::handover(
+        Handover::to(HandoverTarget::NextVisitor).item("夕食後の服薬 / evening medication"),
         "体温 37.8℃、夕食は半分。Fever 37.8, ate half.",
     );
     envelope.reply_to = Some(PostId::from_uuid(Uuid::from_u128(5)));

@@ -54,6 +54,40 @@ impl Random for TestRandom {
     }
 }
 
+/// A PNG that declares `width`×`height` 8-bit RGB pixels in a valid header and then
+/// has an empty data chunk: what a decompression bomb looks like to a decoder before
+/// it allocates. The photo pipeline must refuse it from the header alone.
+pub fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1A\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&png_crc32(&ihdr).to_be_bytes());
+    png.extend_from_slice(&0u32.to_be_bytes());
+    png.extend_from_slice(b"IDAT");
+    png.extend_from_slice(&png_crc32(b"IDAT").to_be_bytes());
+    png
+}
+
+/// The CRC-32 PNG chunks carry (ISO 3309, reflected, polynomial 0xEDB88320).
+pub fn png_crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

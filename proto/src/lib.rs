@@ -10,5 +10,5 @@ pub mod time;
 
 pub use ids::{AuditId, BlobId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId};
 pub use redact::Redacted;
-pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole};
+pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole, Urgency};
 pub use time::Timestamp;

@@ -27,7 +27,7 @@ impl std::error::Error for UnknownName {}
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident, $label:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
@@ -133,6 +133,28 @@ vocabulary!(
         Family => "family",
     }
 );
+
+vocabulary!(
+    /// How soon a post needs attention. The sender may expose it in clear (it is the
+    /// only thing about a post's content the server learns) so notifications can say
+    /// "urgent" without saying what.
+    Urgency, "urgency" {
+        /// Read at the next visit.
+        Normal => "normal",
+        /// Read today.
+        Soon => "soon",
+        /// Read now.
+        Urgent => "urgent",
+    }
+);
+
+// `vocabulary!` generates the enum, so `#[default]` cannot be put on a variant.
+#[allow(clippy::derivable_impls)]
+impl Default for Urgency {
+    fn default() -> Self {
+        Urgency::Normal
+    }
+}
 
 #[cfg(test)]
 mod tests {

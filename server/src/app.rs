@@ -105,6 +105,7 @@ pub struct Running {
 pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
     crate::fanout::spawn_listener(config.database_url(), state.live.clone());
+    crate::sweep::spawn(state.clone());
     let data = web::Data::new(state);
     let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
     let factory = move || build_app(data.clone(), document.clone());
@@ -182,6 +183,11 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::channels::take_welcomes)
                 .service(routes::delivery::append_message)
                 .service(routes::delivery::fetch_messages)
+                .service(routes::blobs::upload)
+                .service(routes::blobs::download)
+                .service(routes::reads::mark_read)
+                .service(routes::reads::positions)
+                .service(routes::reads::unread)
                 .service(routes::ws::ws),
         );
 }

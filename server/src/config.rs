@@ -53,6 +53,14 @@ pub struct Config {
     pub max_json_body_bytes: usize,
     /// Largest attachment upload, in bytes.
     pub max_blob_bytes: u64,
+    /// Attachment storage each facility may use, in bytes (charged to the room's
+    /// facility, whoever uploads).
+    pub blob_quota_bytes_per_facility: u64,
+    /// Seconds an uploaded attachment may wait for the post that references it
+    /// before it is deleted (an abandoned upload).
+    pub blob_unposted_secs: u64,
+    /// Seconds between sweeps for abandoned uploads.
+    pub blob_sweep_interval_secs: u64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Seconds to let in-flight requests finish on shutdown.
@@ -100,6 +108,9 @@ impl Default for Config {
             s3_allow_http: false,
             max_json_body_bytes: 512 * 1024,
             max_blob_bytes: 100 * 1024 * 1024,
+            blob_quota_bytes_per_facility: 50 * 1024 * 1024 * 1024,
+            blob_unposted_secs: 24 * 60 * 60,
+            blob_sweep_interval_secs: 10 * 60,
             log_format: LogFormat::Text,
             shutdown_timeout_secs: 30,
             bootstrap_link_ttl_hours: 24,
@@ -184,6 +195,9 @@ impl Config {
         }
         if self.max_blob_bytes == 0 {
             return bad("max_blob_bytes must be more than 0".into());
+        }
+        if self.blob_unposted_secs == 0 || self.blob_sweep_interval_secs == 0 {
+            return bad("blob_unposted_secs and blob_sweep_interval_secs must be more than 0".into());
         }
         if self.database_max_connections == 0 {
             return bad("database_max_connections must be at least 1".into());

@@ -109,6 +109,28 @@ pub enum ApiError {
     /// The server's storage is full.
     #[error("storage full")]
     StorageFull,
+    /// The facility's attachment storage is used up.
+    #[error("attachment quota exceeded: {used} of {quota} bytes used")]
+    QuotaExceeded {
+        /// Bytes in use.
+        used: u64,
+        /// The quota.
+        quota: u64,
+    },
+    /// An upload without a Content-Length.
+    #[error("length required")]
+    LengthRequired,
+    /// The upload broke off before all its bytes arrived.
+    #[error("upload interrupted: {0}")]
+    UploadInterrupted(String),
+    /// The blob ID is in use by another upload.
+    #[error("blob conflict: {en}")]
+    BlobConflict {
+        /// Why, in English.
+        en: &'static str,
+        /// Why, in Japanese.
+        ja: &'static str,
+    },
     /// A backend (database, blob store) is not reachable right now.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -164,6 +186,10 @@ impl ApiError {
             ApiError::TooManyConnections => "too_many_connections",
             ApiError::AlreadyMember => "already_member",
             ApiError::StorageFull => "storage_full",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
+            ApiError::LengthRequired => "length_required",
+            ApiError::UploadInterrupted(_) => "upload_interrupted",
+            ApiError::BlobConflict { .. } => "blob_conflict",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -255,6 +281,19 @@ impl ApiError {
                 "The server's storage is full. Nothing was saved; tell your administrator and try again later.".into(),
                 "サーバーの保存領域がいっぱいです。保存されていません。管理者に連絡し、後でもう一度お試しください。".into(),
             ),
+            ApiError::QuotaExceeded { used, quota } => (
+                format!("Your facility's storage for photos and files is full ({used} of {quota} bytes used). Nothing was saved; ask your facility administrator to free space or raise the quota."),
+                format!("事業所の写真・ファイル用の保存容量がいっぱいです（{quota} バイト中 {used} バイト使用）。保存されていません。事業所の管理者に容量の確保を依頼してください。"),
+            ),
+            ApiError::LengthRequired => (
+                "Send the file with its size (Content-Length). Update the app and try again.".into(),
+                "ファイルはサイズ（Content-Length）付きで送ってください。アプリを更新してもう一度お試しください。".into(),
+            ),
+            ApiError::UploadInterrupted(_) => (
+                "The upload broke off before the whole file arrived. Nothing was saved; check the connection and send it again.".into(),
+                "ファイル全体が届く前に送信が途切れました。保存されていません。通信状態を確認してもう一度送ってください。".into(),
+            ),
+            ApiError::BlobConflict { en, ja } => ((*en).into(), (*ja).into()),
             ApiError::Unavailable(_) => (
                 "The service is temporarily unavailable. Try again in a minute.".into(),
                 "一時的に利用できません。少し待ってからもう一度お試しください。".into(),
@@ -300,12 +339,15 @@ impl ResponseError for ApiError {
             ApiError::LoginIdTaken
             | ApiError::LastCredential
             | ApiError::WrongEpoch { .. }
-            | ApiError::AlreadyMember => StatusCode::CONFLICT,
+            | ApiError::AlreadyMember
+            | ApiError::BlobConflict { .. } => StatusCode::CONFLICT,
+            ApiError::LengthRequired => StatusCode::LENGTH_REQUIRED,
+            ApiError::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
             ApiError::CeremonyInvalid | ApiError::WebauthnRejected(_) => StatusCode::BAD_REQUEST,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::ExpectedJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::StorageFull | ApiError::QuotaExceeded { .. } => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -343,7 +385,13 @@ impl From<BlobError> for ApiError {
             BlobError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
             BlobError::StorageFull => ApiError::StorageFull,
             BlobError::Unavailable(e) => ApiError::Unavailable(e),
-            other => ApiError::Internal(other.to_string()),
+            BlobError::Body(e) => ApiError::UploadInterrupted(e),
+            BlobError::LengthMismatch { declared, received } => ApiError::invalid(
+                "content-length",
+                format!("{received} bytes arrived but {declared} were declared; send the file again"),
+                format!("{declared} バイトの予定が {received} バイト届きました。もう一度送ってください"),
+            ),
+            BlobError::Config(e) => ApiError::Internal(e),
         }
     }
 }
@@ -385,6 +433,18 @@ mod tests {
             (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
             (ApiError::InvitationInvalid, 404, "invitation_invalid"),
             (ApiError::StorageFull, 507, "storage_full"),
+            (
+                ApiError::QuotaExceeded { used: 1, quota: 2 },
+                507,
+                "quota_exceeded",
+            ),
+            (ApiError::LengthRequired, 411, "length_required"),
+            (
+                ApiError::UploadInterrupted("reset".into()),
+                400,
+                "upload_interrupted",
+            ),
+            (ApiError::BlobConflict { en: "x", ja: "x" }, 409, "blob_conflict"),
             (ApiError::NotSignedIn, 401, "not_signed_in"),
             (ApiError::SignInFailed, 401, "sign_in_failed"),
             (

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod policy;
 pub mod routes;
 pub mod state;
+pub mod sweep;
 pub mod tokens;
 
 pub use app::{open_state, openapi_document, serve, Running, StartError};

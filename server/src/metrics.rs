@@ -9,7 +9,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::state::AppState;
@@ -23,6 +24,10 @@ pub struct Metrics {
     pool: IntGaugeVec,
     /// WebSockets open on this node.
     pub websockets: IntGauge,
+    /// Attachment ciphertext bytes stored by this node.
+    pub blob_bytes_uploaded: IntCounter,
+    /// Abandoned uploads this node deleted.
+    pub blobs_swept: IntCounter,
 }
 
 impl Metrics {
@@ -57,13 +62,25 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let blob_bytes_uploaded = IntCounter::new(
+            "attachment_bytes_uploaded_total",
+            "Attachment ciphertext bytes stored by this node",
+        )?;
+        let blobs_swept = IntCounter::new(
+            "attachments_swept_total",
+            "Abandoned uploads deleted by this node",
+        )?;
         registry.register(Box::new(websockets.clone()))?;
+        registry.register(Box::new(blob_bytes_uploaded.clone()))?;
+        registry.register(Box::new(blobs_swept.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             pool,
             websockets,
+            blob_bytes_uploaded,
+            blobs_swept,
         })
     }
 

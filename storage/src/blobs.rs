@@ -190,6 +190,24 @@ impl BlobStore {
     /// partial remains.
     pub async fn put_stream<S, E>(
         &self,
+        body: S,
+        declared: Option<u64>,
+        limit: u64,
+    ) -> Result<StoredBlob, BlobError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let id = BlobId::from_uuid(uuid::Uuid::new_v4());
+        self.put_stream_as(id, body, declared, limit).await
+    }
+
+    /// Streams an upload into the blob `id` (replacing any bytes stored under it:
+    /// the caller reserves IDs so that only one upload writes each). Limits and
+    /// clean-up as [`put_stream`](Self::put_stream).
+    pub async fn put_stream_as<S, E>(
+        &self,
+        id: BlobId,
         mut body: S,
         declared: Option<u64>,
         limit: u64,
@@ -203,7 +221,6 @@ impl BlobStore {
                 return Err(BlobError::TooLarge { limit });
             }
         }
-        let id = BlobId::from_uuid(uuid::Uuid::new_v4());
         let upload = self.store.put_multipart(&key(id)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut received: u64 = 0;

@@ -9,7 +9,9 @@
 //! wins. The loser learns the current epoch, fetches the missing commits and retries.
 
 use diesel::prelude::*;
-use kizuna_proto::{Channel, DeviceId, RoomId, Timestamp};
+use kizuna_proto::{BlobId, Channel, DeviceId, RoomId, Timestamp, Urgency, UserId};
+
+use crate::attachments::{self, AttachRefusal};
 
 use crate::error::{parse_id, parse_stored};
 use crate::schema::{group_log, groups, welcomes};
@@ -80,6 +82,8 @@ pub struct NewEntry {
     pub body: Vec<u8>,
     /// A key chosen by the client so that a retried send is stored once.
     pub idempotency_key: Option<String>,
+    /// For a post: the urgency its sender chose to expose (for notifications).
+    pub urgency: Option<Urgency>,
 }
 
 /// A stored log entry.
@@ -99,6 +103,8 @@ pub struct LogEntry {
     pub body: Vec<u8>,
     /// When it was stored.
     pub created_at: Timestamp,
+    /// For a post: the urgency its sender exposed.
+    pub urgency: Option<Urgency>,
 }
 
 /// What an append did.
@@ -118,6 +124,13 @@ pub enum Appended {
     WrongEpoch {
         /// The group's current epoch.
         current: i64,
+    },
+    /// A post referencing a blob it may not; nothing stored.
+    BlobRefused {
+        /// The blob.
+        blob: BlobId,
+        /// Why.
+        reason: AttachRefusal,
     },
 }
 
@@ -205,6 +218,15 @@ pub fn public_state(conn: &mut DbConn, id: &str) -> Result<(i64, Vec<u8>), Stora
     Ok((epoch, state))
 }
 
+/// The position of the group's newest entry (0 for an empty log).
+pub fn last_seq(conn: &mut DbConn, id: &str) -> Result<i64, StorageError> {
+    let next = groups::table
+        .find(id)
+        .select(groups::next_seq)
+        .first::<i64>(conn)?;
+    Ok(next - 1)
+}
+
 /// Where an entry sent with this idempotency key landed, if one was.
 pub fn seq_of_key(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i64>, StorageError> {
     existing_seq(conn, group, key)
@@ -226,7 +248,33 @@ pub fn append(
     entry: &NewEntry,
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
-    append_then(conn, group, entry, now, |_, _| Ok(()))
+    append_then(conn, group, entry, now, |_| Ok(None), |_, _| Ok(()))
+}
+
+/// Appends a post by `author` that references `blobs` (attachments uploaded to this
+/// group's room channel by the same person and not yet posted): in one transaction
+/// the post is stored and the blobs are marked as referenced by it, so they are
+/// kept and fetchable by the channel's members.
+pub fn append_post(
+    conn: &mut DbConn,
+    group: &Group,
+    entry: &NewEntry,
+    author: UserId,
+    blobs: &[BlobId],
+    now: Timestamp,
+) -> Result<Appended, StorageError> {
+    let (room, channel) = (group.room, group.channel);
+    append_then(
+        conn,
+        &group.id,
+        entry,
+        now,
+        |conn| {
+            let refused = attachments::check_attachable(conn, blobs, room, channel, author)?;
+            Ok(refused.map(|(blob, reason)| Appended::BlobRefused { blob, reason }))
+        },
+        |conn, seq| attachments::attach(conn, blobs, &group.id, seq),
+    )
 }
 
 /// Appends a commit that the server has validated against `public_state` at epoch
@@ -241,25 +289,34 @@ pub fn append_commit(
     welcome: Option<(&[DeviceId], &[u8])>,
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
-    append_then(conn, group, entry, now, |conn, _seq| {
-        diesel::update(groups::table.find(group))
-            .set(groups::public_state.eq(Some(next_state)))
-            .execute(conn)?;
-        if let Some((devices, body)) = welcome {
-            for device in devices {
-                queue_welcome(conn, *device, group, body, now)?;
+    append_then(
+        conn,
+        group,
+        entry,
+        now,
+        |_| Ok(None),
+        |conn, _seq| {
+            diesel::update(groups::table.find(group))
+                .set(groups::public_state.eq(Some(next_state)))
+                .execute(conn)?;
+            if let Some((devices, body)) = welcome {
+                for device in devices {
+                    queue_welcome(conn, *device, group, body, now)?;
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
-/// The append transaction, with `also` run inside it once the entry is stored.
+/// The append transaction: `check` may refuse the entry before anything is written,
+/// and `also` runs inside it once the entry is stored.
 fn append_then(
     conn: &mut DbConn,
     group: &str,
     entry: &NewEntry,
     now: Timestamp,
+    check: impl FnOnce(&mut DbConn) -> Result<Option<Appended>, StorageError>,
     also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
 ) -> Result<Appended, StorageError> {
     let outcome = transaction(conn, |conn| {
@@ -277,6 +334,9 @@ fn append_then(
             if let Some(seq) = existing_seq(conn, group, key)? {
                 return Ok(Appended::Duplicate { seq });
             }
+        }
+        if let Some(refused) = check(conn)? {
+            return Ok(refused);
         }
         let claimed = if entry.kind == EntryKind::Commit {
             diesel::update(groups::table.find(group).filter(groups::epoch.eq(entry.epoch)))
@@ -313,6 +373,7 @@ fn append_then(
                 group_log::body.eq(&entry.body),
                 group_log::idempotency_key.eq(&entry.idempotency_key),
                 group_log::created_at.eq(now.millis()),
+                group_log::urgency.eq(entry.urgency.map(Urgency::as_str)),
             ))
             .execute(conn)?;
         also(conn, seq)?;
@@ -335,6 +396,17 @@ fn append_then(
     }
 }
 
+type EntryRow = (
+    String,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    Vec<u8>,
+    i64,
+    Option<String>,
+);
+
 /// The entries after position `after`, in order, at most `limit` of them.
 pub fn entries_after(
     conn: &mut DbConn,
@@ -355,10 +427,11 @@ pub fn entries_after(
             group_log::epoch,
             group_log::body,
             group_log::created_at,
+            group_log::urgency,
         ))
-        .load::<(String, i64, String, Option<String>, i64, Vec<u8>, i64)>(conn)?
+        .load::<EntryRow>(conn)?
         .into_iter()
-        .map(|(group, seq, kind, sender, epoch, body, created_at)| {
+        .map(|(group, seq, kind, sender, epoch, body, created_at, urgency)| {
             Ok(LogEntry {
                 group,
                 seq,
@@ -370,6 +443,10 @@ pub fn entries_after(
                 epoch,
                 body,
                 created_at: Timestamp(created_at),
+                urgency: urgency
+                    .as_deref()
+                    .map(|u| parse_stored("group_log.urgency", u))
+                    .transpose()?,
             })
         })
         .collect()

@@ -10,6 +10,7 @@
 //!
 //! This crate knows nothing of HTTP.
 
+pub mod attachments;
 pub mod audit;
 pub mod blobs;
 pub mod ceremonies;
@@ -21,6 +22,7 @@ mod error;
 pub mod groups;
 pub mod invitations;
 pub mod orgs;
+pub mod reads;
 pub mod reset_ledger;
 pub mod rooms;
 mod schema;

@@ -204,6 +204,31 @@ diesel::table! {
         body -> Binary,
         idempotency_key -> Nullable<Text>,
         created_at -> BigInt,
+        urgency -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    blobs (id) {
+        id -> Text,
+        room_id -> Text,
+        channel -> Text,
+        organisation_id -> Text,
+        uploaded_by -> Text,
+        size -> BigInt,
+        state -> Text,
+        created_at -> BigInt,
+        group_id -> Nullable<Text>,
+        post_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    read_positions (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        seq -> BigInt,
+        read_at -> BigInt,
     }
 }
 
@@ -251,4 +276,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_log,
     welcomes,
     session_devices,
+    blobs,
+    read_positions,
 );

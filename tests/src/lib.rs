@@ -5,6 +5,7 @@
 //! reached, the test fails and says how to start it (`./ops/test.sh` does).
 
 pub mod accounts;
+pub mod care;
 pub mod mls;
 pub mod process;
 
@@ -186,6 +187,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     /// The database it uses (for tests that look behind the API).
     pub db: Db,
+    /// The blob store it uses (for tests that look behind the API).
+    pub blobs: BlobStore,
     /// Milliseconds added to the real clock: tests move time forward with
     /// [`TestServer::advance`].
     pub clock_offset: Arc<AtomicI64>,
@@ -244,7 +247,7 @@ impl TestServer {
         let real = system_clock();
         let clock: Clock = Arc::new(move || Timestamp(real().millis() + offset.load(Ordering::SeqCst)));
         let state = tokio::task::spawn_blocking(move || open_state(config, clock)).await??;
-        let db = state.db.clone();
+        let (db, blobs) = (state.db.clone(), state.blobs.clone());
         let running = serve(state)?;
         let handle = running.handle.clone();
         tokio::spawn(running.server);
@@ -256,6 +259,7 @@ impl TestServer {
             url,
             http,
             db,
+            blobs,
             clock_offset,
             handle: Some(handle),
             database_url,

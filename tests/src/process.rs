@@ -109,6 +109,10 @@ impl ServerProcess {
                 .timeout(Duration::from_secs(30))
                 .build()?,
             db,
+            // The process's own store: the default local directory under its data dir.
+            blobs: kizuna_storage::BlobStore::open(&kizuna_storage::BlobLocation::Local(
+                data_dir.join("blobs"),
+            ))?,
             clock_offset: Arc::new(AtomicI64::new(0)),
             handle: None,
             database_url: database_url.unwrap_or_default().to_owned(),

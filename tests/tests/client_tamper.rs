@@ -32,6 +32,7 @@ async fn smuggle(
         epoch: 0,
         body,
         idempotency_key: None,
+        urgency: None,
     };
     let now = server.now();
     let appended = server

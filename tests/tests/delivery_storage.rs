@@ -77,6 +77,7 @@ fn post(device: DeviceId, body: &str, key: Option<&str>) -> NewEntry {
         epoch: 0,
         body: body.as_bytes().to_vec(),
         idempotency_key: key.map(str::to_owned),
+        urgency: None,
     }
 }
 
@@ -270,6 +271,7 @@ async fn of_two_commits_for_one_epoch_exactly_one_wins(kind: DbKind) -> Result<(
         epoch,
         body: body.as_bytes().to_vec(),
         idempotency_key: None,
+        urgency: None,
     };
     for round in 0..10i64 {
         let a = {

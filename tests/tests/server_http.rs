@@ -165,6 +165,7 @@ async fn openapi_documents_every_endpoint_and_each_answers(kind: DbKind) -> Resu
                 "get" => server.http.get(server.at(path)),
                 "post" => server.http.post(server.at(path)).json(&json!({})),
                 "delete" => server.http.delete(server.at(path)),
+                "put" => server.http.put(server.at(path)).json(&json!({})),
                 other => anyhow::bail!("undocumented method kind {other}"),
             };
             let status = request.send().await?.status().as_u16();

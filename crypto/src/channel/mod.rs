@@ -173,6 +173,9 @@ impl fmt::Debug for PendingCommit {
 }
 
 /// What processing a log entry did.
+// Posts are by far the most common event and are consumed at once; boxing them would
+// cost an allocation per post to save stack space on the rare commit events.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelEvent {
     /// Another member's commit was merged.

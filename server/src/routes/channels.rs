@@ -333,6 +333,7 @@ pub async fn append_commit(
         epoch,
         body: commit,
         idempotency_key: body.idempotency_key,
+        urgency: None,
     };
     let (id, now, ip) = (group.id.clone(), state.now(), session::client_ip(&req));
     let mut welcomed: Vec<UserId> = summary.added.iter().map(|(u, _)| *u).collect();
@@ -374,6 +375,9 @@ pub async fn append_commit(
             duplicate: true,
         },
         Appended::WrongEpoch { current } => return Err(ApiError::WrongEpoch { current }),
+        Appended::BlobRefused { .. } => {
+            return Err(ApiError::Internal("a commit cannot reference blobs".into()))
+        }
     };
     Ok(HttpResponse::Ok().json(stored))
 }

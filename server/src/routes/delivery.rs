@@ -5,7 +5,8 @@
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kizuna_proto::{DeviceId, RoomId, Timestamp, UserId};
+use kizuna_proto::{BlobId, DeviceId, RoomId, Timestamp, Urgency, UserId};
+use kizuna_storage::attachments::AttachRefusal;
 use kizuna_storage::devices::{self, Device, KeyPackage};
 use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
 use kizuna_storage::rooms;
@@ -416,7 +417,18 @@ pub struct NewMessage {
     pub body: String,
     /// A key chosen by the client so that a retried send is stored once.
     pub idempotency_key: Option<String>,
+    /// For a post: the urgency the sender chooses to expose so members' devices can
+    /// be told "urgent" without content. Omit to keep it private.
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+    /// For a post: the attachments it references (uploaded to this channel by the
+    /// sender and not yet posted). Only these stay; others are swept.
+    #[serde(default)]
+    pub blobs: Vec<BlobId>,
 }
+
+/// Most attachments (ciphertext blobs: a photo and its thumbnail are two) per post.
+const MAX_BLOBS_PER_POST: usize = 40;
 
 /// Where a message landed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -483,9 +495,28 @@ pub async fn append_message(
     match kind {
         EntryKind::Post => check_post_header(&bytes, &group, auth.user.id, body.sender_device)?,
         _ => {
+            if body.urgency.is_some() || !body.blobs.is_empty() {
+                return Err(ApiError::invalid(
+                    "urgency",
+                    "urgency and blobs belong to posts only",
+                    "urgency と blobs は投稿にだけ付けられます",
+                ));
+            }
             kizuna_crypto::mls::private_message_epoch(group.id.as_bytes(), &bytes)
                 .map_err(|e| ApiError::InvalidMls(e.to_string()))?;
         }
+    }
+    let mut blobs = body.blobs;
+    blobs.sort_unstable();
+    blobs.dedup();
+    if blobs.len() > MAX_BLOBS_PER_POST {
+        return Err(ApiError::invalid(
+            "blobs",
+            format!("a post may reference at most {MAX_BLOBS_PER_POST} files; split it"),
+            format!(
+                "1件の投稿に付けられるファイルは {MAX_BLOBS_PER_POST} 個までです。分けて投稿してください"
+            ),
+        ));
     }
     let entry = NewEntry {
         kind,
@@ -493,11 +524,13 @@ pub async fn append_message(
         epoch: body.epoch,
         body: bytes,
         idempotency_key: body.idempotency_key,
+        urgency: body.urgency,
     };
-    let (id, now) = (group.id.clone(), state.now());
+    let (author, now) = (auth.user.id, state.now());
+    let target = group.clone();
     let appended = state
         .db
-        .run(move |conn| groups::append(conn, &id, &entry, now))
+        .run(move |conn| groups::append_post(conn, &target, &entry, author, &blobs, now))
         .await?;
     let stored = match appended {
         Appended::Stored { seq } => {
@@ -509,8 +542,29 @@ pub async fn append_message(
         }
         Appended::Duplicate { seq } => MessageStored { seq, duplicate: true },
         Appended::WrongEpoch { current } => return Err(ApiError::WrongEpoch { current }),
+        Appended::BlobRefused { blob, reason } => return Err(blob_refused(blob, reason)),
     };
     Ok(HttpResponse::Ok().json(stored))
+}
+
+fn blob_refused(blob: BlobId, reason: AttachRefusal) -> ApiError {
+    let (en, ja) = match reason {
+        AttachRefusal::NotStored => (
+            "was not uploaded (or not completely); upload it again",
+            "アップロードされていません（途中で止まりました）。もう一度アップロードしてください",
+        ),
+        AttachRefusal::OtherChannel => (
+            "was uploaded to another room or channel",
+            "別のルームまたはチャンネルにアップロードされたものです",
+        ),
+        AttachRefusal::NotYours => ("was uploaded by someone else", "他の人がアップロードしたものです"),
+        AttachRefusal::AlreadyPosted => ("belongs to another post already", "既に別の投稿に付いています"),
+    };
+    ApiError::invalid(
+        "blobs",
+        format!("file {blob} {en}"),
+        format!("ファイル {blob} は{ja}"),
+    )
 }
 
 /// A post's clear header must name this room and channel and the sender as its
@@ -561,6 +615,9 @@ pub struct LogEntryView {
     pub body: String,
     /// When the server stored it.
     pub stored_at: Timestamp,
+    /// For a post: the urgency its sender exposed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<Urgency>,
 }
 
 pub(crate) fn entry_view(e: groups::LogEntry) -> LogEntryView {
@@ -577,6 +634,7 @@ pub(crate) fn entry_view(e: groups::LogEntry) -> LogEntryView {
         epoch: e.epoch,
         body: STANDARD.encode(&e.body),
         stored_at: e.created_at,
+        urgency: e.urgency,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod channels;
 pub mod delivery;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod invitations;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod reads;
 pub mod registration;
 pub mod rooms;
 pub mod ws;

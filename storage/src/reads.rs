@@ -1,0 +1,97 @@
+//! Read positions (既読): how far each person has read each channel, as a position in
+//! the channel's log. Metadata only: the server knows *that* someone read up to a
+//! post, never what it said.
+
+use diesel::prelude::*;
+use kizuna_proto::{Timestamp, UserId};
+
+use crate::error::parse_id;
+use crate::schema::read_positions;
+use crate::{transaction, DbConn, StorageError};
+
+/// One person's read position in a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadPosition {
+    /// Who.
+    pub user: UserId,
+    /// The last log position they have read.
+    pub seq: i64,
+    /// When they got there.
+    pub read_at: Timestamp,
+}
+
+/// Moves `user`'s read position in `group` forward to `seq` (never back: reading an
+/// old post on another device does not unread the newer ones). Returns the position
+/// now recorded.
+pub fn mark_read(
+    conn: &mut DbConn,
+    group: &str,
+    user: UserId,
+    seq: i64,
+    now: Timestamp,
+) -> Result<i64, StorageError> {
+    // Two devices of one person marking at once may both try the first insert; the
+    // loser's retry then finds the row.
+    match mark_read_once(conn, group, user, seq, now) {
+        Err(StorageError::Conflict(_)) => mark_read_once(conn, group, user, seq, now),
+        outcome => outcome,
+    }
+}
+
+fn mark_read_once(
+    conn: &mut DbConn,
+    group: &str,
+    user: UserId,
+    seq: i64,
+    now: Timestamp,
+) -> Result<i64, StorageError> {
+    let user_text = user.to_string();
+    transaction(conn, |conn| {
+        let mine = read_positions::table
+            .filter(read_positions::group_id.eq(group))
+            .filter(read_positions::user_id.eq(&user_text));
+        let moved = diesel::update(mine.filter(read_positions::seq.lt(seq)))
+            .set((
+                read_positions::seq.eq(seq),
+                read_positions::read_at.eq(now.millis()),
+            ))
+            .execute(conn)?;
+        if moved > 0 {
+            return Ok(seq);
+        }
+        if let Some(current) = mine.select(read_positions::seq).first::<i64>(conn).optional()? {
+            return Ok(current);
+        }
+        diesel::insert_into(read_positions::table)
+            .values((
+                read_positions::group_id.eq(group),
+                read_positions::user_id.eq(&user_text),
+                read_positions::seq.eq(seq),
+                read_positions::read_at.eq(now.millis()),
+            ))
+            .execute(conn)?;
+        Ok(seq)
+    })
+}
+
+/// Everyone's read position in a group (people who never opened it are absent).
+pub fn positions(conn: &mut DbConn, group: &str) -> Result<Vec<ReadPosition>, StorageError> {
+    read_positions::table
+        .filter(read_positions::group_id.eq(group))
+        .order(read_positions::user_id.asc())
+        .select((
+            read_positions::user_id,
+            read_positions::seq,
+            read_positions::read_at,
+        ))
+        .load::<(String, i64, i64)>(conn)?
+        .into_iter()
+        .map(|(user, seq, at)| {
+            Ok(ReadPosition {
+                user: parse_id("read_positions.user_id", &user)?,
+                seq,
+                read_at: Timestamp(at),
+            })
+        })
+        .collect()
+}
