@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use kizuna_client::{Channel, ContentType, PostEnvelope};
+use kizuna_client::{Channel, ClientError, ContentType, PostEnvelope};
 use kizuna_proto::BlobId;
 use kizuna_tests::care::Team;
 use kizuna_tests::{BlobKind, DbKind, TestServer};
@@ -57,6 +57,15 @@ async fn raw(server: &TestServer, head: &str, body: &[u8]) -> Result<u16> {
 
 fn blob_path(team: &Team, channel: &str, blob: BlobId) -> String {
     format!("/api/v1/rooms/{}/channels/{channel}/blobs/{blob}", team.room)
+}
+
+async fn read_blob(store: &kizuna_storage::BlobStore, id: BlobId) -> Result<Vec<u8>> {
+    let (_, mut stream) = store.get_stream(id).await?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        bytes.extend_from_slice(&chunk?);
+    }
+    Ok(bytes)
 }
 
 async fn stored(server: &TestServer) -> Result<usize> {
@@ -230,6 +239,29 @@ async fn posts_reference_only_their_own_blobs(db: DbKind) -> Result<()> {
         .await
         .unwrap_err()
         .is_not_found());
+
+    // A server (or a thief with write access to the bucket) that alters the stored
+    // ciphertext, cuts it short, or swaps in another file's is caught: the reader gets
+    // an error and never the altered bytes.
+    let store = &team.server.blobs;
+    let original = read_blob(store, mine.blob).await?;
+    let mut altered = original.clone();
+    let last = altered.len() - 1;
+    altered[last] ^= 0x01;
+    let swapped = read_blob(store, doctors_file.blob).await?;
+    let truncated = original[..original.len() - 20].to_vec();
+    for (name, bytes) in [
+        ("altered", altered),
+        ("truncated", truncated),
+        ("another file's", swapped),
+    ] {
+        let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))]);
+        store.put_stream_as(mine.blob, body, None, u64::MAX).await?;
+        let err = team.doctor.fetch_attachment(&mine).await.expect_err(name);
+        assert!(matches!(err, ClientError::Attachment(_)), "{name}: {err:?}");
+        let (en, ja) = err.messages();
+        assert!(!en.is_empty() && !ja.is_empty());
+    }
     team.server.stop().await;
     Ok(())
 }
