@@ -96,6 +96,20 @@ impl Api {
         self.answer(path, request.send().await?).await
     }
 
+    /// `PUT {path}` with a streamed body of `length` bytes (`application/octet-stream`).
+    pub(crate) async fn put_stream<S, T>(&self, path: &str, length: u64, body: S) -> Result<T>
+    where
+        S: futures_util::Stream<Item = std::result::Result<Vec<u8>, std::io::Error>> + Send + 'static,
+        T: DeserializeOwned,
+    {
+        let request = self
+            .request(Method::PUT, path)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .body(reqwest::Body::wrap_stream(body));
+        self.answer(path, request.send().await?).await
+    }
+
     /// `GET {path}` for raw bytes: the response, once it is known to be a success,
     /// to read as a stream.
     pub(crate) async fn get_stream(&self, path: &str) -> Result<reqwest::Response> {

@@ -2,7 +2,7 @@
 //! uploaded as ciphertext, fetched and checked), read receipts, and the typed posts
 //! of the crypto core's `content` module (vitals, handovers, photos, amendments).
 
-use kizuna_crypto::attachment::{self, AttachmentKey, AttachmentOpener};
+use kizuna_crypto::attachment::{self, AttachmentKey, AttachmentOpener, AttachmentSealer, Sealed};
 use kizuna_crypto::content::{Notebook, NotebookPost, PhotoContent};
 use kizuna_crypto::photo::{self, PhotoOptions};
 use kizuna_crypto::{AttachmentRef, ContentType, PostEnvelope};
@@ -79,6 +79,48 @@ pub fn blobs_of(envelope: &PostEnvelope) -> Vec<BlobId> {
     blobs
 }
 
+/// Bytes read from the file per chunk of the upload body.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// The upload body: the file read in chunks and sealed as it goes (header first).
+/// When the file ends, the sealer's summary (hash, sizes) is left in `outcome`.
+fn sealing_stream(
+    reader: tokio::fs::File,
+    sealer: AttachmentSealer,
+    outcome: std::sync::Arc<std::sync::Mutex<Option<Sealed>>>,
+) -> impl futures_util::Stream<Item = std::result::Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    use tokio::io::AsyncReadExt;
+    let header = sealer.header().to_vec();
+    let state = Some((reader, sealer, outcome, Some(header)));
+    futures_util::stream::unfold(state, |state| async move {
+        let (mut reader, mut sealer, outcome, header) = state?;
+        if let Some(header) = header {
+            return Some((Ok(header), Some((reader, sealer, outcome, None))));
+        }
+        let mut buffer = vec![0; READ_CHUNK];
+        let read = match reader.read(&mut buffer).await {
+            Ok(read) => read,
+            Err(e) => return Some((Err(e), None)),
+        };
+        let sealed = if read == 0 {
+            sealer.finish().map(|(tail, summary)| {
+                if let Ok(mut slot) = outcome.lock() {
+                    *slot = Some(summary);
+                }
+                (tail, None)
+            })
+        } else {
+            sealer
+                .push(&buffer[..read])
+                .map(|bytes| (bytes, Some((reader, sealer, outcome, None))))
+        };
+        Some(match sealed {
+            Ok((bytes, next)) => (Ok(bytes), next),
+            Err(e) => (Err(std::io::Error::other(e.to_string())), None),
+        })
+    })
+}
+
 impl Client {
     /// Encrypts a file under a fresh key and uploads the ciphertext into a room
     /// channel. Returns the reference to put in a post (the key travels only inside
@@ -110,6 +152,97 @@ impl Client {
             mime: mime.to_owned(),
             size: sealed.sealed.plaintext_len,
         })
+    }
+
+    /// Encrypts a file from disk and uploads it as it is read: memory stays at a few
+    /// chunks whatever the file's size (a scanned document, a long video). The
+    /// Content-Length is known before sealing, so the server checks size and quota
+    /// before the first byte. A failed attempt is retried from the start under the
+    /// same blob ID.
+    pub async fn upload_file(
+        &mut self,
+        room: RoomId,
+        channel: Channel,
+        file: &std::path::Path,
+        mime: &str,
+    ) -> Result<AttachmentRef> {
+        self.require_session()?;
+        let unreadable = |e: std::io::Error| ClientError::InvalidInput(format!("{}: {e}", file.display()));
+        let plaintext_len = tokio::fs::metadata(file).await.map_err(unreadable)?.len();
+        let length = attachment::ciphertext_len(plaintext_len)?;
+        let key = AttachmentKey::generate(&mut self.rng.clone());
+        let blob = BlobId::from_uuid(uuid::Uuid::new_v4());
+        let path = format!("/rooms/{room}/channels/{channel}/blobs/{blob}");
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let reader = tokio::fs::File::open(file).await.map_err(unreadable)?;
+            let sealer = AttachmentSealer::new(&key, &mut self.rng.clone());
+            let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
+            let body = sealing_stream(reader, sealer, outcome.clone());
+            let sent: Result<BlobStored> = self.api.put_stream(&path, length, body).await;
+            match sent {
+                Err(ClientError::Network(_)) if attempt < UPLOAD_ATTEMPTS => continue,
+                Err(e) => return Err(e),
+                Ok(stored) => {
+                    let sealed: Option<Sealed> = *outcome
+                        .lock()
+                        .map_err(|_| ClientError::Protocol("sealer poisoned".into()))?;
+                    let sealed =
+                        sealed.ok_or_else(|| ClientError::Protocol("upload ended before the file".into()))?;
+                    if sealed.plaintext_len != plaintext_len {
+                        return Err(ClientError::InvalidInput(format!(
+                            "{} changed while it was being sent; send it again",
+                            file.display()
+                        )));
+                    }
+                    return Ok(AttachmentRef {
+                        blob: stored.id,
+                        key: *key.as_bytes(),
+                        sha256: sealed.sha256_of_plaintext,
+                        mime: mime.to_owned(),
+                        size: plaintext_len,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Downloads an attachment into a file, decrypting as it arrives (memory holds a
+    /// chunk, whatever the size). The file is written beside `destination` and moved
+    /// into place only once the SHA-256 matches, so a damaged download never appears.
+    pub async fn fetch_attachment_to(
+        &self,
+        reference: &AttachmentRef,
+        destination: &std::path::Path,
+    ) -> Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.require_session()?;
+        let unwritable =
+            |e: std::io::Error| ClientError::InvalidInput(format!("{}: {e}", destination.display()));
+        let partial = destination.with_extension("part");
+        let mut response = self.api.get_stream(&format!("/blobs/{}", reference.blob)).await?;
+        let key = AttachmentKey::from_bytes(reference.key);
+        let mut opener = AttachmentOpener::with_limit(&key, reference.size);
+        let mut out = tokio::fs::File::create(&partial).await.map_err(unwritable)?;
+        let written: Result<()> = async {
+            while let Some(chunk) = response.chunk().await? {
+                out.write_all(&opener.push(&chunk)?).await.map_err(unwritable)?;
+            }
+            out.write_all(&opener.finish(&reference.sha256, reference.size)?)
+                .await
+                .map_err(unwritable)?;
+            out.sync_all().await.map_err(unwritable)?;
+            Ok(())
+        }
+        .await;
+        match written {
+            Ok(()) => tokio::fs::rename(&partial, destination).await.map_err(unwritable),
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(e)
+            }
+        }
     }
 
     /// Downloads an attachment and decrypts it as it arrives (memory holds the

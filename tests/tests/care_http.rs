@@ -321,3 +321,54 @@ async fn unposted_uploads_are_swept() -> Result<()> {
     team.server.stop().await;
     Ok(())
 }
+
+/// A file from disk is sealed while it is read and uploaded as one stream with its
+/// length declared up front; the reader decrypts it into a file, which appears only
+/// once its hash is right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_stream_from_disk_and_back() -> Result<()> {
+    let mut team = Team::start(DbKind::Sqlite, BlobKind::Local, |_| {}).await?;
+    let (room, channel) = (team.room, Channel::Team);
+    let source = team.dir.path().join("scan.pdf");
+    // Several sealing chunks and read chunks, not a multiple of either.
+    let content: Vec<u8> = (0..3 * 1024 * 1024 + 12_345u32)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    std::fs::write(&source, &content)?;
+    let reference = team
+        .nurse
+        .upload_file(room, channel, &source, "application/pdf")
+        .await?;
+    assert_eq!(reference.size, content.len() as u64);
+    let note = PostEnvelope::new(ContentType::Note, "紹介状 / referral letter");
+    team.nurse
+        .post_with(room, channel, &note, None, &[reference.blob])
+        .await?;
+    let (size, _) = team.server.blobs.get_stream(reference.blob).await?;
+    assert_eq!(
+        size,
+        kizuna_crypto::attachment::ciphertext_len(content.len() as u64)?
+    );
+
+    let received = team.dir.path().join("received.pdf");
+    team.doctor.fetch_attachment_to(&reference, &received).await?;
+    assert_eq!(std::fs::read(&received)?, content);
+
+    // A damaged copy leaves no file behind.
+    let mut damaged = read_blob(&team.server.blobs, reference.blob).await?;
+    damaged[100_000] ^= 0x80;
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(damaged))]);
+    team.server
+        .blobs
+        .put_stream_as(reference.blob, body, None, u64::MAX)
+        .await?;
+    let target = team.dir.path().join("damaged.pdf");
+    assert!(team
+        .doctor
+        .fetch_attachment_to(&reference, &target)
+        .await
+        .is_err());
+    assert!(!target.exists() && !target.with_extension("part").exists());
+    team.server.stop().await;
+    Ok(())
+}
