@@ -18,7 +18,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 /// Part size for multipart uploads. S3 requires parts of at least 5 MiB (but the
-/// last); at most two parts are in flight, so an upload holds about 10 MiB.
+/// last); at most two parts are in flight while a third fills, so an upload holds up
+/// to 15 MiB (12–13 MiB measured for 10–100 MB files: benchmarks/upload.md).
 const PART_SIZE: usize = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT: usize = 2;
 

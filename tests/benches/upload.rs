@@ -13,11 +13,14 @@
 //! client and creates a room; the bench seals the file with the real chunked AEAD,
 //! PUTs the ciphertext into the room's team channel with the doctor's session, then
 //! GETs it back as its uploader (allowed before any post references it) and opens it
-//! as it arrives, which checks every byte. RSS is sampled every 10 ms during each
-//! transfer; `VmHWM` is reset (`clear_refs` 5) before each so it catches what falls
-//! between samples. Target: upload memory flat, < 32 MB over idle, whatever the size.
+//! as it arrives, which checks every byte; a few rounds, each a new blob. RSS is
+//! sampled every 10 ms during each transfer; `VmHWM` is reset (`clear_refs` 5)
+//! before each so it catches what falls between samples. Target: upload memory
+//! flat, < 32 MB over idle, whatever the size.
 //!
 //! Environment: `UPLOAD_SIZES` (plaintext bytes, `10000000,50000000,100000000`),
+//! `UPLOAD_ROUNDS` (uploads and downloads of each size on the same server, 3: the
+//! later rounds show whether memory kept after a transfer is reused or grows),
 //! `UPLOAD_STORES` (`local,s3`), `KIZUNA_TEST_S3_ENDPOINT` (S3 runs only when set,
 //! e.g. `moto_server -H 127.0.0.1 -p 5055` and `http://127.0.0.1:5055`),
 //! `UPLOAD_REPORT` (the Markdown file the results go to, `benchmarks/upload.md`;
@@ -73,63 +76,97 @@ impl Store {
     }
 }
 
-/// One store and size: what the server's memory did, in KiB, and how long it took.
+/// One transfer as the server lived it.
+#[derive(Clone, Copy)]
+struct Transfer {
+    /// Highest RSS read by the sampler, KiB.
+    peak_kib: u64,
+    /// `VmHWM` after the transfer (reset just before it), KiB; None where the
+    /// kernel does not allow the reset.
+    hwm_kib: Option<u64>,
+    took: Duration,
+    samples: usize,
+}
+
+impl Transfer {
+    /// The highest RSS seen by either measure.
+    fn top_kib(&self) -> u64 {
+        self.peak_kib.max(self.hwm_kib.unwrap_or(0))
+    }
+}
+
+/// One store and size: each round's upload and download on one fresh server.
 struct Row {
     store: Store,
     plaintext: u64,
     ciphertext: u64,
     idle_kib: u64,
-    up_peak_kib: u64,
-    up_hwm_kib: Option<u64>,
-    down_peak_kib: u64,
-    down_hwm_kib: Option<u64>,
-    after_kib: u64,
-    up: Duration,
-    down: Duration,
-    samples: usize,
+    ups: Vec<Transfer>,
+    downs: Vec<Transfer>,
+    /// RSS at rest after each round, KiB.
+    after_kib: Vec<u64>,
+}
+
+/// The highest sampled peak and the highest `VmHWM` of some transfers.
+fn peaks(transfers: &[Transfer]) -> (u64, Option<u64>) {
+    let sampled = transfers.iter().map(|t| t.peak_kib).max().unwrap_or(0);
+    let hwm = transfers.iter().map(|t| t.hwm_kib).collect::<Option<Vec<_>>>();
+    (sampled, hwm.and_then(|h| h.into_iter().max()))
+}
+
+/// The median duration (rounds on a shared machine vary).
+fn median(transfers: &[Transfer]) -> Duration {
+    let mut took: Vec<Duration> = transfers.iter().map(|t| t.took).collect();
+    took.sort();
+    took.get(took.len() / 2).copied().unwrap_or_default()
 }
 
 impl Row {
-    /// The highest the server's RSS went during either transfer.
+    /// The highest the server's RSS went during any transfer.
     fn peak_kib(&self) -> u64 {
-        [
-            self.up_peak_kib,
-            self.down_peak_kib,
-            self.up_hwm_kib.unwrap_or(0),
-            self.down_hwm_kib.unwrap_or(0),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0)
+        self.ups
+            .iter()
+            .chain(&self.downs)
+            .map(Transfer::top_kib)
+            .max()
+            .unwrap_or(0)
     }
 
     fn over_idle_bytes(&self) -> u64 {
         self.peak_kib().saturating_sub(self.idle_kib) * 1024
     }
 
+    fn samples(&self) -> usize {
+        self.ups.iter().chain(&self.downs).map(|t| t.samples).sum()
+    }
+
     fn markdown(&self) -> String {
         let hwm = |v: Option<u64>| v.map_or("–".to_owned(), |k| mib(k * 1024));
+        let (up_peak, up_hwm) = peaks(&self.ups);
+        let (down_peak, down_hwm) = peaks(&self.downs);
+        let after: Vec<String> = self.after_kib.iter().map(|k| mib(k * 1024)).collect();
+        let (up, down) = (median(&self.ups), median(&self.downs));
         format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | **{}** | {} | {:.2} s, {:.0} MB/s | {:.2} s, {:.0} MB/s |",
             self.store.name(),
             self.plaintext / 1_000_000,
             self.ciphertext,
             mib(self.idle_kib * 1024),
-            mib(self.up_peak_kib * 1024),
-            hwm(self.up_hwm_kib),
-            mib(self.down_peak_kib * 1024),
-            hwm(self.down_hwm_kib),
+            mib(up_peak * 1024),
+            hwm(up_hwm),
+            mib(down_peak * 1024),
+            hwm(down_hwm),
             mib(self.over_idle_bytes()),
-            mib(self.after_kib * 1024),
-            self.up.as_secs_f64(),
-            mb_per_s(self.ciphertext, self.up),
-            self.down.as_secs_f64(),
-            mb_per_s(self.ciphertext, self.down),
+            after.join(" / "),
+            up.as_secs_f64(),
+            mb_per_s(self.ciphertext, up),
+            down.as_secs_f64(),
+            mb_per_s(self.ciphertext, down),
         )
     }
 }
 
-const TABLE_HEADER: &str = "| store | plaintext MB | ciphertext bytes | idle RSS MiB | upload peak MiB (sampled) | upload VmHWM MiB | download peak MiB (sampled) | download VmHWM MiB | peak over idle MiB | RSS after MiB | upload | download |\n\
+const TABLE_HEADER: &str = "| store | plaintext MB | ciphertext bytes | idle RSS MiB | upload peak MiB (sampled) | upload VmHWM MiB | download peak MiB (sampled) | download VmHWM MiB | peak over idle MiB | RSS after each round MiB | upload (median) | download (median) |\n\
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 fn mib(bytes: u64) -> String {
@@ -252,100 +289,136 @@ fn file_of(len: u64) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-async fn measure(store: Store, plaintext_len: u64, known: &mut Vec<u32>) -> Row {
+/// A signed-in uploader and the sealed file, on one server.
+struct Uploader<'a> {
+    http: reqwest::Client,
+    base: &'a str,
+    token: String,
+    room: RoomId,
+    pid: u32,
+}
+
+impl Uploader<'_> {
+    /// PUTs the ciphertext as a new blob; returns the blob and what the server did.
+    async fn upload(&self, body: Bytes) -> (BlobId, Transfer) {
+        let (base, room, len) = (self.base, self.room, body.len() as u64);
+        let blob = BlobId::from_uuid(uuid::Uuid::new_v4());
+        let hwm_resets = reset_hwm(self.pid);
+        let sampler = Sampler::start(self.pid);
+        let started = Instant::now();
+        let response = self
+            .http
+            .put(format!(
+                "{base}/api/v1/rooms/{room}/channels/{}/blobs/{blob}",
+                Channel::Team
+            ))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer = response.text().await.unwrap();
+        let took = started.elapsed();
+        let (peak_kib, samples) = sampler.finish();
+        let hwm_kib = hwm_resets.then(|| status_kib(self.pid, "VmHWM")).flatten();
+        assert_eq!(status, 201, "upload refused: {answer}");
+        let stored: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(stored["size"].as_u64(), Some(len), "{answer}");
+        let transfer = Transfer {
+            peak_kib,
+            hwm_kib,
+            took,
+            samples,
+        };
+        (blob, transfer)
+    }
+
+    /// GETs the blob back as its uploader and opens it as it arrives, as the client
+    /// does: every chunk's tag and the file's hash are checked, so a byte lost or
+    /// changed on the way fails the run.
+    async fn download(&self, blob: BlobId, sealed: &SealedAttachment) -> Transfer {
+        let hwm_resets = reset_hwm(self.pid);
+        let sampler = Sampler::start(self.pid);
+        let started = Instant::now();
+        let mut response = self
+            .http
+            .get(format!("{}/api/v1/blobs/{blob}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "download refused");
+        let expected = &sealed.sealed;
+        let mut opener = AttachmentOpener::with_limit(&sealed.key, expected.plaintext_len);
+        let (mut received, mut opened) = (0u64, 0u64);
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            received += chunk.len() as u64;
+            opened += opener.push(&chunk).unwrap().len() as u64;
+        }
+        let tail = opener
+            .finish(&expected.sha256_of_plaintext, expected.plaintext_len)
+            .unwrap();
+        opened += tail.len() as u64;
+        let took = started.elapsed();
+        let (peak_kib, samples) = sampler.finish();
+        let hwm_kib = hwm_resets.then(|| status_kib(self.pid, "VmHWM")).flatten();
+        assert_eq!(
+            (received, opened),
+            (expected.ciphertext_len, expected.plaintext_len)
+        );
+        Transfer {
+            peak_kib,
+            hwm_kib,
+            took,
+            samples,
+        }
+    }
+}
+
+/// A fresh server; `rounds` times an upload of a `plaintext_len`-byte file and its
+/// download, each as a new blob.
+async fn measure(store: Store, plaintext_len: u64, rounds: usize, known: &mut Vec<u32>) -> Row {
     let process = ServerProcess::start(None).await.unwrap();
     let pid = server_pid(known);
     known.push(pid);
     let dir = tempfile::tempdir().unwrap();
     let (doctor, room) = doctor_in_a_room(&process, dir.path()).await;
-    let token = doctor.session_token().expect("signed in").to_owned();
-    let SealedAttachment {
-        key,
-        ciphertext,
-        sealed,
-    } = seal_all(&file_of(plaintext_len), &mut OsRandom).unwrap();
-    let body = Bytes::from(ciphertext);
-    let ciphertext_len = body.len() as u64;
-    assert_eq!(ciphertext_len, sealed.ciphertext_len);
-    // Transfers on loopback (and moto) can be slow on a shared machine: no 30 s cap.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(900))
-        .build()
-        .unwrap();
-    let blob = BlobId::from_uuid(uuid::Uuid::new_v4());
-    let base = &process.server.url;
-
+    let mut sealed = seal_all(&file_of(plaintext_len), &mut OsRandom).unwrap();
+    let body = Bytes::from(std::mem::take(&mut sealed.ciphertext));
+    assert_eq!(body.len() as u64, sealed.sealed.ciphertext_len);
+    let uploader = Uploader {
+        // Transfers on loopback (and moto) can be slow on a shared machine: no 30 s cap.
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(900))
+            .build()
+            .unwrap(),
+        base: &process.server.url,
+        token: doctor.session_token().expect("signed in").to_owned(),
+        room,
+        pid,
+    };
     tokio::time::sleep(SETTLE).await;
-    let idle_kib = rss_kib(pid);
-
-    let hwm_resets = reset_hwm(pid);
-    let sampler = Sampler::start(pid);
-    let started = Instant::now();
-    let response = http
-        .put(format!(
-            "{base}/api/v1/rooms/{room}/channels/{}/blobs/{blob}",
-            Channel::Team
-        ))
-        .bearer_auth(&token)
-        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let answer = response.text().await.unwrap();
-    let up = started.elapsed();
-    let (up_peak_kib, up_samples) = sampler.finish();
-    let up_hwm_kib = hwm_resets.then(|| status_kib(pid, "VmHWM")).flatten();
-    assert_eq!(status, 201, "upload refused: {answer}");
-    let stored: serde_json::Value = serde_json::from_str(&answer).unwrap();
-    assert_eq!(stored["size"].as_u64(), Some(ciphertext_len), "{answer}");
-
-    tokio::time::sleep(SETTLE).await;
-    let hwm_resets = reset_hwm(pid);
-    let sampler = Sampler::start(pid);
-    let started = Instant::now();
-    let mut response = http
-        .get(format!("{base}/api/v1/blobs/{blob}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "download refused");
-    // Open as it arrives, as the client does: every chunk's tag and the file's hash
-    // are checked, so a byte lost or changed on the way fails the run.
-    let mut opener = AttachmentOpener::with_limit(&key, sealed.plaintext_len);
-    let (mut received, mut opened) = (0u64, 0u64);
-    while let Some(chunk) = response.chunk().await.unwrap() {
-        received += chunk.len() as u64;
-        opened += opener.push(&chunk).unwrap().len() as u64;
-    }
-    opened += opener
-        .finish(&sealed.sha256_of_plaintext, sealed.plaintext_len)
-        .unwrap()
-        .len() as u64;
-    let down = started.elapsed();
-    let (down_peak_kib, down_samples) = sampler.finish();
-    let down_hwm_kib = hwm_resets.then(|| status_kib(pid, "VmHWM")).flatten();
-    assert_eq!((received, opened), (ciphertext_len, plaintext_len));
-
-    tokio::time::sleep(SETTLE).await;
-    let after_kib = rss_kib(pid);
-    drop(process);
-    Row {
+    let mut row = Row {
         store,
         plaintext: plaintext_len,
-        ciphertext: ciphertext_len,
-        idle_kib,
-        up_peak_kib,
-        up_hwm_kib,
-        down_peak_kib,
-        down_hwm_kib,
-        after_kib,
-        up,
-        down,
-        samples: up_samples + down_samples,
+        ciphertext: sealed.sealed.ciphertext_len,
+        idle_kib: rss_kib(pid),
+        ups: Vec::new(),
+        downs: Vec::new(),
+        after_kib: Vec::new(),
+    };
+    for _ in 0..rounds {
+        let (blob, up) = uploader.upload(body.clone()).await;
+        row.ups.push(up);
+        tokio::time::sleep(SETTLE).await;
+        row.downs.push(uploader.download(blob, &sealed).await);
+        tokio::time::sleep(SETTLE).await;
+        row.after_kib.push(rss_kib(pid));
     }
+    drop(process);
+    row
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -451,6 +524,7 @@ fn report(
     command: &str,
     started: &(String, String),
     machine: &str,
+    rounds: usize,
 ) -> String {
     let mut out = String::new();
     out.push_str(&format!(
@@ -458,16 +532,19 @@ fn report(
          `{command}`. Machine: {machine}; run {} to {}, load average {} at the start and \
          {} at the end (**the machine is shared**: other builds may run on the same cores). \
          Server binary built {}. The real `kizuna-server` release binary as its own \
-         process (SQLite, default `max_blob_bytes` 100 MiB), a fresh one per row; RSS \
-         from `/proc/<pid>/status`, sampled every 10 ms during each transfer ({} readings \
-         in all), `VmHWM` reset before each transfer. MiB = 2^20 bytes; MB/s = 10^6 bytes \
+         process (SQLite, default `max_blob_bytes` 100 MiB), a fresh one per row, signed \
+         in as a doctor in one room; on it, {rounds} round(s) of: upload the file as a new \
+         blob, download it back and open it. RSS from `/proc/<pid>/status`: idle before \
+         the first round, sampled every 10 ms during each transfer ({} readings in all), \
+         `VmHWM` reset before each transfer, and at rest after each round. Peaks are the \
+         highest over the rounds, times the median. MiB = 2^20 bytes; MB/s = 10^6 bytes \
          of ciphertext per second.\n\n",
         started.0,
         utc_now(),
         started.1,
         load_average(),
         server_built(),
-        rows.iter().map(|r| r.samples).sum::<usize>(),
+        rows.iter().map(Row::samples).sum::<usize>(),
     ));
     for note in notes {
         out.push_str(&format!("- {note}\n"));
@@ -482,10 +559,10 @@ fn report(
     if let Some(worst) = rows.iter().max_by_key(|r| r.over_idle_bytes()) {
         let met = rows.iter().all(|r| r.over_idle_bytes() < TARGET_OVER_IDLE_BYTES);
         out.push_str(&format!(
-            "\nLargest rise over idle: **{} MiB** ({} MB) with {} MB on the {}. Target < 32 MB \
-             over idle whatever the size: **{}**.\n",
+            "\nLargest rise over idle: **{} MiB** ({:.1} MB), with the {} MB file on the {} \
+             store. Target < 32 MB over idle whatever the size: **{}**.\n",
             mib(worst.over_idle_bytes()),
-            worst.over_idle_bytes() / 1_000_000,
+            worst.over_idle_bytes() as f64 / 1e6,
             worst.plaintext / 1_000_000,
             worst.store.name(),
             if met { "met" } else { "not met" },
@@ -519,6 +596,11 @@ fn main() {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    let rounds: usize = std::env::var("UPLOAD_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let wanted = std::env::var("UPLOAD_STORES")
         .unwrap_or_else(|_| "local,s3".into())
         .to_ascii_lowercase();
@@ -544,13 +626,18 @@ fn main() {
         notes.push(format!("{}: {location}.", store.name()));
         let runtime = runtime();
         for &size in &sizes {
-            let row = runtime.block_on(measure(store, size, &mut known));
+            let row = runtime.block_on(measure(store, size, rounds, &mut known));
             println!("{}", row.markdown());
             rows.push(row);
         }
     }
     let mut command = String::new();
-    for var in ["KIZUNA_TEST_S3_ENDPOINT", "UPLOAD_SIZES", "UPLOAD_STORES"] {
+    for var in [
+        "KIZUNA_TEST_S3_ENDPOINT",
+        "UPLOAD_SIZES",
+        "UPLOAD_STORES",
+        "UPLOAD_ROUNDS",
+    ] {
         if let Ok(value) = std::env::var(var) {
             command.push_str(&format!("{var}={value} "));
         }
@@ -563,7 +650,7 @@ fn main() {
             format!("S3 endpoint: `moto_server -H 127.0.0.1 -p {port}` on the same machine."),
         );
     }
-    let generated = report(&rows, &notes, &command, &started, &machine);
+    let generated = report(&rows, &notes, &command, &started, &machine, rounds);
     println!("\n{generated}");
     let target = std::env::var("UPLOAD_REPORT").unwrap_or_default();
     if target != "-" {
