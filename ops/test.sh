@@ -45,6 +45,15 @@ pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then echo "installing ${missing[*]}"; apt_install "${missing[@]}"; fi
 
+step "Chromium and Node.js for the web client and its browser tests"
+web_missing=()
+[ -x /usr/bin/chromium ] || web_missing+=(chromium)
+{ command -v node && command -v npm; } >/dev/null 2>&1 || web_missing+=(nodejs npm)
+# Japanese text in the screenshots needs a Japanese font.
+{ command -v fc-list >/dev/null && fc-list :lang=ja | grep -q .; } || web_missing+=(fonts-ipafont-gothic)
+if [ ${#web_missing[@]} -gt 0 ]; then echo "installing ${web_missing[*]}"; apt_install "${web_missing[@]}"; fi
+echo "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version 2>/dev/null | tail -n 1)"
+
 step "format and lints"
 cargo fmt --all -- --check || die "run: cargo fmt --all"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -65,6 +74,13 @@ echo "ok: kizuna-crypto and kizuna-proto use none of ${forbidden[*]}"
 
 step "the client core builds for wasm32-unknown-unknown"
 cargo build --locked -p kizuna-crypto -p kizuna-client-web --target wasm32-unknown-unknown
+
+step "the web client builds (WebAssembly core + UI, no inline script or style, size budget)"
+ops/build-web.sh
+
+step "the WebAssembly core's own tests, in Node (wasm-bindgen-test)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${KIZUNA_TOOLS_DIR:-$PWD/target/tools}/bin/wasm-bindgen-test-runner" \
+  cargo test --locked -p kizuna-client-web --target wasm32-unknown-unknown 2>&1 | tee "$TARGET/wasm-test-output.log"
 
 step "PostgreSQL"
 export KIZUNA_TEST_PG_URL=${KIZUNA_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -112,7 +128,16 @@ set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$TARGET/test-output.log"
 status=${PIPESTATUS[0]}
 set -e
+
+step "browser tests (Chromium, virtual passkey, real server)"
+set +e
+tests/browser/run.sh 2>&1 | tee "$TARGET/browser-output.log"
+browser_status=${PIPESTATUS[0]}
+set -e
+[ "$status" -ne 0 ] || status=$browser_status
+
 # One closing line for the whole run (cargo's own last line is a doc-test count).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
-     END { printf "\nkizuna: %d passed, %d failed\n", p, f }' "$TARGET/test-output.log"
+     /^(# |ℹ )pass [0-9]+$/ { p += $3 } /^(# |ℹ )fail [0-9]+$/ { f += $3 }
+     END { printf "\nkizuna: %d passed, %d failed\n", p, f }' "$TARGET/wasm-test-output.log" "$TARGET/test-output.log" "$TARGET/browser-output.log"
 exit "$status"

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use kizuna_storage::{BlobStore, Db, DbOptions};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
@@ -108,7 +108,8 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     crate::sweep::spawn(state.clone());
     let data = web::Data::new(state);
     let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
-    let factory = move || build_app(data.clone(), document.clone());
+    let client = web::Data::new(routes::web::WebClient::new(config.web_dir()));
+    let factory = move || build_app(data.clone(), document.clone(), client.clone());
     // Signals are handled by the caller (see main.rs), installed before the server
     // reports ready, so a SIGTERM right after start-up still shuts down gracefully.
     let mut server = HttpServer::new(factory)
@@ -207,6 +208,7 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
 fn build_app(
     data: web::Data<AppState>,
     document: web::Data<routes::openapi::ApiDocument>,
+    client: web::Data<routes::web::WebClient>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -229,14 +231,12 @@ fn build_app(
         )
         .configure(register)
         .into_app()
-        .default_service(web::to(not_found))
+        .app_data(client)
+        .configure(routes::web::configure)
+        .default_service(web::to(routes::web::fallback))
         .wrap(security_headers(config.is_tls()))
         .wrap(Compress::default())
         .wrap(from_fn(metrics::track))
-}
-
-async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
 }
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
@@ -255,7 +255,8 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
 
 /// Headers on every response: a strict CSP (no inline script; WebAssembly allowed
 /// for the client's crypto core), no sniffing, no framing, no referrer, no caching
-/// of API answers, and HSTS when the public URL is https.
+/// of API answers (the web client's files set their own `Cache-Control`, which
+/// these defaults leave alone), and HSTS when the public URL is https.
 fn security_headers(tls: bool) -> DefaultHeaders {
     let mut headers = DefaultHeaders::new()
         .add((

@@ -90,6 +90,9 @@ pub struct Config {
     pub sign_in_lock_after: u32,
     /// Most live WebSocket connections one person may hold on one node.
     pub max_connections_per_user: usize,
+    /// The built browser client (`index.html` and `assets/`), served at `/`.
+    /// Defaults to `client-web/web/dist` under the current directory when it exists.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -125,6 +128,7 @@ impl Default for Config {
             argon2_iterations: 2,
             sign_in_lock_after: 10,
             max_connections_per_user: 10,
+            web_dir: None,
         }
     }
 }
@@ -136,6 +140,9 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(String),
 }
+
+/// Where `ops/build-web.sh` puts the browser client, relative to the checkout.
+pub const DEFAULT_WEB_DIR: &str = "client-web/web/dist";
 
 /// Environment variables that belong to the test harness, not to the server.
 const IGNORED_ENV_PREFIX: &str = "test_";
@@ -216,8 +223,28 @@ impl Config {
         if self.max_connections_per_user == 0 {
             return bad("max_connections_per_user must be at least 1".into());
         }
+        if let Some(dir) = &self.web_dir {
+            if !dir.join("index.html").is_file() {
+                return bad(format!(
+                    "web_dir {} has no index.html: build the client with ops/build-web.sh, or unset web_dir",
+                    dir.display()
+                ));
+            }
+        }
         self.webauthn()?;
         self.blob_location().map(|_| ())
+    }
+
+    /// The built browser client to serve, if any: `web_dir`, else
+    /// `client-web/web/dist` when the server runs from a checkout where it was built.
+    pub fn web_dir(&self) -> Option<PathBuf> {
+        match &self.web_dir {
+            Some(dir) => Some(dir.clone()),
+            None => {
+                let default = PathBuf::from(DEFAULT_WEB_DIR);
+                default.join("index.html").is_file().then_some(default)
+            }
+        }
     }
 
     /// The database URL in force.
@@ -396,5 +423,16 @@ mod tests {
         assert!(err.to_string().contains("KIZUNA_S3_ACCESS_KEY_ID"), "{err}");
         let err = Config::load_from(Some(Path::new("/nonexistent/kizuna.toml")), env(&[])).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_web_dir_without_a_built_client_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().display().to_string();
+        let err = Config::load_from(None, env(&[("KIZUNA_WEB_DIR", &path)])).unwrap_err();
+        assert!(err.to_string().contains("ops/build-web.sh"), "{err}");
+        std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+        let config = Config::load_from(None, env(&[("KIZUNA_WEB_DIR", &path)])).unwrap();
+        assert_eq!(config.web_dir(), Some(dir.path().to_path_buf()));
     }
 }

@@ -14,4 +14,5 @@ pub mod openapi;
 pub mod reads;
 pub mod registration;
 pub mod rooms;
+pub mod web;
 pub mod ws;

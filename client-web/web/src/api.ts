@@ -1,0 +1,213 @@
+// The server's HTTP API, as far as this client uses it. The session travels in the
+// server's `HttpOnly; Secure; SameSite=Strict` cookie: scripts never hold it (the
+// token also present in the JSON answer is for native clients and is dropped here).
+
+import { lang, t } from './i18n';
+
+/** An answer the server refused, with its stable code and both messages. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly messageEn: string,
+    readonly messageJa: string,
+  ) {
+    super(messageEn);
+    this.name = 'ApiError';
+  }
+
+  /** The server's own words in the language in force. */
+  localized(): string {
+    return lang() === 'ja' ? this.messageJa : this.messageEn;
+  }
+}
+
+/** The server could not be reached at all. */
+export class NetworkError extends Error {
+  constructor() {
+    super('network');
+    this.name = 'NetworkError';
+  }
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: Json | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+async function request(method: 'GET' | 'POST', path: string, body?: JsonObject): Promise<Json> {
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: body === undefined ? { accept: 'application/json' } : {
+      accept: 'application/json',
+      'content-type': 'application/json',
+    },
+  };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new NetworkError();
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!response.ok) {
+    const error = isObject(parsed) ? parsed['error'] : undefined;
+    if (isObject(error)) {
+      throw new ApiError(
+        response.status,
+        str(error['code']) ?? 'unknown',
+        str(error['message']) ?? t().unexpected,
+        str(error['message_ja']) ?? t().unexpected,
+      );
+    }
+    throw new ApiError(response.status, 'unexpected', t().unexpected, t().unexpected);
+  }
+  return parsed as Json;
+}
+
+function object(value: Json): JsonObject {
+  if (!isObject(value)) throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  return value;
+}
+
+function field(value: JsonObject, key: string): string {
+  const found = value[key];
+  if (typeof found !== 'string') throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  return found;
+}
+
+/** What an invitation link is for. */
+export interface InvitationInfo {
+  kind: 'bootstrap_admin' | 'staff' | 'room' | 'recovery' | string;
+  inviteeName: string | null;
+  role: string | null;
+  expiresAt: number;
+}
+
+/** A WebAuthn ceremony the server started. */
+export interface Ceremony {
+  ceremonyId: string;
+  /** webauthn-rs JSON (binary fields as base64url text). */
+  options: JsonObject;
+}
+
+/** The signed-in person. */
+export interface Me {
+  userId: string;
+  loginId: string;
+  displayName: string;
+  isSystemAdmin: boolean;
+}
+
+/** A session was granted (the cookie is set by the same answer). */
+export interface Grant {
+  userId: string;
+}
+
+function ceremony(value: Json): Ceremony {
+  const body = object(value);
+  const options = body['options'];
+  if (!isObject(options)) throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  return { ceremonyId: field(body, 'ceremony_id'), options };
+}
+
+function grant(value: Json): Grant {
+  return { userId: field(object(value), 'user_id') };
+}
+
+export async function inspectInvitation(token: string): Promise<InvitationInfo> {
+  const body = object(await request('POST', '/api/v1/invitations/inspect', { token }));
+  const expires = body['expires_at'];
+  return {
+    kind: field(body, 'kind'),
+    inviteeName: str(body['invitee_name']) ?? null,
+    role: str(body['role']) ?? null,
+    expiresAt: typeof expires === 'number' ? expires : 0,
+  };
+}
+
+export interface RegisterBegin {
+  token: string;
+  loginId: string | null;
+  displayName: string | null;
+  password: string;
+}
+
+export async function registerBegin(input: RegisterBegin): Promise<Ceremony> {
+  const body: JsonObject = { token: input.token, password: input.password };
+  if (input.loginId !== null) body['login_id'] = input.loginId;
+  if (input.displayName !== null) body['display_name'] = input.displayName;
+  return ceremony(await request('POST', '/api/v1/invitations/register/begin', body));
+}
+
+export async function registerFinish(
+  ceremonyId: string,
+  credential: JsonObject,
+  credentialName: string | null,
+): Promise<Grant> {
+  const body: JsonObject = { ceremony_id: ceremonyId, credential };
+  if (credentialName !== null) body['credential_name'] = credentialName;
+  return grant(await request('POST', '/api/v1/invitations/register/finish', body));
+}
+
+export async function signInBegin(loginId: string): Promise<Ceremony> {
+  return ceremony(await request('POST', '/api/v1/auth/sign-in/begin', { login_id: loginId }));
+}
+
+export async function signInFinish(
+  ceremonyId: string,
+  password: string,
+  credential: JsonObject,
+): Promise<Grant> {
+  return grant(
+    await request('POST', '/api/v1/auth/sign-in/finish', {
+      ceremony_id: ceremonyId,
+      password,
+      credential,
+    }),
+  );
+}
+
+export async function signOut(): Promise<void> {
+  await request('POST', '/api/v1/auth/sign-out');
+}
+
+/** The signed-in person, or null when there is no live session. */
+export async function me(): Promise<Me | null> {
+  try {
+    const body = object(await request('GET', '/api/v1/me'));
+    return {
+      userId: field(body, 'user_id'),
+      loginId: field(body, 'login_id'),
+      displayName: field(body, 'display_name'),
+      isSystemAdmin: body['is_system_admin'] === true,
+    };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+/** Words for any failure, in the language in force, saying what to do next. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.localized();
+  if (error instanceof NetworkError) return t().networkError;
+  return t().unexpected;
+}

@@ -1,0 +1,105 @@
+// The page shell: the hash route, who is signed in, and one render function that
+// every view calls after its state changes. Routes live in the URL fragment
+// (`#/invite/TOKEN`, `#/sign-in`, `#/`), so the token of a link never reaches the
+// server in a path, and the server only ever serves `/`.
+
+import { html, render, type TemplateResult } from 'lit-html';
+
+import type { Me } from './api';
+import { lang, setLang, t } from './i18n';
+import { abortPending } from './webauthn';
+
+export type Route =
+  | { name: 'invite'; token: string }
+  | { name: 'sign-in' }
+  | { name: 'home' }
+  | { name: 'not-found' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  if (path === '' || path === '/') return { name: 'home' };
+  if (path === '/sign-in') return { name: 'sign-in' };
+  const invite = /^\/invite\/([^/?#]{1,300})$/.exec(path);
+  if (invite?.[1] !== undefined) return { name: 'invite', token: invite[1] };
+  return { name: 'not-found' };
+}
+
+/** A view: its title (for the document and the heading) and its content. */
+export interface View {
+  title: () => string;
+  content: () => TemplateResult;
+}
+
+interface Session {
+  me: Me | null;
+  /** A notice shown once on the next screen (e.g. after signing out), worded when drawn. */
+  notice: (() => string) | null;
+}
+
+export const session: Session = { me: null, notice: null };
+
+let currentView: View | null = null;
+let focusHeading = false;
+
+function switchLanguage(): void {
+  setLang(lang() === 'ja' ? 'en' : 'ja');
+  rerender();
+}
+
+function skipToMain(event: Event): void {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+function shell(view: View): TemplateResult {
+  const m = t();
+  return html`
+    <a class="skip" href="#main" @click=${skipToMain}>${m.skipToMain}</a>
+    <header class="bar">
+      <span class="brand">${m.appName}</span>
+      <button
+        type="button"
+        class="lang-switch"
+        lang=${lang() === 'ja' ? 'en' : 'ja'}
+        aria-label=${m.switchToLabel}
+        @click=${switchLanguage}
+      >
+        ${m.switchTo}
+      </button>
+    </header>
+    <main id="main" tabindex="-1">
+      <h1 id="view-title" tabindex="-1">${view.title()}</h1>
+      ${view.content()}
+    </main>
+  `;
+}
+
+/** Draws the current view again (after its state changed, or the language). */
+export function rerender(): void {
+  const root = document.getElementById('app');
+  if (root === null || currentView === null) return;
+  render(shell(currentView), root);
+  document.title = `${currentView.title()} — ${t().appName}`;
+  if (focusHeading) {
+    focusHeading = false;
+    // Screen readers and keyboards start at the new screen's heading.
+    document.getElementById('view-title')?.focus();
+  }
+}
+
+/** Shows a view in place of the current one. */
+export function show(view: View): void {
+  abortPending();
+  currentView = view;
+  focusHeading = true;
+  rerender();
+}
+
+/** Goes to another route (the hashchange listener shows it). */
+export function navigate(hash: string): void {
+  if (location.hash === hash) {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } else {
+    location.hash = hash;
+  }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The browser suite: Debian's Chromium (playwright-core, no browser download) against
+# a real kizuna-server (debug build) serving the built client. Screenshots, the
+# server's log and every request body land in target/browser-artifacts/.
+#
+#   ops/build-web.sh && tests/browser/run.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd ../.. && pwd)
+[ -x "${KIZUNA_CHROMIUM:-/usr/bin/chromium}" ] || { echo "Chromium missing: apt-get install chromium" >&2; exit 1; }
+[ -f "$ROOT/client-web/web/dist/index.html" ] || { echo "web client not built: run ops/build-web.sh" >&2; exit 1; }
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+(cd "$ROOT" && cargo build --locked -p kizuna-server --bin kizuna-server)
+rm -rf "$ROOT/target/browser-artifacts" && mkdir -p "$ROOT/target/browser-artifacts"
+exec node --test --test-concurrency=1 tests/
