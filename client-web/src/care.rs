@@ -15,29 +15,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::WebError;
 use crate::wire::Bytes;
 
-/// Every blob a post references (its files, a photo's image and thumbnail): the
-/// `blobs` of `POST /groups/{g}/messages`.
-pub fn blobs_of(envelope: &PostEnvelope) -> Vec<BlobId> {
-    let mut blobs: Vec<BlobId> = envelope.attachments.iter().map(|a| a.blob).collect();
-    if let Some(photo) = &envelope.photo {
-        blobs.push(photo.image.blob);
-        blobs.push(photo.thumbnail.blob);
-    }
-    blobs
-}
-
-/// The urgency to expose in clear for notifications: the author's choice, raised to
-/// urgent for vitals outside the client's `thresholds`; `None` (expose nothing) when
-/// normal, so a routine post tells the server nothing.
-pub fn exposed_urgency(envelope: &PostEnvelope, thresholds: Option<&Thresholds>) -> Option<Urgency> {
-    let urgent = envelope
-        .vitals
-        .as_ref()
-        .is_some_and(|v| v.alert(thresholds).shown_as_urgent);
-    let urgency = if urgent { Urgency::Urgent } else { envelope.urgency };
-    (urgency != Urgency::Normal).then_some(urgency)
-}
-
 /// [`PhotoOptions`] as the UI may give them; every field optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,7 +203,7 @@ pub fn validate_envelope(json: &str, thresholds_json: Option<&str>) -> Validatio
         ok: true,
         unusual: flags(&alert.unusual),
         out_of_range: flags(&alert.out_of_range),
-        urgency: exposed_urgency(&envelope, thresholds.as_ref()),
+        urgency: envelope.exposed_urgency(thresholds.as_ref()),
     }
 }
 

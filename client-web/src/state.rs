@@ -454,8 +454,8 @@ impl Slot {
             era_key: outgoing.era_key.as_deref().map(b64),
             post: b64(&outgoing.post),
             epoch: self.state.epoch(),
-            urgency: crate::care::exposed_urgency(envelope, thresholds),
-            blobs: crate::care::blobs_of(envelope),
+            urgency: envelope.exposed_urgency(thresholds),
+            blobs: envelope.blobs(),
         })
     }
 

@@ -5,8 +5,8 @@
 use kizuna_crypto::attachment::{self, AttachmentKey, AttachmentOpener, AttachmentSealer, Sealed};
 use kizuna_crypto::content::{Notebook, NotebookPost, PhotoContent};
 use kizuna_crypto::photo::{self, PhotoOptions};
-use kizuna_crypto::{AttachmentRef, ContentType, PostEnvelope};
-use kizuna_proto::{BlobId, Channel, PostId, RoomId, Timestamp, Urgency, UserId};
+use kizuna_crypto::{AttachmentRef, PostEnvelope};
+use kizuna_proto::{BlobId, Channel, PostId, RoomId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::api::segment;
@@ -66,17 +66,6 @@ struct ReadUpTo {
 #[derive(Deserialize)]
 struct ReadPositionView {
     seq: i64,
-}
-
-/// Every blob a post references (its files, and a photo's image and thumbnail), for
-/// [`Client::post_with`].
-pub fn blobs_of(envelope: &PostEnvelope) -> Vec<BlobId> {
-    let mut blobs: Vec<BlobId> = envelope.attachments.iter().map(|a| a.blob).collect();
-    if let Some(photo) = &envelope.photo {
-        blobs.push(photo.image.blob);
-        blobs.push(photo.thumbnail.blob);
-    }
-    blobs
 }
 
 /// Bytes read from the file per chunk of the upload body.
@@ -295,15 +284,12 @@ impl Client {
         envelope: &PostEnvelope,
     ) -> Result<i64> {
         envelope.validate(PostId::from_uuid(uuid::Uuid::new_v4()))?;
-        let mut urgency = envelope.urgency;
-        if let Some(vitals) = &envelope.vitals {
-            let notebook = self.notebook(room, Channel::Team);
-            if vitals.alert(notebook.thresholds()).shown_as_urgent {
-                urgency = Urgency::Urgent;
-            }
-        }
-        let exposed = Some(urgency).filter(|u| *u != Urgency::Normal);
-        let blobs = blobs_of(envelope);
+        let thresholds = envelope
+            .vitals
+            .is_some()
+            .then(|| self.notebook(room, Channel::Team));
+        let exposed = envelope.exposed_urgency(thresholds.as_ref().and_then(Notebook::thresholds));
+        let blobs = envelope.blobs();
         self.post_with(room, channel, envelope, exposed, &blobs).await
     }
 
@@ -390,7 +376,6 @@ impl Client {
         note: &str,
     ) -> Result<i64> {
         let envelope = PostEnvelope::taken_over(handover, note);
-        debug_assert_eq!(envelope.content_type, ContentType::HandoverTaken);
         self.post_content(room, channel, &envelope).await
     }
 }

@@ -52,7 +52,7 @@ use kizuna_proto::Redacted;
 use url::Url;
 use zeroize::Zeroizing;
 
-pub use care::{blobs_of, MemberRead, NewPhoto};
+pub use care::{MemberRead, NewPhoto};
 pub use channels::SyncReport;
 pub use error::{ClientError, Result};
 pub use follow::Follow;

@@ -243,6 +243,30 @@ impl PostEnvelope {
         self
     }
 
+    /// Every blob this post references (its files, a photo's image and thumbnail):
+    /// what the sender names beside the ciphertext so the server keeps them and lets
+    /// the channel fetch them.
+    pub fn blobs(&self) -> Vec<BlobId> {
+        let mut blobs: Vec<BlobId> = self.attachments.iter().map(|a| a.blob).collect();
+        if let Some(photo) = &self.photo {
+            blobs.push(photo.image.blob);
+            blobs.push(photo.thumbnail.blob);
+        }
+        blobs
+    }
+
+    /// The urgency to expose in clear for notifications: the author's choice, raised
+    /// to urgent for vitals outside the client's `thresholds`; `None` (expose nothing)
+    /// when normal, so a routine post tells the server nothing.
+    pub fn exposed_urgency(&self, thresholds: Option<&Thresholds>) -> Option<Urgency> {
+        let urgent = self
+            .vitals
+            .as_ref()
+            .is_some_and(|v| v.alert(thresholds).shown_as_urgent);
+        let urgency = if urgent { Urgency::Urgent } else { self.urgency };
+        (urgency != Urgency::Normal).then_some(urgency)
+    }
+
     /// Checks the envelope is one this code may write and read as post `post`: a
     /// supported version, within the size limits, not referring to itself, and
     /// carrying exactly the payload its content type needs, with valid values.

@@ -32,6 +32,16 @@ fn state_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.kizuna"))
 }
 
+/// A stored blob's bytes, read back from the store behind the API.
+pub async fn blob_bytes(store: &kizuna_storage::BlobStore, id: kizuna_proto::BlobId) -> Result<Vec<u8>> {
+    let (_, mut stream) = store.get_stream(id).await?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        bytes.extend_from_slice(&chunk?);
+    }
+    Ok(bytes)
+}
+
 /// The care fixture used by most tests.
 pub const FIXTURE_PHOTO: &str = "wound-12mp-exif-gps.jpg";
 

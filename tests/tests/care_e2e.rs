@@ -13,7 +13,7 @@ use kizuna_crypto::content::{
 };
 use kizuna_crypto::{ContentType, EnvelopeError, PostEnvelope};
 use kizuna_proto::{Timestamp, Urgency};
-use kizuna_tests::care::{testdata, Team, FIXTURE_PHOTO};
+use kizuna_tests::care::{blob_bytes, testdata, Team, FIXTURE_PHOTO};
 use kizuna_tests::{BlobKind, DbKind};
 
 fn wound_photo() -> Vec<u8> {
@@ -195,11 +195,7 @@ async fn the_care_notebook_works_end_to_end(db: DbKind, blobs: BlobKind) -> Resu
     let stored = server.blobs.ids().await?;
     assert_eq!(stored.len(), 2, "the image and its thumbnail");
     for id in stored {
-        let (_, mut stream) = server.blobs.get_stream(id).await?;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-            bytes.extend_from_slice(&chunk?);
-        }
+        let bytes = blob_bytes(&server.blobs, id).await?;
         assert_ne!(&bytes[..2], [0xFF, 0xD8], "blob {id} starts like a JPEG");
         for marker in [&b"JFIF\0"[..], b"Exif\0\0", &image[..64], &original[..64]] {
             assert!(!contains(&bytes, marker), "blob {id} holds plaintext");

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Result;
 use kizuna_client::{Channel, ClientError, ContentType, PostEnvelope};
 use kizuna_proto::BlobId;
-use kizuna_tests::care::Team;
+use kizuna_tests::care::{blob_bytes, Team};
 use kizuna_tests::{BlobKind, DbKind, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -57,15 +57,6 @@ async fn raw(server: &TestServer, head: &str, body: &[u8]) -> Result<u16> {
 
 fn blob_path(team: &Team, channel: &str, blob: BlobId) -> String {
     format!("/api/v1/rooms/{}/channels/{channel}/blobs/{blob}", team.room)
-}
-
-async fn read_blob(store: &kizuna_storage::BlobStore, id: BlobId) -> Result<Vec<u8>> {
-    let (_, mut stream) = store.get_stream(id).await?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-        bytes.extend_from_slice(&chunk?);
-    }
-    Ok(bytes)
 }
 
 async fn stored(server: &TestServer) -> Result<usize> {
@@ -244,11 +235,11 @@ async fn posts_reference_only_their_own_blobs(db: DbKind) -> Result<()> {
     // ciphertext, cuts it short, or swaps in another file's is caught: the reader gets
     // an error and never the altered bytes.
     let store = &team.server.blobs;
-    let original = read_blob(store, mine.blob).await?;
+    let original = blob_bytes(store, mine.blob).await?;
     let mut altered = original.clone();
     let last = altered.len() - 1;
     altered[last] ^= 0x01;
-    let swapped = read_blob(store, doctors_file.blob).await?;
+    let swapped = blob_bytes(store, doctors_file.blob).await?;
     let truncated = original[..original.len() - 20].to_vec();
     for (name, bytes) in [
         ("altered", altered),
@@ -355,7 +346,7 @@ async fn files_stream_from_disk_and_back() -> Result<()> {
     assert_eq!(std::fs::read(&received)?, content);
 
     // A damaged copy leaves no file behind.
-    let mut damaged = read_blob(&team.server.blobs, reference.blob).await?;
+    let mut damaged = blob_bytes(&team.server.blobs, reference.blob).await?;
     damaged[100_000] ^= 0x80;
     let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(damaged))]);
     team.server
