@@ -16,6 +16,10 @@ pub const RESYNC: &str = "*";
 /// person's devices".
 pub const WELCOME_PREFIX: &str = "welcome:";
 
+/// Prefix of the pseudo-group `members:<user>`: "someone in one of this person's
+/// rooms joined or has a new device": their clients reconcile their channels.
+pub const MEMBERS_PREFIX: &str = "members:";
+
 /// Close code: the session ended (signed out, revoked, expired, account disabled).
 pub const CLOSE_SESSION_ENDED: u16 = 4401;
 /// Close code: removed from a room (reconnect to follow the remaining ones).
@@ -133,6 +137,19 @@ impl Live {
         let _ = self.groups.send((format!("{WELCOME_PREFIX}{user}"), 0));
     }
 
+    /// Tells a person's connections that a room of theirs has a new member or device.
+    pub fn notify_members(&self, user: UserId) {
+        let _ = self.groups.send((format!("{MEMBERS_PREFIX}{user}"), 0));
+    }
+
+    /// Tells everyone sharing a room with `people` (themselves included) that
+    /// membership changed; `sharing` comes from [`co_members`].
+    pub fn notify_all_members(&self, sharing: &[UserId]) {
+        for user in sharing {
+            self.notify_members(*user);
+        }
+    }
+
     /// Tells this node's connections that a group has a new entry. Only IDs travel:
     /// each connection reads the entry from the database, checking membership.
     pub fn notify_group(&self, group: &str, seq: i64) {
@@ -155,6 +172,27 @@ impl Live {
     pub fn close_session(&self, session: &str) -> usize {
         self.close_where(CLOSE_SESSION_ENDED, |_, s| s == session)
     }
+}
+
+/// Everyone who shares a room with `user` (`user` too), each once; announced to the
+/// other nodes in the same breath (call inside the transaction that made the change,
+/// then hand the list to [`Live::notify_all_members`] once it committed).
+pub fn co_members(
+    conn: &mut kizuna_storage::DbConn,
+    user: UserId,
+) -> Result<Vec<UserId>, kizuna_storage::StorageError> {
+    let mut people = std::collections::BTreeSet::from([user]);
+    for room in kizuna_storage::rooms::rooms_of_user(conn, user)? {
+        people.extend(
+            kizuna_storage::rooms::members(conn, room)?
+                .into_iter()
+                .map(|m| m.user),
+        );
+    }
+    for person in &people {
+        kizuna_storage::groups::announce_members(conn, *person)?;
+    }
+    Ok(people.into_iter().collect())
 }
 
 #[cfg(test)]

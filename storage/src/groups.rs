@@ -455,10 +455,20 @@ pub fn entries_after(
 /// Tells other nodes (PostgreSQL NOTIFY) that a welcome waits for one of `user`'s
 /// devices. On SQLite there is one node, which knows already.
 pub fn announce_welcome(conn: &mut DbConn, user: kizuna_proto::UserId) -> Result<(), StorageError> {
+    announce(conn, &format!("welcome:{user}"))
+}
+
+/// Tells other nodes that someone `user` shares a room with has a new member or a
+/// device that can now be added: `user`'s clients bring their channels up to date.
+pub fn announce_members(conn: &mut DbConn, user: kizuna_proto::UserId) -> Result<(), StorageError> {
+    announce(conn, &format!("members:{user}"))
+}
+
+fn announce(conn: &mut DbConn, topic: &str) -> Result<(), StorageError> {
     if let DbConn::Postgres(_) = conn {
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(format!("welcome:{user} 0"))
+            .bind::<diesel::sql_types::Text, _>(format!("{topic} 0"))
             .execute(conn)?;
     }
     Ok(())

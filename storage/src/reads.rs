@@ -95,3 +95,71 @@ pub fn positions(conn: &mut DbConn, group: &str) -> Result<Vec<ReadPosition>, St
         })
         .collect()
 }
+
+/// How much of a channel one person has not read yet, from metadata alone: the
+/// room list shows it without opening (or decrypting) anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Unread {
+    /// The last position in the channel's log (0: empty).
+    pub last_seq: i64,
+    /// The person's read position (0: never opened).
+    pub read_seq: i64,
+    /// Posts after the read position written by someone else.
+    pub posts: i64,
+    /// Of those, how many their author marked `urgent` in clear.
+    pub urgent: i64,
+    /// Of those, how many their author marked `soon` in clear.
+    pub soon: i64,
+}
+
+/// What `user` has not read in `group`. Their own posts never count as unread.
+pub fn unread(conn: &mut DbConn, group: &str, user: UserId) -> Result<Unread, StorageError> {
+    use crate::schema::{devices, group_log};
+
+    let user_text = user.to_string();
+    let read_seq = read_positions::table
+        .filter(read_positions::group_id.eq(group))
+        .filter(read_positions::user_id.eq(&user_text))
+        .select(read_positions::seq)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0);
+    let last_seq = group_log::table
+        .filter(group_log::group_id.eq(group))
+        .select(diesel::dsl::max(group_log::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
+    if last_seq <= read_seq {
+        return Ok(Unread {
+            last_seq,
+            read_seq,
+            ..Unread::default()
+        });
+    }
+    let mine: Vec<String> = devices::table
+        .filter(devices::user_id.eq(&user_text))
+        .select(devices::id)
+        .load(conn)?;
+    let counts: Vec<(Option<String>, i64)> = group_log::table
+        .filter(group_log::group_id.eq(group))
+        .filter(group_log::seq.gt(read_seq))
+        .filter(group_log::kind.eq("post"))
+        .filter(diesel::dsl::not(group_log::sender_device.eq_any(&mine)))
+        .group_by(group_log::urgency)
+        .select((group_log::urgency, diesel::dsl::count_star()))
+        .load(conn)?;
+    let count = |level: Option<&str>| {
+        counts
+            .iter()
+            .filter(|(u, _)| level.is_none() || u.as_deref() == level)
+            .map(|(_, n)| n)
+            .sum::<i64>()
+    };
+    Ok(Unread {
+        last_seq,
+        read_seq,
+        posts: count(None),
+        urgent: count(Some("urgent")),
+        soon: count(Some("soon")),
+    })
+}

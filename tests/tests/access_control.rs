@@ -396,7 +396,158 @@ async fn administrators_act_only_on_their_own_people(kind: DbKind) -> Result<()>
     Ok(())
 }
 
+async fn each_administrator_lists_the_organisations_they_run(kind: DbKind) -> Result<()> {
+    let world = world(kind).await?;
+    let station = {
+        let (_, all) = world
+            .server
+            .get("/api/v1/organisations", world.token(Who::SystemAdmin))
+            .await?;
+        let all = all.as_array().unwrap().clone();
+        assert_eq!(
+            all.len(),
+            3,
+            "the system administrator sees every organisation: {all:?}"
+        );
+        all.iter()
+            .find(|o| o["kind"] == "nursing_station")
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let mut seen = Vec::new();
+    for who in EVERYONE.into_iter().filter(|w| *w != Who::SystemAdmin) {
+        let (status, body) = world
+            .server
+            .get("/api/v1/organisations", world.token(who))
+            .await?;
+        if who == Who::Anonymous {
+            assert_eq!(status, 401);
+            continue;
+        }
+        assert_eq!(status, 200, "{who:?}: {body}");
+        let mut ids: Vec<String> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        seen.push((who, ids));
+    }
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<_>>()
+    };
+    let expected = [
+        (Who::Officer, sorted(vec![&world.association, &world.clinic])),
+        (Who::ClinicAdmin, vec![world.clinic.clone()]),
+        (Who::OtherFacilityAdmin, vec![station]),
+        (Who::Doctor, vec![]),
+        (Who::OtherNurse, vec![]),
+        (Who::Family, vec![]),
+        (Who::Volunteer, vec![]),
+    ];
+    assert_eq!(seen, expected);
+    Ok(())
+}
+
+async fn an_administrator_revokes_a_lost_device(kind: DbKind) -> Result<()> {
+    use base64::Engine as _;
+    let world = world(kind).await?;
+    let server = &world.server;
+    let token = |who| world.token(who);
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let (status, device) = server
+        .post(
+            "/api/v1/devices",
+            token(Who::Doctor),
+            json!({ "name": "訪問用スマホ", "signature_key": key }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{device}");
+    let device = device["id"].as_str().unwrap().to_owned();
+    let doctor = world
+        .people
+        .iter()
+        .find(|(w, _)| *w == Who::Doctor)
+        .map(|(_, p)| p.user_id.clone())
+        .unwrap();
+    let clinic = &world.clinic;
+
+    // The staff list shows the device by name.
+    let (_, staff) = server
+        .get(
+            &format!("/api/v1/organisations/{clinic}/staff"),
+            token(Who::ClinicAdmin),
+        )
+        .await?;
+    let devices_of = |staff: &Value| {
+        staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["user_id"] == doctor.as_str())
+            .unwrap()["devices"]
+            .clone()
+    };
+    let listed = devices_of(&staff);
+    assert_eq!(listed[0]["name"], "訪問用スマホ", "{listed}");
+    assert!(listed[0]["revoked_at"].is_null());
+
+    let revoke = |org: &str, user: &str, device: &str| {
+        format!("/api/v1/organisations/{org}/staff/{user}/devices/{device}/revoke")
+    };
+    let path = revoke(clinic, &doctor, &device);
+    for (who, want) in [
+        (Who::OtherFacilityAdmin, 403),
+        (Who::Doctor, 403),
+        (Who::OtherNurse, 403),
+        (Who::Family, 403),
+        (Who::Anonymous, 401),
+    ] {
+        let (status, body) = server.post(&path, token(who), json!({})).await?;
+        assert_eq!(status, want, "{who:?}: {body}");
+    }
+    // Through another facility, or naming someone else's device: not found.
+    let station_nurse = world
+        .people
+        .iter()
+        .find(|(w, _)| *w == Who::OtherNurse)
+        .map(|(_, p)| p.user_id.clone())
+        .unwrap();
+    let (status, _) = server
+        .post(
+            &revoke(clinic, &station_nurse, &device),
+            token(Who::ClinicAdmin),
+            json!({}),
+        )
+        .await?;
+    assert_eq!(status, 404);
+    assert_eq!(
+        server.get("/api/v1/me", token(Who::Doctor)).await?.0,
+        200,
+        "nothing happened yet"
+    );
+
+    // The clinic's administrator revokes it: the session bound to it ends at once.
+    let (status, body) = server.post(&path, token(Who::ClinicAdmin), json!({})).await?;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(server.get("/api/v1/me", token(Who::Doctor)).await?.0, 401);
+    let (_, staff) = server
+        .get(
+            &format!("/api/v1/organisations/{clinic}/staff"),
+            token(Who::ClinicAdmin),
+        )
+        .await?;
+    assert!(!devices_of(&staff)[0]["revoked_at"].is_null());
+    let (status, _) = server.post(&path, token(Who::ClinicAdmin), json!({})).await?;
+    assert_eq!(status, 404, "a revoked device cannot be revoked again");
+    Ok(())
+}
+
 on_both_databases!(
     every_role_against_every_admin_endpoint,
-    administrators_act_only_on_their_own_people
+    administrators_act_only_on_their_own_people,
+    each_administrator_lists_the_organisations_they_run,
+    an_administrator_revokes_a_lost_device
 );

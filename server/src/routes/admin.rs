@@ -64,7 +64,7 @@ fn ttl_hours(hours: u64) -> Duration {
     Duration::from_secs(hours.saturating_mul(3600))
 }
 
-async fn load_org(state: &AppState, id: OrganisationId) -> Result<Organisation, ApiError> {
+pub(crate) async fn load_org(state: &AppState, id: OrganisationId) -> Result<Organisation, ApiError> {
     state
         .db
         .run(move |conn| orgs::get(conn, id))
@@ -119,6 +119,27 @@ pub async fn create_organisation(
         })
         .await?;
     Ok(HttpResponse::Ok().json(OrganisationView::from(org)))
+}
+
+/// The organisations I may administer (see their staff): every one for the system
+/// administrator, else the facilities I administer and those under the association
+/// or city I am an officer of. Others get an empty list.
+#[utoipa::path(
+    tag = "administration",
+    responses((status = 200, body = [OrganisationView]), (status = 401, body = crate::error::ErrorBody))
+)]
+#[get("/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let all = state.db.run(orgs::list).await?;
+    let mine: Vec<OrganisationView> = all
+        .into_iter()
+        .filter(|org| auth.actor.may(org, OrgAction::ListStaff))
+        .map(OrganisationView::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(mine))
 }
 
 /// A staff invitation.
@@ -233,6 +254,8 @@ pub struct StaffView {
     pub room_roles: Vec<RoomRole>,
     /// Locked after repeated failed sign-ins.
     pub locked: bool,
+    /// Their devices (browsers, apps), revoked ones too, oldest first.
+    pub devices: Vec<crate::routes::delivery::DeviceView>,
 }
 
 fn status_name(status: UserStatus) -> &'static str {
@@ -298,6 +321,10 @@ pub async fn list_staff(
                     roles,
                     room_roles,
                     locked,
+                    devices: kizuna_storage::devices::for_user(conn, user.id)?
+                        .into_iter()
+                        .map(Into::into)
+                        .collect(),
                 });
             }
             Ok(views)
@@ -331,7 +358,7 @@ pub struct StaffActionRequest {
 
 /// Checks that `target` belongs to `org` (staff, or a member of one of its rooms)
 /// and is someone this administrator may act on.
-fn check_target(
+pub(crate) fn check_target(
     conn: &mut DbConn,
     org: OrganisationId,
     target: UserId,

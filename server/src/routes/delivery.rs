@@ -196,12 +196,14 @@ pub async fn revoke_device(
                     ip.as_deref(),
                 ),
             )?;
-            Ok(ended)
+            Ok((ended, crate::live::co_members(conn, user)?))
         })
         .await?;
+    let (ended, sharing) = ended;
     for session in ended {
         state.live.close_session(&session);
     }
+    state.live.notify_all_members(&sharing);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -294,13 +296,18 @@ pub async fn upload_key_packages(
             last_resort: p.last_resort,
         });
     }
-    let now = state.now();
-    let left = state
+    let (now, user) = (state.now(), auth.user.id);
+    let (left, sharing) = state
         .db
         .run(move |conn| {
             kizuna_storage::transaction(conn, |conn| {
                 devices::upload_key_packages(conn, device.id, &packages, now)?;
-                devices::key_packages_left(conn, device.id)
+                // The device can now be added to its person's channels: tell the
+                // people in their rooms (a new device's first packages, or a top-up).
+                Ok((
+                    devices::key_packages_left(conn, device.id)?,
+                    crate::live::co_members(conn, user)?,
+                ))
             })
         })
         .await
@@ -312,6 +319,7 @@ pub async fn upload_key_packages(
             ),
             other => other.into(),
         })?;
+    state.live.notify_all_members(&sharing);
     Ok(HttpResponse::Ok().json(KeyPackagesLeft { left }))
 }
 

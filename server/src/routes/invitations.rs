@@ -125,13 +125,19 @@ pub async fn accept(
                     ip.as_deref(),
                 );
                 crate::audit::record(conn, now, entry)?;
-                Ok(Some(Ok(Accepted {
-                    room_id: member.room,
-                    role: member.role,
-                })))
+                let sharing = crate::live::co_members(conn, user)?;
+                Ok(Some(Ok((
+                    Accepted {
+                        room_id: member.room,
+                        role: member.role,
+                    },
+                    sharing,
+                ))))
             })
         })
         .await?
         .ok_or(ApiError::InvitationInvalid)??;
+    let (joined, sharing) = joined;
+    state.live.notify_all_members(&sharing);
     Ok(HttpResponse::Ok().json(joined))
 }

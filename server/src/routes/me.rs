@@ -2,9 +2,9 @@
 //! authenticators and their password.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use kizuna_proto::{OrgRole, OrganisationId, Timestamp, UserId};
+use kizuna_proto::{OrgRole, OrganisationId, OrganisationKind, Timestamp, UserId};
 use kizuna_storage::credentials::{self, Credential};
-use kizuna_storage::users;
+use kizuna_storage::{orgs, users};
 use kizuna_storage::{sessions, transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,6 +29,11 @@ const MAX_CREDENTIALS: usize = 10;
 pub struct RoleView {
     /// The organisation.
     pub organisation_id: OrganisationId,
+    /// Its name, to show.
+    pub organisation_name: String,
+    /// What kind of body it is.
+    #[schema(value_type = String)]
+    pub organisation_kind: OrganisationKind,
     /// The role there.
     pub role: OrgRole,
 }
@@ -51,22 +56,37 @@ pub struct MeView {
 /// Who am I?
 #[utoipa::path(tag = "me", responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
 #[get("/me")]
-pub async fn me(auth: Authenticated) -> HttpResponse {
-    HttpResponse::Ok().json(MeView {
+pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    let memberships: Vec<(OrganisationId, OrgRole)> = auth
+        .actor
+        .memberships
+        .iter()
+        .map(|m| (m.organisation, m.role))
+        .collect();
+    let roles = state
+        .db
+        .run(move |conn| {
+            memberships
+                .into_iter()
+                .map(|(id, role)| {
+                    let org = orgs::get(conn, id)?;
+                    Ok(RoleView {
+                        organisation_id: id,
+                        organisation_name: org.name,
+                        organisation_kind: org.kind,
+                        role,
+                    })
+                })
+                .collect::<Result<Vec<_>, kizuna_storage::StorageError>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(MeView {
         user_id: auth.user.id,
         login_id: auth.user.login_id,
         display_name: auth.user.display_name,
         is_system_admin: auth.user.is_system_admin,
-        roles: auth
-            .actor
-            .memberships
-            .iter()
-            .map(|m| RoleView {
-                organisation_id: m.organisation,
-                role: m.role,
-            })
-            .collect(),
-    })
+        roles,
+    }))
 }
 
 /// One of my sessions.

@@ -14,5 +14,6 @@ pub mod openapi;
 pub mod reads;
 pub mod registration;
 pub mod rooms;
+pub mod staff_devices;
 pub mod web;
 pub mod ws;

@@ -2,10 +2,10 @@
 //! professionals into it. (Channels, MLS groups and posts build on these.)
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use kizuna_proto::{DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
+use kizuna_proto::{Channel, DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
 use kizuna_storage::invitations::InvitationKind;
 use kizuna_storage::rooms::{self, Room, RoomMember};
-use kizuna_storage::{devices, orgs, users};
+use kizuna_storage::{devices, groups, orgs, reads, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -174,6 +174,58 @@ pub struct MyRoom {
     pub team_access: bool,
     /// Whether I use the family channel.
     pub family_access: bool,
+    /// For each channel I use: what I have not read yet (metadata only).
+    pub channels: Vec<ChannelUnread>,
+}
+
+/// What I have not read in one channel, from the log's metadata: positions and the
+/// coarse urgency authors chose to expose. Nothing about the content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelUnread {
+    /// `team` or `family`.
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// The channel's MLS group, once someone created it.
+    pub group_id: Option<String>,
+    /// The last position in its log (0: nothing yet).
+    pub last_seq: i64,
+    /// My read position (0: never opened).
+    pub read_seq: i64,
+    /// Posts by others after my read position.
+    pub unread: i64,
+    /// Of those, marked urgent in clear.
+    pub urgent: i64,
+    /// Of those, marked soon in clear.
+    pub soon: i64,
+}
+
+fn channel_unread(
+    conn: &mut kizuna_storage::DbConn,
+    room: RoomId,
+    channel: Channel,
+    user: UserId,
+) -> Result<ChannelUnread, kizuna_storage::StorageError> {
+    let Some(group) = groups::for_channel(conn, room, channel)? else {
+        return Ok(ChannelUnread {
+            channel,
+            group_id: None,
+            last_seq: 0,
+            read_seq: 0,
+            unread: 0,
+            urgent: 0,
+            soon: 0,
+        });
+    };
+    let unread = reads::unread(conn, &group.id, user)?;
+    Ok(ChannelUnread {
+        channel,
+        group_id: Some(group.id),
+        last_seq: unread.last_seq,
+        read_seq: unread.read_seq,
+        unread: unread.posts,
+        urgent: unread.urgent,
+        soon: unread.soon,
+    })
 }
 
 /// The rooms I am a member of.
@@ -188,11 +240,21 @@ pub async fn my_rooms(state: web::Data<AppState>, auth: Authenticated) -> Result
             for id in rooms::rooms_of_user(conn, user)? {
                 let room = rooms::get(conn, id)?;
                 if let Some(member) = rooms::member(conn, id, user)? {
+                    let mut channels = Vec::new();
+                    for (channel, access) in [
+                        (Channel::Team, member.team_access),
+                        (Channel::Family, member.family_access),
+                    ] {
+                        if access {
+                            channels.push(channel_unread(conn, id, channel, user)?);
+                        }
+                    }
                     mine.push(MyRoom {
                         room: RoomView::from(room),
                         role: member.role,
                         team_access: member.team_access,
                         family_access: member.family_access,
+                        channels,
                     });
                 }
             }

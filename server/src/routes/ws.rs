@@ -5,8 +5,10 @@
 //! seq it has). Server → client: `{"type":"hello"}`, then for each subscribed group
 //! the entries after N and, live, every new one:
 //! `{"type":"entry","group_id":"…","seq":…,"kind":…,"epoch":…,"body":"base64",…}`,
-//! in order, without gaps or duplicates, and `{"type":"welcome"}` when a welcome
-//! waits for one of the person's devices. Problems are reported as
+//! in order, without gaps or duplicates, `{"type":"welcome"}` when a welcome
+//! waits for one of the person's devices, and `{"type":"members"}` when someone in
+//! one of their rooms joined or made a new device addable (reconcile the channels
+//! with the room's members). Problems are reported as
 //! `{"type":"error","code":…}`. Ending the session, revoking the device or disabling
 //! the account closes the socket at once (close code 4401); removal from a room
 //! closes it with 4403 (reconnect to follow the remaining groups). A client that
@@ -111,6 +113,7 @@ impl Connection {
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;
         let welcome = format!("{}{}", crate::live::WELCOME_PREFIX, self.user);
+        let members = format!("{}{}", crate::live::MEMBERS_PREFIX, self.user);
         let mut code = live::CLOSE_SESSION_ENDED;
         while open && !self.too_slow {
             tokio::select! {
@@ -130,6 +133,9 @@ impl Connection {
                         Ok((group, _)) if group == crate::live::RESYNC => self.catch_up_all().await,
                         Ok((group, _)) if group == welcome => {
                             self.send(serde_json::json!({ "type": "welcome" }).to_string()).await
+                        }
+                        Ok((group, _)) if group == members => {
+                            self.send(serde_json::json!({ "type": "members" }).to_string()).await
                         }
                         Ok(_) => true,
                         // Fell behind the node's notifications: re-read every followed group.
