@@ -58,6 +58,14 @@ async function request(method: 'GET' | 'POST', path: string, body?: JsonObject):
   } catch {
     throw new NetworkError();
   }
+  return (await readAnswer(response)) as Json;
+}
+
+/**
+ * The JSON answer of an API response (null when empty); a refusal as `ApiError`
+ * with the server's code and its English and Japanese words.
+ */
+export async function readAnswer(response: Response): Promise<unknown> {
   const text = await response.text();
   let parsed: unknown = null;
   if (text !== '') {
@@ -68,8 +76,8 @@ async function request(method: 'GET' | 'POST', path: string, body?: JsonObject):
     }
   }
   if (!response.ok) {
-    const error = isObject(parsed) ? parsed['error'] : undefined;
-    if (isObject(error)) {
+    const error = isObject(parsed as Json) ? (parsed as JsonObject)['error'] : undefined;
+    if (error !== undefined && isObject(error)) {
       throw new ApiError(
         response.status,
         str(error['code']) ?? 'unknown',
@@ -79,7 +87,7 @@ async function request(method: 'GET' | 'POST', path: string, body?: JsonObject):
     }
     throw new ApiError(response.status, 'unexpected', t().unexpected, t().unexpected);
   }
-  return parsed as Json;
+  return parsed;
 }
 
 function object(value: Json): JsonObject {
@@ -114,6 +122,33 @@ export interface Me {
   loginId: string;
   displayName: string;
   isSystemAdmin: boolean;
+  /** Roles in organisations (from `/me`), for what to offer; the server decides. */
+  roles?: RoleGrant[];
+}
+
+/** A role held in an organisation. */
+export interface RoleGrant {
+  organisationId: string;
+  role: string;
+  /** The organisation's name and kind, when the server sends them. */
+  organisationName?: string;
+  organisationKind?: string;
+}
+
+function roleGrants(value: Json | undefined): RoleGrant[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    if (!isObject(item)) return [];
+    const organisationId = str(item['organisation_id']);
+    const role = str(item['role']);
+    if (organisationId === undefined || role === undefined) return [];
+    const grant: RoleGrant = { organisationId, role };
+    const name = str(item['organisation_name']);
+    const kind = str(item['organisation_kind']);
+    if (name !== undefined) grant.organisationName = name;
+    if (kind !== undefined) grant.organisationKind = kind;
+    return [grant];
+  });
 }
 
 /** A session was granted (the cookie is set by the same answer). */
@@ -198,6 +233,7 @@ export async function me(): Promise<Me | null> {
       loginId: field(body, 'login_id'),
       displayName: field(body, 'display_name'),
       isSystemAdmin: body['is_system_admin'] === true,
+      roles: roleGrants(body['roles']),
     };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;

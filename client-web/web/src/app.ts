@@ -13,12 +13,23 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'sign-in' }
   | { name: 'home' }
+  | { name: 'admin'; orgId: string | null }
+  | { name: 'room'; roomId: string; channel: 'team' | 'family' }
+  | { name: 'members'; roomId: string }
   | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '' || path === '/') return { name: 'home' };
   if (path === '/sign-in') return { name: 'sign-in' };
+  const members = /^\/rooms\/([0-9a-fA-F-]{36})\/members$/.exec(path);
+  if (members?.[1] !== undefined) return { name: 'members', roomId: members[1] };
+  const room = /^\/rooms\/([0-9a-fA-F-]{36})\/(team|family)$/.exec(path);
+  if (room?.[1] !== undefined && (room[2] === 'team' || room[2] === 'family')) {
+    return { name: 'room', roomId: room[1], channel: room[2] };
+  }
+  const admin = /^\/admin(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
+  if (admin !== null) return { name: 'admin', orgId: admin[1] ?? null };
   const invite = /^\/invite\/([^/?#]{1,300})$/.exec(path);
   if (invite?.[1] !== undefined) return { name: 'invite', token: invite[1] };
   return { name: 'not-found' };

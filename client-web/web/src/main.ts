@@ -1,15 +1,21 @@
 // Entry point: styles, the route in the URL fragment, and who is signed in.
 
 import './style.css';
+import './pwa/register';
+import './care/hooks'; // care cards, vitals/handover/photo composers, trend charts (room-parts hooks)
 
 import { html } from 'lit-html';
 
-import { describeError, me } from './api';
+import { describeError, me, NetworkError } from './api';
 import { parseRoute, session, show, type View } from './app';
 import { t } from './i18n';
 import { homeView } from './views/home';
+import { roomView } from './views/room';
+import { offlineMe } from './engine';
 import { inviteView } from './views/invite';
 import { signInView } from './views/signin';
+import { adminView } from './admin/view';
+import { membersView } from './members/view';
 
 function notFoundView(): View {
   return {
@@ -41,24 +47,38 @@ async function route(): Promise<void> {
       return;
     case 'sign-in':
     case 'home':
+    case 'admin':
+    case 'room':
+    case 'members':
       break;
   }
   if (session.me === null) {
     try {
       session.me = await me();
     } catch (error) {
-      show(messageView(() => t().appName, () => describeError(error)));
-      return;
+      // Offline: the last person of this device reads what it keeps (engine/who.ts).
+      const offline = error instanceof NetworkError ? offlineMe() : null;
+      if (offline === null) {
+        show(messageView(() => t().appName, () => describeError(error)));
+        return;
+      }
+      session.me = offline;
     }
   }
   if (session.me === null) {
-    if (current.name === 'home') {
+    if (current.name === 'home' || current.name === 'room' || current.name === 'members') {
       location.replace('#/sign-in');
       return;
     }
     show(signInView());
   } else if (current.name === 'sign-in') {
     location.replace('#/');
+  } else if (current.name === 'room') {
+    show(roomView(session.me, current.roomId, current.channel));
+  } else if (current.name === 'members') {
+    show(membersView(session.me, current.roomId));
+  } else if (current.name === 'admin') {
+    show(adminView(session.me, current.orgId));
   } else {
     show(homeView(session.me));
   }

@@ -12,7 +12,9 @@ import { createInterface } from 'node:readline';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const ARTIFACTS = join(ROOT, 'target', 'browser-artifacts');
-const WEB_DIR = join(ROOT, 'client-web', 'web', 'dist');
+// KIZUNA_TEST_WEB_DIR: a client built elsewhere (e.g. `vite build --outDir`), so
+// several people can test their own build side by side.
+const WEB_DIR = process.env.KIZUNA_TEST_WEB_DIR ?? join(ROOT, 'client-web', 'web', 'dist');
 
 function freePort() {
   return new Promise((done, fail) => {

@@ -6,10 +6,12 @@
 // passkey's PRF, and the page works at 320 px with large touch targets.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { addAuthenticator, launch, PHONE, recordProblems, recordRequests, screenshots } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { screenshots } from '../lib/browser.mjs';
+import { newPerson, registerOnPage } from '../lib/flows.mjs';
+import { browserAndServer } from '../lib/suite.mjs';
+import { answerOf, checkSmallScreen, expectHeading } from '../lib/ui.mjs';
 
 const LOGIN = 'sato.hanako';
 const NAME = '佐藤 花子';
@@ -18,84 +20,30 @@ const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** The heading every screen starts with. */
-const heading = (page) => page.locator('h1');
-
-async function expectHeading(page, text) {
-  await page.waitForFunction((want) => document.querySelector('h1')?.textContent?.trim() === want, text, {
-    timeout: 15_000,
-  });
-  assert.equal((await heading(page).textContent())?.trim(), text);
-}
-
-/** Every control is at least 44 px tall and the page does not scroll sideways at 320 px. */
-async function checkSmallScreen(page, name) {
-  await page.setViewportSize({ width: 320, height: 640 });
-  const layout = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    fontSize: parseFloat(getComputedStyle(document.body).fontSize),
-    small: [...document.querySelectorAll('button, input, a.button')]
-      .map((el) => ({ what: el.outerHTML.slice(0, 80), height: el.getBoundingClientRect().height }))
-      .filter(({ height }) => height > 0 && height < 44),
-    unlabelled: [...document.querySelectorAll('input')]
-      .filter((input) => !input.labels || input.labels.length === 0)
-      .map((input) => input.id),
-  }));
-  assert.ok(layout.scrollWidth <= 320, `${name}: scrolls sideways at 320 px (${layout.scrollWidth})`);
-  assert.ok(layout.fontSize >= 18, `${name}: base font ${layout.fontSize}px`);
-  assert.deepEqual(layout.small, [], `${name}: touch targets under 44 px`);
-  assert.deepEqual(layout.unlabelled, [], `${name}: inputs without a label`);
-  await page.setViewportSize(PHONE);
-}
+const env = browserAndServer();
 
 test('invitation → password → passkey → signed in; sign out; sign in again', async () => {
-  assert.ok(server.bootstrapLink, 'the server printed no bootstrap link');
-  const context = await browser.newContext({ viewport: PHONE, locale: 'ja-JP' });
-  const page = await context.newPage();
-  const authenticator = await addAuthenticator(page);
-  const recorded = recordRequests(page);
-  const problems = recordProblems(page);
-  const answerOf = (path) => page.waitForResponse((r) => new URL(r.url()).pathname === path, { timeout: 30_000 });
+  assert.ok(env.server.bootstrapLink, 'the server printed no bootstrap link');
+  const { context, page, authenticator, recorded, problems } = await newPerson(env.browser);
 
   try {
-    // The bootstrap link opens the client, served with the strict CSP.
-    const opened = await page.goto(server.bootstrapLink);
-    assert.equal(opened?.status(), 200);
-    assert.equal(opened?.headers()['content-security-policy'], CSP);
-    assert.equal(opened?.headers()['cache-control'], 'no-cache');
-    await expectHeading(page, '招待リンクから登録');
-    await page.getByText('最初の管理者として登録します。').waitFor();
-    await checkSmallScreen(page, 'invitation');
-    await screenshots(page, '01-invitation');
-
-    // Step 1: login ID, name, password (twice).
-    await page.getByLabel('ログインID').fill(LOGIN);
-    await page.getByLabel('お名前（チームに表示されます）').fill(NAME);
-    await page.getByLabel('パスワード', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('パスワード（確認のためもう一度）').fill(PASSWORD);
-    await page.getByRole('button', { name: '次へ' }).click();
-
-    // Step 2: the passkey (the virtual authenticator answers at once).
-    const register = page.getByRole('button', { name: 'パスキーを登録する' });
-    await register.waitFor();
-    await screenshots(page, '02-passkey');
-    await page.getByLabel('この端末の名前（例: 事業所のPC、私のスマホ）').fill('テスト端末');
-    const registered = answerOf('/api/v1/invitations/register/finish');
-    await register.click();
-    const grant = await (await registered).json();
+    // The bootstrap link opens the client, served with the strict CSP. Step 1:
+    // login ID, name, password (twice); step 2: the passkey (the virtual
+    // authenticator answers at once); then the start screen, vault opened by PRF.
+    const { grant } = await registerOnPage(page, env.server.bootstrapLink, {
+      login: LOGIN,
+      name: NAME,
+      password: PASSWORD,
+      onForm: async (opened) => {
+        assert.equal(opened?.status(), 200);
+        assert.equal(opened?.headers()['content-security-policy'], CSP);
+        assert.equal(opened?.headers()['cache-control'], 'no-cache');
+        await page.getByText('最初の管理者として登録します。').waitFor();
+        await checkSmallScreen(page, 'invitation');
+        await screenshots(page, '01-invitation');
+      },
+      onPasskey: () => screenshots(page, '02-passkey'),
+    });
 
     await expectHeading(page, 'ホーム');
     await page.getByText(`${NAME} さん、サインインしています。`).waitFor();
@@ -159,7 +107,7 @@ test('invitation → password → passkey → signed in; sign out; sign in again
     // A wrong password: the server's own Japanese message, which says what to do.
     await page.getByLabel('ログインID').fill(LOGIN);
     await page.getByLabel('パスワード', { exact: true }).fill('Wr0ng#Passw0rd');
-    const finished = answerOf('/api/v1/auth/sign-in/finish');
+    const finished = answerOf(page, '/api/v1/auth/sign-in/finish');
     await page.getByRole('button', { name: 'サインイン', exact: true }).click();
     const refused = await finished;
     assert.equal(refused.status(), 401);
@@ -193,8 +141,8 @@ test('invitation → password → passkey → signed in; sign out; sign in again
     await page.locator('#vault-status[data-kind="prf"]').waitFor();
 
     // The used link now says so, in the server's words, and what to do.
-    const inspected = answerOf('/api/v1/invitations/inspect');
-    await page.goto(server.bootstrapLink);
+    const inspected = answerOf(page, '/api/v1/invitations/inspect');
+    await page.goto(env.server.bootstrapLink);
     const used = await inspected;
     assert.equal(used.status(), 404);
     const usedError = (await used.json()).error;
@@ -216,7 +164,7 @@ test('invitation → password → passkey → signed in; sign out; sign in again
 
     // Every request stayed on the server's origin, and none carried the PRF output
     // or any client extension results.
-    const origin = new URL(server.url).origin;
+    const origin = new URL(env.server.url).origin;
     for (const r of recorded.requests) {
       assert.ok(r.url.startsWith(`${origin}/`), `request to another origin: ${r.url}`);
       assert.ok(!(r.body ?? '').includes('"prf"'), `PRF data sent to the server: ${r.url}`);

@@ -1,0 +1,187 @@
+// The members of a room (#/rooms/{id}/members): who is in it, their role, which
+// channels they see and how many devices they use. The owner and delegates also
+// invite (link + QR, invite.ts) and remove members (after a confirmation dialog);
+// everyone else sees the list only. The server enforces the same rules.
+
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { createRef, ref } from 'lit-html/directives/ref.js';
+
+import type { Me } from '../api';
+import { rerender, type View } from '../app';
+import { lang } from '../i18n';
+import { errorBox, noticeBox, problemText } from '../views/parts';
+import { listMembers, mayManage, myRoom, removeMember, type Member, type MyRoom } from './api';
+import { settleMembership } from './engine-link';
+import { invitePanel, newInviteState, type InviteState } from './invite';
+import { membersText } from './messages';
+
+import './members.css';
+
+interface State {
+  room: MyRoom | null;
+  members: Member[] | null;
+  loading: boolean;
+  problem: (() => string) | null;
+  notice: (() => string) | null;
+  confirming: Member | null;
+  removing: boolean;
+  invite: InviteState;
+}
+
+function channelsText(member: Member): string {
+  const m = membersText();
+  return [member.team ? m.channelTeam : null, member.family ? m.channelFamily : null]
+    .filter((c): c is string => c !== null)
+    .join(lang() === 'ja' ? '・' : ', ');
+}
+
+export function membersView(me: Me, roomId: string): View {
+  const state: State = {
+    room: null,
+    members: null,
+    loading: true,
+    problem: null,
+    notice: null,
+    confirming: null,
+    removing: false,
+    invite: newInviteState(),
+  };
+  const dialog = createRef<HTMLDialogElement>();
+
+  async function load(): Promise<void> {
+    state.loading = true;
+    try {
+      const [room, members] = await Promise.all([myRoom(roomId), listMembers(roomId)]);
+      state.room = room;
+      state.members = members;
+    } catch (error) {
+      state.problem = () => problemText(error);
+    }
+    state.loading = false;
+    rerender();
+  }
+
+  function manage(): boolean {
+    const mine = state.members?.find((member) => member.userId === me.userId);
+    return mayManage(mine?.role ?? state.room?.role ?? null);
+  }
+
+  function askRemove(member: Member): void {
+    state.confirming = member;
+    state.problem = null;
+    state.notice = null;
+    rerender();
+    dialog.value?.showModal();
+  }
+
+  function closeDialog(): void {
+    if (state.removing) return;
+    dialog.value?.close();
+  }
+
+  async function confirmRemove(): Promise<void> {
+    const member = state.confirming;
+    if (member === null || state.removing) return;
+    state.removing = true;
+    rerender();
+    try {
+      await removeMember(roomId, member.userId);
+      state.notice = () => membersText().removed(member.displayName);
+      state.members = (state.members ?? []).filter((m) => m.userId !== member.userId);
+    } catch (error) {
+      state.problem = () => problemText(error);
+    }
+    state.removing = false;
+    dialog.value?.close();
+    rerender();
+    document.getElementById('members-heading')?.focus();
+    // The removed person's devices leave the channel groups (new era key).
+    await settleMembership(roomId);
+    await load();
+  }
+
+  function onDialogClosed(): void {
+    state.confirming = null;
+    rerender();
+  }
+
+  function memberCard(member: Member, canManage: boolean): TemplateResult {
+    const m = membersText();
+    const channels = [member.team ? 'team' : '', member.family ? 'family' : ''].filter((c) => c !== '').join(' ');
+    const removable = canManage && member.role !== 'owner' && member.userId !== me.userId;
+    return html`
+      <li class="member" data-user=${member.userId} data-role=${member.role} data-channels=${channels}>
+        <p class="member-name">
+          ${member.displayName}${member.userId === me.userId ? html`<span class="member-you">${m.you}</span>` : nothing}
+        </p>
+        <dl class="member-facts">
+          <div><dt>${m.roleLabel}</dt><dd class="member-role">${m.roles[member.role] ?? member.role}</dd></div>
+          <div><dt>${m.channelsLabel}</dt><dd class="member-channels">${channelsText(member)}</dd></div>
+          <div><dt>${m.devicesLabel}</dt><dd class="member-devices">${m.devices(member.devices)}</dd></div>
+        </dl>
+        ${removable
+          ? html`<button type="button" class="secondary danger" @click=${() => askRemove(member)}>
+              ${m.remove(member.displayName)}
+            </button>`
+          : nothing}
+      </li>
+    `;
+  }
+
+  function confirmDialog(): TemplateResult {
+    const m = membersText();
+    const member = state.confirming;
+    return html`
+      <dialog class="confirm" ${ref(dialog)} aria-labelledby="confirm-title" aria-describedby="confirm-explain"
+        @close=${onDialogClosed}>
+        ${member === null
+          ? nothing
+          : html`
+              <h2 id="confirm-title">${m.confirmTitle(member.displayName)}</h2>
+              <p id="confirm-explain">${m.confirmExplain}</p>
+              <div class="confirm-actions">
+                <button type="button" class="danger" ?disabled=${state.removing} @click=${() => void confirmRemove()}>
+                  ${state.removing ? m.removing : m.confirmRemove}
+                </button>
+                <button type="button" class="secondary" autofocus ?disabled=${state.removing} @click=${closeDialog}>
+                  ${m.cancel}
+                </button>
+              </div>
+            `}
+      </dialog>
+    `;
+  }
+
+  function backLink(): TemplateResult {
+    const m = membersText();
+    const room = state.room;
+    if (room === null) return html`<p><a class="button secondary" href="#/">${m.backToRooms}</a></p>`;
+    return html`<p><a class="button secondary" href=${`#/rooms/${room.id}/${room.team ? 'team' : 'family'}`}>${m.backToRoom}</a></p>`;
+  }
+
+  void load();
+
+  return {
+    title: () => (state.room === null ? membersText().title : membersText().titleOf(state.room.name)),
+    content: () => {
+      const m = membersText();
+      const members = state.members;
+      const canManage = manage();
+      return html`
+        ${backLink()} ${noticeBox(state.notice?.() ?? null)} ${errorBox(state.problem?.() ?? null)}
+        ${state.loading && members === null ? html`<p role="status">${m.loading}</p>` : nothing}
+        ${members === null
+          ? nothing
+          : html`
+              <section class="members" aria-labelledby="members-heading">
+                <h2 id="members-heading" tabindex="-1">${m.listHeading(members.length)}</h2>
+                <ul class="member-list">${members.map((member) => memberCard(member, canManage))}</ul>
+                ${canManage ? nothing : html`<p class="hint" id="members-view-only">${m.viewOnly}</p>`}
+              </section>
+              ${canManage ? invitePanel(roomId, state.invite) : nothing}
+            `}
+        ${confirmDialog()}
+      `;
+    },
+  };
+}
