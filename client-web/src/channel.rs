@@ -78,6 +78,18 @@ impl Channel {
         to_js(&info)
     }
 
+    /// Reads the log again from the start: call it for every channel when the server's
+    /// log generation (the `Kizuna-Log-Generation` header of a page, `log_generation`
+    /// of the WebSocket hello) differs from the one stored (the server was restored
+    /// from a backup), drop the posts kept for the channel, then fetch from 0. Save
+    /// the device afterwards.
+    pub fn restart_log(&self) -> Result<(), JsError> {
+        Ok(self.with(|slot| {
+            slot.restart_log();
+            Ok(())
+        })?)
+    }
+
     /// Processes log entries (`[{seq, kind, sender_device, epoch, body, stored_at,
     /// urgency?}]` as the server sends them), each once and in order. Returns the
     /// events (`post`, `commit`, `eras`, `removed`, `waiting`, `problem`, `stalled`,
@@ -194,7 +206,7 @@ impl Channel {
         Self { core, group }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Slot) -> Result<T, WebError>) -> Result<T, WebError> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Slot) -> Result<T, WebError>) -> Result<T, WebError> {
         let mut core = self.core.try_borrow_mut().map_err(|_| busy())?;
         let slot = core
             .channels
@@ -205,7 +217,7 @@ impl Channel {
 }
 
 /// Milliseconds since the Unix epoch from JS (`Date.now()`).
-fn timestamp(ms: f64) -> Result<Timestamp, WebError> {
+pub(crate) fn timestamp(ms: f64) -> Result<Timestamp, WebError> {
     if !(0.0..=9_007_199_254_740_991.0).contains(&ms) || ms.fract() != 0.0 {
         return Err(WebError::invalid_input(
             "time",

@@ -135,6 +135,11 @@ impl From<ChannelError> for WebError {
                 format!("Refused: a post by device {author} was sent by device {sender}."),
                 format!("拒否しました：端末 {author} の投稿が端末 {sender} から送られています。"),
             ),
+            ChannelError::ReplayedPost { post, first_seq, seq } => Self::new(
+                "post_replayed",
+                format!("Refused: the post at #{seq} is a replayed copy of post #{first_seq} ({post}); it is shown once."),
+                format!("拒否しました：#{seq} の投稿は #{first_seq} の投稿（{post}）の再送です。一度だけ表示します。"),
+            ),
             ChannelError::WrongChannel { expected } => Self::new(
                 "wrong_channel",
                 format!("Refused: the message belongs to another room or channel than {expected}."),
@@ -203,6 +208,11 @@ impl From<OpenError> for WebError {
             OpenError::DecryptFailed => {
                 refused("post_decrypt_failed", "it does not decrypt", "復号できません")
             }
+            OpenError::BadPadding(_) => refused(
+                "post_bad_padding",
+                "its padding is malformed (altered, or a faulty client)",
+                "パディングが不正です（改ざん、または送信側の不具合）",
+            ),
             OpenError::TooLarge { .. } => refused(
                 "post_too_large",
                 "it is larger than any valid post",

@@ -25,6 +25,7 @@ mod device;
 pub mod error;
 mod random;
 pub mod reconcile;
+mod room_state;
 pub mod state;
 mod types;
 mod wire;

@@ -306,6 +306,16 @@ impl Slot {
             .collect()
     }
 
+    /// Forgets the log position, the waiting posts and where posts were seen, to read
+    /// the log again from the start: the server was restored from a backup (a new
+    /// log generation), so its seqs may now name other entries. What still verifies
+    /// is opened again as the entries come back.
+    pub fn restart_log(&mut self) {
+        self.last_seq = 0;
+        self.waiting.clear();
+        self.state.restart_log();
+    }
+
     /// Processes log entries in order, each once: entries at or before `last_seq` are
     /// skipped, a jump past `last_seq + 1` stops with [`Event::Gap`], and a commit that
     /// cannot be applied stops with [`Event::Stalled`] (later entries depend on it).
@@ -363,7 +373,7 @@ impl Slot {
                 return true;
             }
         };
-        match self.state.process(kind, entry.sender_device, &body) {
+        match self.state.process_at(entry.seq, kind, entry.sender_device, &body) {
             Ok(ChannelEvent::Post(opened, header)) => events.push(Event::Post(ReceivedPost {
                 seq: entry.seq,
                 post_id: header.post,
@@ -415,7 +425,10 @@ impl Slot {
             let Ok(body) = unb64("log entry body", &entry.body) else {
                 continue;
             };
-            match self.state.process(LogKind::Post, entry.sender_device, &body) {
+            match self
+                .state
+                .process_at(entry.seq, LogKind::Post, entry.sender_device, &body)
+            {
                 Ok(ChannelEvent::Post(opened, header)) => events.push(Event::Post(ReceivedPost {
                     seq: entry.seq,
                     post_id: header.post,

@@ -173,6 +173,44 @@ fn the_nurse_reads_the_doctors_post_once_and_refuses_a_tampered_copy() {
 }
 
 #[test]
+fn a_replayed_post_is_shown_once_and_reported_even_after_a_restore_of_the_device() {
+    let mut rng = OsRandom::checked().unwrap();
+    let (mut log, mut doctor, mut nurse) = team();
+    let sealed = slot(&mut doctor)
+        .seal_post(&note("熱なし"), post_id(2), T0, None, &mut rng)
+        .unwrap();
+    log.post(me(&doctor), &sealed, T0);
+    assert_eq!(
+        bodies(&slot(&mut nurse).ingest(&log.entries)),
+        [(3, "熱なし".to_owned())]
+    );
+
+    // The browser closes and opens again; then the server replays the post's exact
+    // bytes as a new entry.
+    let key = [7u8; 32];
+    let mut nurse = Core::import(&key, &nurse.export(&key, &mut rng).unwrap()).unwrap();
+    log.append("post", me(&doctor), &sealed.post, T0);
+    let events = slot(&mut nurse).ingest(&log.entries);
+    let [Event::Problem { seq: 4, error, .. }] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(error.code, "post_replayed");
+    assert!(error.en.contains("#3") && error.ja.contains("再送"), "{error:?}");
+    assert_eq!(slot(&mut nurse).last_seq, 4);
+
+    // A new log generation: the channel reads from the start again, and the post at
+    // its first position opens as before.
+    slot(&mut nurse).restart_log();
+    assert_eq!(slot(&mut nurse).last_seq, 0);
+    let events = slot(&mut nurse).ingest(&log.entries);
+    assert_eq!(bodies(&events), [(3, "熱なし".to_owned())]);
+    assert!(
+        matches!(events.last(), Some(Event::Problem { seq: 4, .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
 fn gaps_stop_ingesting_and_a_bad_commit_stalls_the_log() {
     let (mut log, _doctor, mut nurse) = team();
     let mut later = log.entries[1].clone();

@@ -143,6 +143,21 @@ impl Api {
         self.answer(path, request.send().await?).await
     }
 
+    /// `GET {path}`, with the value of response header `header` (if present).
+    pub(crate) async fn get_with_header<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        header: &str,
+    ) -> Result<(T, Option<String>)> {
+        let response = self.request(Method::GET, path).send().await?;
+        let value = response
+            .headers()
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((self.answer(path, response).await?, value))
+    }
+
     async fn answer<T: DeserializeOwned>(&self, path: &str, response: reqwest::Response) -> Result<T> {
         let status = response.status();
         let text = response.text().await?;

@@ -15,14 +15,14 @@
 
 use std::time::Duration;
 
-use kizuna_crypto::channel::{ChannelEvent, ChannelState, LogKind};
+use kizuna_crypto::channel::{ChannelError, ChannelEvent, ChannelState, LogKind};
 use kizuna_crypto::{MemberInfo, PostEnvelope};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::api::{b64, segment, unb64};
 use crate::error::{ClientError, Result};
-use crate::post::ReceivedPost;
+use crate::post::{ReceivedPost, RejectedEntry};
 use crate::store::GroupMeta;
 use crate::wire::{GroupView, LogEntry, NewMessage, Stored, WelcomeView};
 use crate::{now, Channel, Client, PostId, RoomId};
@@ -48,6 +48,20 @@ pub struct SyncReport {
     pub reconciled: Vec<crate::ReconcileReport>,
     /// Entries that could not be used (bad bytes, undecryptable), in words.
     pub problems: Vec<String>,
+    /// The server's logs were restored from a backup (a new log generation): every
+    /// channel was read again from the start, and posts sent after that backup may
+    /// be missing. Tell the person.
+    pub restored: bool,
+}
+
+impl SyncReport {
+    /// What to tell the person when [`SyncReport::restored`] is set, in Japanese and
+    /// English.
+    pub const RESTORED_NOTICE: &'static str =
+        "サーバーがバックアップから復元されました。全チャンネルを最初から読み直しました。\
+        復元前の最後の投稿が失われている可能性があります。必要なら投稿者に確認してください。 / \
+        The server was restored from a backup: every channel was read again from the start. \
+        The last posts before the restore may be lost; check with their authors if needed.";
 }
 
 /// A channel's group ID, by the client convention `"{room}/{channel}"`.
@@ -107,9 +121,41 @@ impl Client {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The entries of a channel this device refused to show (altered, replayed,
+    /// forged), in log order: what [`Client::read`] leaves out, to tell the person.
+    pub fn rejected(&self, room: RoomId, channel: Channel) -> &[RejectedEntry] {
+        self.secrets
+            .rejected
+            .get(&group_id(room, channel))
+            .map_or(&[], Vec::as_slice)
+    }
+
     pub(crate) fn group_of(&self, room: RoomId, channel: Channel) -> Option<String> {
         let id = group_id(room, channel);
         self.channels.contains_key(&id).then_some(id)
+    }
+
+    /// Fails with [`ClientError::NoChannelAccess`] when the person may not use this
+    /// channel of the room (or is not in the room), so that an empty channel is never
+    /// confused with one they cannot see. A channel they may use but have not been
+    /// added to yet is fine (a member adds this device at their next sync).
+    pub async fn check_access(&self, room: RoomId, channel: Channel) -> Result<()> {
+        if self.active_group(room, channel).is_ok() {
+            return Ok(());
+        }
+        let rooms = self.rooms().await?;
+        let allowed = rooms
+            .iter()
+            .find(|r| r.id == room)
+            .is_some_and(|r| match channel {
+                Channel::Team => r.team_access,
+                Channel::Family => r.family_access,
+            });
+        if allowed {
+            Ok(())
+        } else {
+            Err(ClientError::NoChannelAccess { room, channel })
+        }
     }
 
     pub(crate) fn active_group(&self, room: RoomId, channel: Channel) -> Result<String> {
@@ -200,11 +246,16 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
+        // Members who joined since may hold only the family channel's newest era.
+        if let Err(e) = self.reseal_room_states().await {
+            report.problems.push(format!("room names: {e}"));
+        }
         let more = self.sync().await?;
         report.posts.extend(more.posts);
         report.joined.extend(more.joined);
         report.lost.extend(more.lost);
         report.problems.extend(more.problems);
+        report.restored |= more.restored;
         Ok(report)
     }
 
@@ -267,8 +318,16 @@ impl Client {
             };
             let (after, room, channel) = (meta.last_seq, meta.room, meta.channel);
             let path = format!("/groups/{}/messages?after={after}&limit={PAGE}", segment(id));
-            let page: Vec<LogEntry> = match self.api.get(&path).await {
-                Ok(page) => page,
+            let page: Vec<LogEntry> = match self
+                .api
+                .get_with_header(&path, kizuna_proto::LOG_GENERATION_HEADER)
+                .await
+            {
+                Ok((_, generation)) if self.observe_generation(generation.as_deref(), report) => {
+                    // Positions of the old log mean nothing now: read again from 0.
+                    continue;
+                }
+                Ok((page, _)) => page,
                 Err(e) if e.is_not_found() => {
                     // Removed from the room or the channel: the log is gone for us.
                     if let Some(meta) = self.public.groups.get_mut(id) {
@@ -286,6 +345,36 @@ impl Client {
                 return Ok(());
             }
         }
+    }
+
+    /// Compares the server's log generation with the stored one. A different one
+    /// means the server's database was restored from a backup, and a seq this device
+    /// saw may now be another entry: every channel is read again from the start
+    /// (what still verifies is kept; decrypted copies, waiting and rejected entries
+    /// are rebuilt from the log) and the report says so. Returns whether it changed.
+    pub(crate) fn observe_generation(&mut self, generation: Option<&str>, report: &mut SyncReport) -> bool {
+        let Some(generation) = generation else {
+            return false;
+        };
+        let changed = match self.public.log_generation.as_deref() {
+            Some(known) => known != generation,
+            None => false,
+        };
+        self.public.log_generation = Some(generation.to_owned());
+        if !changed {
+            return false;
+        }
+        for (id, meta) in &mut self.public.groups {
+            meta.last_seq = 0;
+            if let Some(state) = self.channels.get_mut(id) {
+                state.restart_log();
+            }
+            self.secrets.posts.remove(id);
+            self.secrets.waiting.remove(id);
+            self.secrets.rejected.remove(id);
+        }
+        report.restored = true;
+        true
     }
 
     /// Processes log entries of a channel that were obtained some other way than
@@ -350,7 +439,7 @@ impl Client {
                 return true;
             }
         };
-        match state.process(kind, entry.sender_device, &body) {
+        match state.process_at(entry.seq, kind, entry.sender_device, &body) {
             Ok(ChannelEvent::Post(opened, header)) => {
                 let post = ReceivedPost {
                     room: meta.room,
@@ -386,11 +475,34 @@ impl Client {
                     .push(format!("{id} #{}: commit cannot be applied: {e}", entry.seq));
                 return false;
             }
-            Err(e) => report
-                .problems
-                .push(format!("{id} #{} ({}): {e}", entry.seq, entry.kind)),
+            Err(e) => self.reject(id, entry, &e, report),
         }
         true
+    }
+
+    /// Reports an entry that cannot be shown (tampered, replayed, forged) and keeps
+    /// the record, so reading the channel says so too.
+    fn reject(&mut self, id: &str, entry: &LogEntry, error: &ChannelError, report: &mut SyncReport) {
+        let reason = match error {
+            ChannelError::ReplayedPost { first_seq, .. } => format!(
+                "replayed copy of post #{first_seq}, not shown / #{first_seq} の投稿の再送（改ざん）のため表示しません"
+            ),
+            other => other.to_string(),
+        };
+        report
+            .problems
+            .push(format!("{id} #{} ({}): {reason}", entry.seq, entry.kind));
+        let rejected = self.secrets.rejected.entry(id.to_owned()).or_default();
+        if let Err(at) = rejected.binary_search_by_key(&entry.seq, |r| r.seq) {
+            rejected.insert(
+                at,
+                RejectedEntry {
+                    seq: entry.seq,
+                    kind: entry.kind.clone(),
+                    reason,
+                },
+            );
+        }
     }
 
     fn lose(&mut self, id: &str, report: &mut SyncReport) {
@@ -427,7 +539,7 @@ impl Client {
             let Ok(body) = unb64("body", &entry.body) else {
                 continue;
             };
-            match state.process(LogKind::Post, entry.sender_device, &body) {
+            match state.process_at(entry.seq, LogKind::Post, entry.sender_device, &body) {
                 Ok(ChannelEvent::Post(opened, header)) => {
                     let post = ReceivedPost {
                         room: meta.room,
@@ -444,7 +556,7 @@ impl Client {
                 }
                 Err(e) if e.is_unknown_era() => still.push(entry),
                 Ok(_) => {}
-                Err(e) => report.problems.push(format!("{id} #{} (post): {e}", entry.seq)),
+                Err(e) => self.reject(id, &entry, &e, report),
             }
         }
         if !still.is_empty() {

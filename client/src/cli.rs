@@ -88,7 +88,14 @@ enum Command {
         /// The organisation's ID.
         #[arg(long)]
         org: OrganisationId,
-        /// The room's name.
+        /// The room's name (sealed on this device; the server never sees it).
+        name: String,
+    },
+    /// Rename a room (team members). / ルーム名を変更
+    RenameRoom {
+        /// The room's ID.
+        room: RoomId,
+        /// The new name (sealed on this device).
         name: String,
     },
     /// Issue an invitation link. / 招待リンクを発行
@@ -314,7 +321,8 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
                     .iter()
                     .map(|r| {
                         let role = r.role.map_or("-", RoomRole::as_str);
-                        format!("{}  {role:<12}  {}", r.id, r.display_name)
+                        let name = r.name.as_deref().unwrap_or("(名前を取得中… / loading name…)");
+                        format!("{}  {role:<12}  {name}", r.id)
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -323,10 +331,13 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
         Command::CreateRoom { org, name } => {
             let room = client.create_room(org, &name).await?;
             out(io, json, &room, || {
-                format!(
-                    "ルームを作成しました / Created room {}: {}",
-                    room.display_name, room.id
-                )
+                format!("ルームを作成しました / Created room {name}: {}", room.id)
+            })
+        }
+        Command::RenameRoom { room, name } => {
+            let renamed = client.rename_room(room, &name).await?;
+            out(io, json, &renamed, || {
+                format!("ルーム名を変更しました / Renamed room {}: {name}", renamed.id)
             })
         }
         Command::Invite { room, name, role } => {
@@ -385,7 +396,9 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
             })
         }
         Command::Read { room, channel } => {
-            client.refresh().await?;
+            let report = client.refresh().await?;
+            tell_if_restored(io, &report)?;
+            client.check_access(room, channel).await?;
             let names = names(&client, room).await;
             let posts = client.read(room, channel);
             out(io, json, &posts, || {
@@ -397,16 +410,19 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
                     .map(|p| line(p, &names))
                     .collect::<Vec<_>>()
                     .join("\n")
-            })
+            })?;
+            warn_rejected(io, json, client.rejected(room, channel), &report.problems)
         }
         Command::Sync => {
             let report = client.refresh().await?;
+            tell_if_restored(io, &report)?;
             let value = json!({
                 "joined": report.joined,
                 "lost": report.lost,
                 "posts": report.posts.len(),
                 "reconciled": report.reconciled,
                 "problems": report.problems,
+                "restored": report.restored,
             });
             out(io, json, &value, || {
                 let mut text = format!(
@@ -437,6 +453,53 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
 /// Display names of a room's members, for text output (IDs if the list fails).
 async fn names(client: &Client, room: RoomId) -> Vec<Member> {
     client.members(room).await.unwrap_or_default()
+}
+
+/// Tells the person, on stderr, that the server was restored from a backup (its logs
+/// started a new generation and every channel was read again).
+fn tell_if_restored(io: &mut Io<'_>, report: &crate::SyncReport) -> Result<(), ClientError> {
+    if !report.restored {
+        return Ok(());
+    }
+    writeln!(io.stderr, "kizuna: {}", crate::SyncReport::RESTORED_NOTICE)
+        .map_err(|e| ClientError::InvalidInput(e.to_string()))
+}
+
+/// Tells the person, on stderr, which entries of the channel were not shown
+/// (tampered or replayed) and what else the sync met, as `sync` lists its problems:
+/// stdout keeps the posts alone, so scripts reading it are unaffected.
+fn warn_rejected(
+    io: &mut Io<'_>,
+    json: bool,
+    rejected: &[crate::RejectedEntry],
+    problems: &[String],
+) -> Result<(), ClientError> {
+    if rejected.is_empty() && problems.is_empty() {
+        return Ok(());
+    }
+    let written = if json {
+        writeln!(
+            io.stderr,
+            "{}",
+            json!({ "rejected": rejected, "problems": problems })
+        )
+    } else {
+        let mut text = format!(
+            "表示しなかった記録があります（改ざん・再送の疑い）/ Entries not shown (tampered or replayed): {}",
+            rejected.len()
+        );
+        for entry in rejected {
+            text.push_str(&format!(
+                "\n  ! #{} ({}): {}",
+                entry.seq, entry.kind, entry.reason
+            ));
+        }
+        for problem in problems {
+            text.push_str(&format!("\n  ! {problem}"));
+        }
+        writeln!(io.stderr, "{text}")
+    };
+    written.map_err(|e| ClientError::InvalidInput(e.to_string()))
 }
 
 fn line(post: &ReceivedPost, names: &[Member]) -> String {

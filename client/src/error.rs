@@ -79,6 +79,15 @@ pub enum ClientError {
         /// The channel.
         channel: Channel,
     },
+    /// The person may not read or write this channel of the room (e.g. family and the
+    /// team channel), or is not in the room at all.
+    #[error("no access to the {channel} channel of room {room}")]
+    NoChannelAccess {
+        /// The room.
+        room: RoomId,
+        /// The channel.
+        channel: Channel,
+    },
     /// An argument cannot be used (bad link, bad ID, empty text).
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -117,6 +126,7 @@ impl ClientError {
             Self::NoAuthenticator => "no_authenticator",
             Self::OtherAccount(_) => "other_account",
             Self::NotInChannel { .. } => "not_in_channel",
+            Self::NoChannelAccess { .. } => "no_channel_access",
             Self::InvalidInput(_) => "invalid_input",
             Self::TooManyConflicts(_) => "too_many_conflicts",
             Self::Attachment(e) => e.code(),
@@ -193,6 +203,10 @@ impl ClientError {
             Self::NotInChannel { room, channel } => (
                 format!("You are not (or no longer) in the {channel} channel of room {room}. A member adds you when they next sync."),
                 format!("ルーム {room} の {channel} チャンネルに参加していません。他のメンバーの同期時に追加されます。"),
+            ),
+            Self::NoChannelAccess { room, channel } => (
+                format!("You have no access to the {channel} channel of room {room}: your role in the room does not include it. Ask the room's owner if you need it."),
+                format!("ルーム {room} の {channel} チャンネルを見る権限がありません（このルームでの役割に含まれていません）。必要な場合はルームの管理者に相談してください。"),
             ),
             Self::InvalidInput(detail) => (
                 format!("Invalid input: {detail}."),

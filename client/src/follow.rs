@@ -191,12 +191,20 @@ impl Follow<'_> {
             }
             Err(e) => return Err(e.into()),
         };
-        match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) if text.contains("hello") => {}
+        let hello = match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) if text.contains("hello") => text,
             _ => return Err(ClientError::Protocol("no hello on the WebSocket".into())),
+        };
+        let mut report = SyncReport::default();
+        // A new log generation (the server was restored): every channel is
+        // subscribed from 0 below, so everything is read again in order.
+        let generation = serde_json::from_str::<serde_json::Value>(hello.as_str())
+            .ok()
+            .and_then(|v| v["log_generation"].as_str().map(str::to_owned));
+        if self.client.observe_generation(generation.as_deref(), &mut report) {
+            self.client.save()?;
         }
         // Welcomes queued while away: join before subscribing.
-        let mut report = SyncReport::default();
         self.client.fetch_welcomes(&mut report).await?;
         self.take(report);
         for (id, meta) in &self.client.public.groups {
@@ -270,6 +278,9 @@ impl Follow<'_> {
     fn take(&mut self, report: SyncReport) {
         self.ready.extend(report.posts);
         self.problems.extend(report.problems);
+        if report.restored {
+            self.problems.push(SyncReport::RESTORED_NOTICE.to_owned());
+        }
     }
 }
 

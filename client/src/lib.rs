@@ -58,7 +58,7 @@ pub use error::{ClientError, Result};
 pub use follow::Follow;
 pub use kizuna_crypto::{ContentType, PostEnvelope};
 pub use kizuna_proto::{Channel, DeviceId, OrganisationId, PostId, RoomId, RoomRole, Timestamp, UserId};
-pub use post::ReceivedPost;
+pub use post::{ReceivedPost, RejectedEntry};
 pub use random::OsRandom;
 pub use reconcile::ReconcileReport;
 pub use wire::{Accepted, Invitation, LogEntry, Member, Room};
@@ -254,6 +254,7 @@ impl Client {
             channels,
             posts: &self.secrets.posts,
             waiting: &self.secrets.waiting,
+            rejected: &self.secrets.rejected,
             key_packages_left: self.secrets.key_packages_left,
             last_resort_uploaded: self.secrets.last_resort_uploaded,
         };
@@ -300,6 +301,7 @@ struct SecretsOut<'a> {
     channels: BTreeMap<&'a str, SecretText>,
     posts: &'a BTreeMap<String, Vec<ReceivedPost>>,
     waiting: &'a BTreeMap<String, Vec<LogEntry>>,
+    rejected: &'a BTreeMap<String, Vec<crate::post::RejectedEntry>>,
     key_packages_left: i64,
     last_resort_uploaded: bool,
 }

@@ -26,3 +26,16 @@ pub struct ReceivedPost {
     /// What it says.
     pub envelope: PostEnvelope,
 }
+
+/// A log entry this device refused to show: altered, replayed, forged or otherwise
+/// not a genuine post of the channel. Kept so that reading the channel says so every
+/// time, not only at the sync that met it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedEntry {
+    /// Its position in the channel's log.
+    pub seq: i64,
+    /// The log's kind (`post`, `era_key`, …).
+    pub kind: String,
+    /// Why, in words (English, then Japanese where the client has it).
+    pub reason: String,
+}

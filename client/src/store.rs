@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::api::{b64, unb64};
 use crate::error::{ClientError, Result};
-use crate::post::ReceivedPost;
+use crate::post::{ReceivedPost, RejectedEntry};
 use crate::wire::LogEntry;
 
 /// The `format` field of every state file this code writes and reads.
@@ -46,6 +46,10 @@ pub(crate) struct Public {
     pub device_id: Option<DeviceId>,
     #[serde(default)]
     pub groups: BTreeMap<String, GroupMeta>,
+    /// The server's log generation when the logs were last read
+    /// ([`kizuna_proto::log`]): another one means it was restored from a backup.
+    #[serde(default)]
+    pub log_generation: Option<String>,
 }
 
 /// One channel group this device is (or was) in.
@@ -79,6 +83,9 @@ pub(crate) struct Secrets {
     /// Posts whose era key has not arrived yet, per group ID.
     #[serde(default)]
     pub waiting: BTreeMap<String, Vec<LogEntry>>,
+    /// Entries refused as tampered or replayed, per group ID, in log order.
+    #[serde(default)]
+    pub rejected: BTreeMap<String, Vec<RejectedEntry>>,
     /// One-time key packages the server had left at the last upload, minus those used
     /// since.
     #[serde(default)]
@@ -238,6 +245,7 @@ impl Public {
             user_id: None,
             device_id: None,
             groups: BTreeMap::new(),
+            log_generation: None,
         }
     }
 }

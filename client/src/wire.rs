@@ -11,10 +11,21 @@ pub struct Room {
     pub id: RoomId,
     /// The organisation it belongs to.
     pub organisation_id: OrganisationId,
-    /// Its name (the client's name or an alias).
-    pub display_name: String,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Its state (the name) sealed by a member's device, base64; opened into `name`.
+    #[serde(default)]
+    pub sealed_state: Option<String>,
+    /// The revision of `sealed_state` (0: none yet).
+    #[serde(default)]
+    pub state_revision: i64,
+    /// The clear name of a room made before names were sealed, until a member seals it.
+    #[serde(default)]
+    pub legacy_name: Option<String>,
+    /// Its name (often the client's name), as this device opened it from
+    /// `sealed_state`; `None` while this device cannot open it yet.
+    #[serde(default)]
+    pub name: Option<String>,
     /// My role in it (absent right after creating: then I am the owner).
     #[serde(default)]
     pub role: Option<RoomRole>,
@@ -57,6 +68,9 @@ impl Member {
 /// An invitation link just issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
+    /// Its ID (not secret).
+    #[serde(default)]
+    pub invitation_id: Option<kizuna_proto::InvitationId>,
     /// The link to hand to the invitee (`…/#/invite/TOKEN`).
     pub link: String,
     /// When it stops working.

@@ -28,6 +28,9 @@
 //! * [`photo`]: [`prepare_photo`], the on-device photo pipeline: orient, strip metadata,
 //!   resize, re-encode, thumbnail.
 //! * [`random`]: the [`Random`] trait through which callers supply randomness.
+//! * [`room_state`]: a room's name sealed for its members under the family channel's
+//!   era key ([`ChannelState::seal_room_state`]); [`invitation_name`]: an invitee's
+//!   name sealed under the link's token. The server stores both only as ciphertext.
 //!
 //! ```
 //! # use kizuna_crypto::*;
@@ -63,10 +66,12 @@ pub mod channel;
 pub mod content;
 pub mod envelope;
 pub mod era;
+pub mod invitation_name;
 pub mod mls;
 pub mod photo;
 pub mod post;
 pub mod random;
+pub mod room_state;
 pub mod signing;
 pub mod vault;
 mod wire;
@@ -94,6 +99,7 @@ pub use mls::{
 pub use photo::{prepare_photo, PhotoError, PhotoOptions, PreparedPhoto};
 pub use post::{open, seal, Expected, OpenError, OpenedPost, PostHeader, SealError, SealedPost};
 pub use random::Random;
+pub use room_state::{OpenedRoomState, RoomState, RoomStateError, SealedRoomState};
 pub use signing::{DeviceSigningKey, DeviceVerifyingKey, InvalidVerifyingKey};
 pub use vault::{open_state, seal_state};
 pub use wire::DecodeError;

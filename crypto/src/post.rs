@@ -14,6 +14,16 @@
 //!   the AEAD or the JSON parser.
 //! * Nonces are 24 random bytes (XChaCha), safe to draw at random for any number of
 //!   posts under one key, so no nonce counter needs to be kept in sync across devices.
+//! * The plaintext is padded to a size bucket before encryption ([`padding`]), so the
+//!   ciphertext length says little about the post's length.
+//!
+//! # Versions
+//!
+//! The first byte of the encoding is the format version, bound into the associated
+//! data and the signature (a post cannot be passed off as the other version):
+//!
+//! * **2** (written by this code): padded plaintext.
+//! * **1** (read only, posts stored before padding): unpadded plaintext.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -22,23 +32,31 @@ use zeroize::Zeroizing;
 
 use crate::envelope::{EnvelopeError, PostEnvelope, MAX_ENVELOPE_BYTES};
 use crate::era::{EraId, EraKey, EraKeyring};
+use crate::post::padding::MAX_PADDED;
 use crate::random::Random;
 use crate::signing::{DeviceSigningKey, DeviceVerifyingKey};
 use crate::wire::{self, DecodeError, Reader, HEADER_LEN};
 
-/// First byte of a sealed post's encoding.
-pub const WIRE_VERSION: u8 = 1;
-/// Prefix of the associated data: names the protocol and version, so these bytes can
-/// never be mistaken for another message type's.
-const AD_CONTEXT: &[u8] = b"kizuna/post/v1/ad";
-/// Prefix of the signed message, distinct from the AD prefix so a post signature can
-/// never be replayed as a signature over anything else the device key signs (MLS uses
-/// its own labels).
-const SIGNATURE_CONTEXT: &[u8] = b"kizuna/post/v1/signature";
+#[path = "post_padding.rs"]
+pub mod padding;
+
+/// First byte of a sealed post's encoding, as written by this code (padded plaintext).
+pub const WIRE_VERSION: u8 = 2;
+/// The version of posts sealed before padding: still read, never written.
+pub const UNPADDED_WIRE_VERSION: u8 = 1;
+/// Prefixes of the associated data per version: they name the protocol and version,
+/// so these bytes can never be mistaken for another message type's or version's.
+const AD_CONTEXT_V1: &[u8] = b"kizuna/post/v1/ad";
+const AD_CONTEXT_V2: &[u8] = b"kizuna/post/v2/ad";
+/// Prefixes of the signed message, distinct from the AD prefixes so a post signature
+/// can never be replayed as a signature over anything else the device key signs (MLS
+/// uses its own labels).
+const SIGNATURE_CONTEXT_V1: &[u8] = b"kizuna/post/v1/signature";
+const SIGNATURE_CONTEXT_V2: &[u8] = b"kizuna/post/v2/signature";
 /// Poly1305 tag length: every ciphertext is at least this long.
 const TAG_LEN: usize = 16;
-/// Longest ciphertext a valid post can have.
-pub const MAX_CIPHERTEXT_BYTES: usize = MAX_ENVELOPE_BYTES + TAG_LEN;
+/// Longest ciphertext a valid post can have (the largest bucket).
+pub const MAX_CIPHERTEXT_BYTES: usize = MAX_PADDED + TAG_LEN;
 
 /// Who posted what, where and when. Sent in clear: the server needs it to route,
 /// order and authorise posts. Bound to the ciphertext and the signature.
@@ -61,10 +79,16 @@ pub struct PostHeader {
 }
 
 impl PostHeader {
-    /// The AEAD associated data: context prefix and canonical header.
-    fn associated_data(&self) -> Vec<u8> {
-        let mut ad = Vec::with_capacity(AD_CONTEXT.len() + HEADER_LEN);
-        ad.extend_from_slice(AD_CONTEXT);
+    /// The AEAD associated data of a post of format `version`: context prefix and
+    /// canonical header.
+    fn associated_data(&self, version: u8) -> Vec<u8> {
+        let context = if version == UNPADDED_WIRE_VERSION {
+            AD_CONTEXT_V1
+        } else {
+            AD_CONTEXT_V2
+        };
+        let mut ad = Vec::with_capacity(context.len() + HEADER_LEN);
+        ad.extend_from_slice(context);
         wire::encode_header(self, &mut ad);
         ad
     }
@@ -73,6 +97,9 @@ impl PostHeader {
 /// A post as it travels and is stored: header, nonce, ciphertext and signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedPost {
+    /// The format version ([`WIRE_VERSION`], or [`UNPADDED_WIRE_VERSION`] for a post
+    /// stored before padding), authenticated with the header.
+    pub version: u8,
     /// Cleartext metadata, authenticated by the AEAD and the signature.
     pub header: PostHeader,
     /// The XChaCha20-Poly1305 nonce.
@@ -89,7 +116,7 @@ impl SealedPost {
     /// (u32, big-endian) and ciphertext.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + HEADER_LEN + 24 + 64 + 4 + self.ciphertext.len());
-        out.push(WIRE_VERSION);
+        out.push(self.version);
         wire::encode_header(&self.header, &mut out);
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.signature);
@@ -107,7 +134,7 @@ impl SealedPost {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(bytes);
         let [version] = reader.array::<1>()?;
-        if version != WIRE_VERSION {
+        if version != WIRE_VERSION && version != UNPADDED_WIRE_VERSION {
             return Err(DecodeError::UnsupportedVersion(version));
         }
         let header = wire::decode_header(&mut reader)?;
@@ -126,6 +153,7 @@ impl SealedPost {
         let ciphertext = reader.take(len)?.to_vec();
         reader.finish()?;
         Ok(Self {
+            version,
             header,
             nonce,
             ciphertext,
@@ -135,10 +163,15 @@ impl SealedPost {
 
     /// What the author signs: context prefix, associated data, nonce, ciphertext. All
     /// but the ciphertext are fixed-length, so the concatenation is unambiguous.
-    fn signed_message(header: &PostHeader, nonce: &[u8; 24], ciphertext: &[u8]) -> Vec<u8> {
-        let ad = header.associated_data();
-        let mut message = Vec::with_capacity(SIGNATURE_CONTEXT.len() + ad.len() + 24 + ciphertext.len());
-        message.extend_from_slice(SIGNATURE_CONTEXT);
+    fn signed_message(version: u8, header: &PostHeader, nonce: &[u8; 24], ciphertext: &[u8]) -> Vec<u8> {
+        let context = if version == UNPADDED_WIRE_VERSION {
+            SIGNATURE_CONTEXT_V1
+        } else {
+            SIGNATURE_CONTEXT_V2
+        };
+        let ad = header.associated_data(version);
+        let mut message = Vec::with_capacity(context.len() + ad.len() + 24 + ciphertext.len());
+        message.extend_from_slice(context);
         message.extend_from_slice(&ad);
         message.extend_from_slice(nonce);
         message.extend_from_slice(ciphertext);
@@ -217,6 +250,10 @@ pub enum OpenError {
     /// different key than the era's (a buggy or malicious author).
     #[error("decryption failed")]
     DecryptFailed,
+    /// The signature and decryption are fine but the padding is not (the author's
+    /// client padded wrongly or was made to): refused rather than guessed at.
+    #[error("bad padding: {0}")]
+    BadPadding(#[from] padding::PaddingError),
     /// The ciphertext is longer than any valid post.
     #[error("ciphertext too large: {len} > {max}")]
     TooLarge {
@@ -258,21 +295,28 @@ pub fn seal(
         }
         .into());
     }
+    let padded = Zeroizing::new(padding::pad(&plaintext));
     let mut nonce = [0u8; 24];
     rng.fill(&mut nonce);
     let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = header.associated_data();
+    let ad = header.associated_data(WIRE_VERSION);
     let ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
             Payload {
-                msg: &plaintext,
+                msg: &padded,
                 aad: &ad,
             },
         )
         .map_err(|_| SealError::Internal("AEAD refused a bounded plaintext"))?;
-    let signature = signer.sign(&SealedPost::signed_message(&header, &nonce, &ciphertext));
+    let signature = signer.sign(&SealedPost::signed_message(
+        WIRE_VERSION,
+        &header,
+        &nonce,
+        &ciphertext,
+    ));
     Ok(SealedPost {
+        version: WIRE_VERSION,
         header,
         nonce,
         ciphertext,
@@ -318,12 +362,12 @@ pub fn open(
             max: MAX_CIPHERTEXT_BYTES,
         });
     }
-    let message = SealedPost::signed_message(&header, &sealed.nonce, &sealed.ciphertext);
+    let message = SealedPost::signed_message(sealed.version, &header, &sealed.nonce, &sealed.ciphertext);
     if !author_key.verify(&message, &sealed.signature) {
         return Err(OpenError::BadSignature);
     }
     let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = header.associated_data();
+    let ad = header.associated_data(sealed.version);
     let plaintext = cipher
         .decrypt(
             XNonce::from_slice(&sealed.nonce),
@@ -334,7 +378,12 @@ pub fn open(
         )
         .map(Zeroizing::new)
         .map_err(|_| OpenError::DecryptFailed)?;
-    let envelope = PostEnvelope::from_json(&plaintext, header.post)?;
+    let plaintext = if sealed.version == UNPADDED_WIRE_VERSION {
+        &plaintext[..]
+    } else {
+        padding::unpad(&plaintext)?
+    };
+    let envelope = PostEnvelope::from_json(plaintext, header.post)?;
     Ok(OpenedPost { header, envelope })
 }
 

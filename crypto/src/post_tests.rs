@@ -180,6 +180,7 @@ fn a_post_checked_against_another_devices_key_is_refused() {
     let mut forged = sealed.clone();
     let forger = DeviceSigningKey::generate(&mut TestRandom::new(401));
     forged.signature = forger.sign(&SealedPost::signed_message(
+        forged.version,
         &forged.header,
         &forged.nonce,
         &forged.ciphertext,
@@ -264,10 +265,10 @@ fn every_truncation_and_random_garbage_is_an_error_not_a_panic() {
         Err(DecodeError::TrailingBytes(1))
     );
     let mut newer = bytes.clone();
-    newer[0] = 2;
+    newer[0] = 3;
     assert_eq!(
         SealedPost::from_bytes(&newer),
-        Err(DecodeError::UnsupportedVersion(2))
+        Err(DecodeError::UnsupportedVersion(3))
     );
 
     let mut rng = TestRandom::new(700);
@@ -312,6 +313,7 @@ fn oversized_ciphertexts_are_refused_before_any_work() {
     ));
 
     let sealed = SealedPost {
+        version: WIRE_VERSION,
         header: f.header,
         nonce: [0; 24],
         ciphertext: vec![0; MAX_CIPHERTEXT_BYTES + 1],
@@ -340,4 +342,106 @@ fn debug_output_of_posts_shows_no_content_or_keys() {
     assert!(!printed.contains("Fever"), "{printed}");
     assert!(!printed.contains("66, 66"), "{printed}"); // the attachment key, 0x42 bytes
     assert!(!printed.contains(&format!("{:?}", f.era.secret())), "{printed}");
+}
+
+/// Seals `plaintext` exactly as given (no padding added), as format `version`: what a
+/// buggy or hostile author's client could send, validly encrypted and signed.
+fn seal_raw(f: &mut Fixture, version: u8, plaintext: &[u8]) -> SealedPost {
+    let mut nonce = [0u8; 24];
+    f.rng.fill(&mut nonce);
+    let cipher = XChaCha20Poly1305::new(f.era.secret().into());
+    let ad = f.header.associated_data(version);
+    let ciphertext = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &ad,
+            },
+        )
+        .unwrap();
+    let signature = f.signer.sign(&SealedPost::signed_message(
+        version,
+        &f.header,
+        &nonce,
+        &ciphertext,
+    ));
+    SealedPost {
+        version,
+        header: f.header,
+        nonce,
+        ciphertext,
+        signature,
+    }
+}
+
+#[test]
+fn notes_of_1_100_and_200_characters_have_ciphertexts_of_one_length() {
+    let mut f = fixture(20);
+    let mut lengths = Vec::new();
+    for text in [
+        "熱".to_owned(),
+        "a".repeat(100),
+        "あ".repeat(100),
+        "b".repeat(200),
+        "体温正常、食事全量。".repeat(20),
+    ] {
+        f.envelope = PostEnvelope::new(ContentType::Note, text.clone());
+        let sealed = f.seal();
+        assert_eq!(f.open(&sealed).unwrap().envelope.body, text);
+        lengths.push(sealed.ciphertext.len());
+    }
+    assert!(lengths.iter().all(|l| *l == lengths[0]), "{lengths:?}");
+    assert_eq!(lengths[0], padding::MIN_BUCKET + TAG_LEN);
+    // A long report lands in a bigger bucket, but one shared with other long ones.
+    f.envelope = PostEnvelope::new(ContentType::Note, "x".repeat(3000));
+    let long = f.seal().ciphertext.len();
+    f.envelope = PostEnvelope::new(ContentType::Note, "y".repeat(3900));
+    assert_eq!(f.seal().ciphertext.len(), long);
+    assert_eq!(long, 4096 + TAG_LEN);
+}
+
+#[test]
+fn tampered_or_missing_padding_is_refused_even_when_signed() {
+    let mut f = fixture(21);
+    let json = f.envelope.to_json().unwrap();
+    // The right padding, as `seal` makes it, opens.
+    let good = seal_raw(&mut f, WIRE_VERSION, &padding::pad(&json));
+    assert_eq!(f.open(&good).unwrap().envelope, f.envelope);
+    // A non-zero byte in the padding.
+    let mut padded = padding::pad(&json);
+    let last = padded.len() - 1;
+    padded[last] = 7;
+    let tampered = seal_raw(&mut f, WIRE_VERSION, &padded);
+    assert!(matches!(f.open(&tampered), Err(OpenError::BadPadding(_))));
+    // No padding at all in a padded-format post.
+    let unpadded = seal_raw(&mut f, WIRE_VERSION, &json);
+    assert!(matches!(f.open(&unpadded), Err(OpenError::BadPadding(_))));
+    // Padding that is not a bucket size (the length would leak again).
+    let mut short = padding::pad(&json);
+    short.truncate(json.len() + 10);
+    let odd = seal_raw(&mut f, WIRE_VERSION, &short);
+    assert!(matches!(f.open(&odd), Err(OpenError::BadPadding(_))));
+}
+
+#[test]
+fn posts_stored_before_padding_still_open_and_versions_cannot_be_swapped() {
+    let mut f = fixture(22);
+    let json = f.envelope.to_json().unwrap();
+    let legacy = seal_raw(&mut f, UNPADDED_WIRE_VERSION, &json);
+    let bytes = legacy.to_bytes();
+    assert_eq!(bytes[0], 1);
+    let opened = f.open(&SealedPost::from_bytes(&bytes).unwrap()).unwrap();
+    assert_eq!(opened.envelope, f.envelope);
+
+    // Relabelling a padded post as the old format (so padding would be read as
+    // content), or the reverse, breaks the signature.
+    let mut relabelled = f.seal().to_bytes();
+    relabelled[0] = UNPADDED_WIRE_VERSION;
+    let relabelled = SealedPost::from_bytes(&relabelled).unwrap();
+    assert_eq!(f.open(&relabelled), Err(OpenError::BadSignature));
+    let mut upgraded = bytes;
+    upgraded[0] = WIRE_VERSION;
+    let upgraded = SealedPost::from_bytes(&upgraded).unwrap();
+    assert_eq!(f.open(&upgraded), Err(OpenError::BadSignature));
 }

@@ -33,6 +33,10 @@ enum Command {
     Check,
     /// Issue a new one-time link for the first administrator (ends any earlier one).
     BootstrapAdmin,
+    /// Start a new log generation. Run it after every restore of the database from a
+    /// backup, before starting the servers: clients then re-read every channel and
+    /// tell their users the server was restored. / バックアップから復元した後に実行
+    NewGeneration,
 }
 
 fn main() -> ExitCode {
@@ -58,15 +62,23 @@ async fn run(cli: Cli) -> Result<(), String> {
     println!("database: {} ok (schema up to date)", state.db.backend_name());
     match cli.command {
         Command::Init => {
+            let generation = state
+                .db
+                .run(kizuna_storage::groups::log_generation)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("log generation: {generation}");
             println!("blob store: {} ok", state.blobs.description());
             println!("initialised. Start the server with `kizuna-server`.");
         }
         Command::Check => {
-            state
+            let db = state
                 .db
-                .health()
-                .await
-                .map_err(|e| format!("database check failed: {e}"))?;
+                .health(Duration::from_secs(5), state.now().millis())
+                .await;
+            db.read.map_err(|e| format!("database check failed: {e}"))?;
+            db.write
+                .map_err(|e| format!("database write check failed (is its disk full?): {e}"))?;
             state.blobs.health().await.map_err(|e| {
                 format!(
                     "blob store {} failed a write/read/delete check: {e}",
@@ -78,6 +90,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 state.blobs.description()
             );
             println!("all checks passed");
+        }
+        Command::NewGeneration => {
+            let generation = state
+                .db
+                .run(kizuna_storage::groups::new_log_generation)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "new log generation: {generation}. Clients re-read every channel when they next connect. \
+                 新しいログ世代を開始しました。クライアントは次回接続時に全チャンネルを読み直します。"
+            );
         }
         Command::BootstrapAdmin => {
             let ttl = Duration::from_secs(state.config.bootstrap_link_ttl_hours.saturating_mul(3600));

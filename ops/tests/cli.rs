@@ -123,3 +123,30 @@ fn bootstrap_admin_replaces_the_earlier_link() {
     assert!(new.expires_at > new.created_at);
     assert_eq!(new.used_at, None);
 }
+
+#[test]
+fn new_generation_starts_a_new_log_generation_after_a_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = ops(&data, &["init"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let generation = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("log generation: "))
+            .map(|g| g.trim().to_owned())
+    };
+    let first = generation(&stdout(&out)).expect("init prints the log generation");
+    let url = format!("sqlite://{}", data.join("kizuna.db").display());
+    let stored = || {
+        let db = Db::open(&url, &DbOptions::default()).unwrap();
+        db.run_blocking(kizuna_storage::groups::log_generation).unwrap()
+    };
+    assert_eq!(stored(), first);
+
+    let out = ops(&data, &["new-generation"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("新しいログ世代"), "{}", stdout(&out));
+    let second = stored();
+    assert_ne!(second, first);
+    assert!(stdout(&out).contains(&second), "{}", stdout(&out));
+}

@@ -16,7 +16,10 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::metrics::{self, Metrics};
+use crate::origin::{same_origin_only, AllowedOrigins};
+use crate::refusals::{json_refusals, JsonLimit};
 use crate::routes;
+use crate::slow_body::{paced_bodies, BodyPace};
 use crate::state::{AppState, Clock};
 
 /// Why the server could not start. Each message says what to fix.
@@ -57,7 +60,7 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
         &config.database_url(),
         &DbOptions {
             max_connections: config.database_max_connections,
-            ..DbOptions::default()
+            acquire_timeout: std::time::Duration::from_secs(config.database_acquire_timeout_secs),
         },
     )
     .map_err(StartError::Database)?;
@@ -96,8 +99,47 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Stops it.
     pub handle: ServerHandle,
+    /// Stops it the way a node should stop (see [`Stopper::stop`]).
+    pub stopper: Stopper,
     /// Resolves when it has stopped.
     pub server: Server,
+}
+
+/// Stops a node: what SIGTERM does.
+#[derive(Clone)]
+pub struct Stopper {
+    handle: ServerHandle,
+    live: Live,
+    metrics: Metrics,
+}
+
+impl Stopper {
+    /// Closes every WebSocket at once with 1001 (going away), so clients reconnect
+    /// to another node instead of waiting, then stops accepting and lets in-flight
+    /// HTTP requests finish (up to `shutdown_timeout_secs`). Idle keep-alive
+    /// connections are closed at once. Resolves when the server has stopped.
+    pub async fn stop(self) {
+        let closed = self.live.close_all();
+        tracing::info!(websockets = closed, "closing WebSockets (1001 going away)");
+        self.handle.stop(true).await;
+    }
+
+    /// Resolves once no WebSocket is open and no HTTP request is in flight (after
+    /// [`stop`](Self::stop) began), plus a moment for the last close frames to be
+    /// written. actix checks its workers only once a second while stopping; a node
+    /// that has drained may exit at once instead.
+    pub async fn drained(&self) {
+        const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+        loop {
+            while self.live.open_connections() > 0 || self.metrics.in_flight.get() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(SETTLE).await;
+            if self.live.open_connections() == 0 && self.metrics.in_flight.get() == 0 {
+                return;
+            }
+        }
+    }
 }
 
 /// Binds the listen address and starts serving. The returned server must be
@@ -106,10 +148,25 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
     crate::fanout::spawn_listener(config.database_url(), state.live.clone());
     crate::sweep::spawn(state.clone());
+    let live = state.live.clone();
+    let metrics = state.metrics.clone();
+    let origins = config
+        .request_origins()
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let origins = web::Data::new(AllowedOrigins(origins));
+    let pace = web::Data::new(BodyPace {
+        timeout: std::time::Duration::from_secs(config.body_read_timeout_secs),
+        min_bytes_per_sec: config.body_min_bytes_per_sec,
+    });
+    let guards = Guards {
+        origins,
+        pace,
+        json_limit: web::Data::new(JsonLimit(config.max_json_body_bytes)),
+    };
     let data = web::Data::new(state);
     let document = web::Data::new(routes::openapi::ApiDocument(openapi_document()));
     let client = web::Data::new(routes::web::WebClient::new(config.web_dir()));
-    let factory = move || build_app(data.clone(), document.clone(), client.clone());
+    let factory = move || build_app(data.clone(), document.clone(), client.clone(), guards.clone());
     // Signals are handled by the caller (see main.rs), installed before the server
     // reports ready, so a SIGTERM right after start-up still shuts down gracefully.
     let mut server = HttpServer::new(factory)
@@ -124,9 +181,15 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     })?;
     let addr = server.addrs().first().copied().unwrap_or(config.listen);
     let server = server.run();
+    let handle = server.handle();
     Ok(Running {
         addr,
-        handle: server.handle(),
+        stopper: Stopper {
+            handle: handle.clone(),
+            live,
+            metrics,
+        },
+        handle,
         server,
     })
 }
@@ -158,6 +221,7 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::me::add_credential_finish)
                 .service(routes::me::remove_credential)
                 .service(routes::me::reauth_begin)
+                .service(routes::me::reauth_finish)
                 .service(routes::me::change_password)
                 .service(routes::admin::create_organisation)
                 .service(routes::admin::list_organisations)
@@ -173,6 +237,8 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::rooms::my_rooms)
                 .service(routes::rooms::members)
                 .service(routes::rooms::remove_member)
+                .service(routes::room_state::put_room_state)
+                .service(routes::room_state::put_sealed_invitee_name)
                 .service(routes::invitations::accept)
                 .service(routes::delivery::register_device)
                 .service(routes::delivery::list_devices)
@@ -207,10 +273,19 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
     api
 }
 
+/// The settings the request guards (origin, body pace, JSON refusals) read.
+#[derive(Clone)]
+struct Guards {
+    origins: web::Data<AllowedOrigins>,
+    pace: web::Data<BodyPace>,
+    json_limit: web::Data<JsonLimit>,
+}
+
 fn build_app(
     data: web::Data<AppState>,
     document: web::Data<routes::openapi::ApiDocument>,
     client: web::Data<routes::web::WebClient>,
+    guards: Guards,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -234,8 +309,16 @@ fn build_app(
         .configure(register)
         .into_app()
         .app_data(client)
+        .app_data(guards.origins)
+        .app_data(guards.pace)
+        .app_data(guards.json_limit)
         .configure(routes::web::configure)
         .default_service(web::to(routes::web::fallback))
+        // Innermost first: bodies are paced and cross-site requests refused before
+        // any handler runs; every refusal, the framework's too, leaves as JSON.
+        .wrap(from_fn(paced_bodies))
+        .wrap(from_fn(same_origin_only))
+        .wrap(from_fn(json_refusals))
         .wrap(security_headers(config.is_tls()))
         .wrap(Compress::default())
         .wrap(from_fn(metrics::track))

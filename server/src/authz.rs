@@ -106,6 +106,43 @@ impl Actor {
     }
 }
 
+/// The person an administrative action would touch, as the rule below needs them.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Who.
+    pub user: UserId,
+    /// Whether they run the whole service.
+    pub is_system_admin: bool,
+    /// Their staff roles in organisations (room memberships do not count).
+    pub memberships: &'a [Membership],
+}
+
+impl Actor {
+    /// The one rule for acting on another person's account: reset, suspend,
+    /// reactivate, disable, unlock, role change and revoking their device.
+    ///
+    /// The actor administers `org` (`action`), and the person holds a staff role
+    /// in `org`: being a member of one of its rooms (family, volunteer, an outside
+    /// professional who may be another facility's staff or administrator) grants
+    /// the organisation nothing over them, so they are not found here. The system
+    /// administrator and the actor themself are refused.
+    pub fn may_act_on(
+        &self,
+        org: &Organisation,
+        action: OrgAction,
+        target: Target<'_>,
+    ) -> Result<(), ApiError> {
+        self.require(org, action)?;
+        if !target.memberships.iter().any(|m| m.organisation == org.id) {
+            return Err(ApiError::NotFound);
+        }
+        if target.is_system_admin || target.user == self.user {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(())
+    }
+}
+
 /// Whether a role is a care professional's (may open rooms and see the team channel).
 pub fn is_professional(role: OrgRole) -> bool {
     !matches!(role, OrgRole::Officer | OrgRole::FacilityAdmin)
@@ -211,6 +248,54 @@ mod tests {
         assert!(!nobody.may_invite_to_room(Some(&member(RoomRole::Owner)), RoomRole::Owner));
         assert!(!nobody.may_invite_to_room(Some(&member(RoomRole::Family)), RoomRole::Family));
         assert!(!nobody.may_invite_to_room(None, RoomRole::Family));
+    }
+
+    #[test]
+    fn administrators_act_only_on_their_own_staff() {
+        let clinic = org(OrganisationKind::Clinic, None);
+        let other = org(OrganisationKind::NursingStation, None);
+        let admin = actor(&[(clinic.id, OrgRole::FacilityAdmin)]);
+        let staff_of = |o: &Organisation, role| {
+            vec![Membership {
+                user: UserId::from_uuid(Uuid::new_v4()),
+                organisation: o.id,
+                role,
+                created_at: Timestamp(0),
+            }]
+        };
+        fn target(memberships: &[Membership]) -> Target<'_> {
+            Target {
+                user: UserId::from_uuid(Uuid::new_v4()),
+                is_system_admin: false,
+                memberships,
+            }
+        }
+        let nurse = staff_of(&clinic, OrgRole::Nurse);
+        assert!(admin
+            .may_act_on(&clinic, OrgAction::ResetStaff, target(&nurse))
+            .is_ok());
+        let theirs = staff_of(&other, OrgRole::FacilityAdmin);
+        assert!(matches!(
+            admin.may_act_on(&clinic, OrgAction::ResetStaff, target(&theirs)),
+            Err(ApiError::NotFound)
+        ));
+        assert!(matches!(
+            admin.may_act_on(&other, OrgAction::ResetStaff, target(&theirs)),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(matches!(
+            admin.may_act_on(&clinic, OrgAction::ManageStaff, target(&[])),
+            Err(ApiError::NotFound)
+        ));
+        let me = Target {
+            user: admin.user,
+            is_system_admin: false,
+            memberships: &admin.memberships,
+        };
+        assert!(matches!(
+            admin.may_act_on(&clinic, OrgAction::ManageStaff, me),
+            Err(ApiError::Forbidden)
+        ));
     }
 
     #[test]

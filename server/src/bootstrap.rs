@@ -7,7 +7,7 @@ use std::time::Duration;
 use kizuna_proto::{Redacted, Timestamp};
 use kizuna_storage::audit::Outcome;
 use kizuna_storage::invitations::{self, InvitationKind};
-use kizuna_storage::{transaction, users, Db, DbConn, StorageError};
+use kizuna_storage::{refusable_transaction, users, Db, DbConn, StorageError};
 
 use crate::audit::{self, Entry};
 use crate::invites;
@@ -41,7 +41,7 @@ pub fn ensure_link(
     now: Timestamp,
 ) -> Result<BootstrapState, StorageError> {
     db.run_blocking(|conn| {
-        transaction(conn, |conn| {
+        refusable_transaction(conn, |conn| {
             if users::system_admin_exists(conn)? {
                 return Ok(BootstrapState::AdminExists);
             }
@@ -63,7 +63,7 @@ pub fn replace_link(
     now: Timestamp,
 ) -> Result<BootstrapState, StorageError> {
     db.run_blocking(|conn| {
-        transaction(conn, |conn| {
+        refusable_transaction(conn, |conn| {
             if users::system_admin_exists(conn)? {
                 return Ok(BootstrapState::AdminExists);
             }

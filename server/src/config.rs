@@ -36,6 +36,10 @@ pub struct Config {
     pub database_url: Option<Redacted<String>>,
     /// Most database connections this node keeps open.
     pub database_max_connections: u32,
+    /// Seconds a request waits for a database connection before it is answered
+    /// `503 unavailable` (while the database is unreachable, every request waits this
+    /// long). `/healthz` never waits more than 1 s whatever this is.
+    pub database_acquire_timeout_secs: u64,
     /// `s3://BUCKET` for an S3-compatible bucket (with the `s3_*` keys), or a
     /// directory. Defaults to `<data_dir>/blobs`.
     pub blob_url: Option<String>,
@@ -51,6 +55,14 @@ pub struct Config {
     pub s3_allow_http: bool,
     /// Largest JSON request body, in bytes.
     pub max_json_body_bytes: usize,
+    /// Seconds a request body may pause without a byte arriving, and the grace
+    /// before `body_min_bytes_per_sec` applies; a slower body is answered `408
+    /// request_timeout` and its connection closed.
+    pub body_read_timeout_secs: u64,
+    /// Average bytes per second a request body must keep up after the first
+    /// `body_read_timeout_secs` (a body of N bytes may take up to
+    /// `body_read_timeout_secs + N / body_min_bytes_per_sec` seconds).
+    pub body_min_bytes_per_sec: u64,
     /// Largest attachment upload, in bytes.
     pub max_blob_bytes: u64,
     /// Attachment storage each facility may use, in bytes (charged to the room's
@@ -88,6 +100,10 @@ pub struct Config {
     /// Consecutive failed sign-ins after which a login ID is locked until an
     /// administrator unlocks it.
     pub sign_in_lock_after: u32,
+    /// Seconds a two-factor (re-)authentication stays fresh enough for sensitive
+    /// actions: adding or removing an authenticator or device, changing the
+    /// password, acting on another person's account.
+    pub reauth_max_age_secs: u64,
     /// Most live WebSocket connections one person may hold on one node.
     pub max_connections_per_user: usize,
     /// The built browser client (`index.html` and `assets/`), served at `/`.
@@ -103,6 +119,7 @@ impl Default for Config {
             data_dir: PathBuf::from("kizuna-data"),
             database_url: None,
             database_max_connections: 8,
+            database_acquire_timeout_secs: 3,
             blob_url: None,
             s3_endpoint: None,
             s3_region: "us-east-1".to_owned(),
@@ -110,6 +127,8 @@ impl Default for Config {
             s3_secret_access_key: None,
             s3_allow_http: false,
             max_json_body_bytes: 512 * 1024,
+            body_read_timeout_secs: 15,
+            body_min_bytes_per_sec: 1024,
             max_blob_bytes: 100 * 1024 * 1024,
             blob_quota_bytes_per_facility: 50 * 1024 * 1024 * 1024,
             blob_unposted_secs: 24 * 60 * 60,
@@ -127,6 +146,7 @@ impl Default for Config {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             sign_in_lock_after: 10,
+            reauth_max_age_secs: 300,
             max_connections_per_user: 10,
             web_dir: None,
         }
@@ -208,6 +228,12 @@ impl Config {
         }
         if self.database_max_connections == 0 {
             return bad("database_max_connections must be at least 1".into());
+        }
+        if self.database_acquire_timeout_secs == 0 {
+            return bad("database_acquire_timeout_secs must be at least 1".into());
+        }
+        if self.body_read_timeout_secs == 0 || self.body_min_bytes_per_sec == 0 {
+            return bad("body_read_timeout_secs and body_min_bytes_per_sec must be more than 0".into());
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -325,6 +351,22 @@ impl Config {
                 .collect::<Result<_, _>>()?
         };
         Ok((rp_id, origins))
+    }
+
+    /// The origins (`scheme://host[:port]`) allowed to make state-changing requests
+    /// and open WebSockets: the origin of `public_url` and every `webauthn_origins`
+    /// entry. The one list [`crate::origin`] checks `Origin` against.
+    pub fn request_origins(&self) -> Result<Vec<String>, ConfigError> {
+        let (_, webauthn) = self.webauthn()?;
+        let public = url::Url::parse(&self.public_url())
+            .map_err(|e| ConfigError::Invalid(format!("public_url {:?}: {e}", self.public_url())))?;
+        let mut origins: Vec<String> = std::iter::once(public)
+            .chain(webauthn)
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null")
+            .collect();
+        origins.dedup();
+        Ok(origins)
     }
 
     /// Whether people reach the server over TLS (so HSTS is sent).

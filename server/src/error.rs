@@ -48,6 +48,9 @@ pub enum ApiError {
     /// Signed in, but this role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// A sensitive action needs a recent password + authenticator confirmation.
+    #[error("re-authentication required")]
+    ReauthRequired,
     /// A field is missing or has a value that cannot be used.
     #[error("invalid {field}: {problem}")]
     InvalidInput {
@@ -87,6 +90,10 @@ pub enum ApiError {
         /// The group's current epoch.
         current: i64,
     },
+    /// A post whose post ID the group's log already holds, sent as a new message
+    /// (not a retry with the original's idempotency key): a replay.
+    #[error("duplicate post")]
+    DuplicatePost,
     /// An MLS message that cannot be used (garbage, truncated, wrong group, not a
     /// commit where one is needed, bad signature).
     #[error("invalid MLS message: {0}")]
@@ -103,6 +110,19 @@ pub enum ApiError {
     /// The person is already a member of the room.
     #[error("already a member")]
     AlreadyMember,
+    /// A name that must be sealed on the device (a room's name, an invitee's name)
+    /// came in clear: refused and not stored, so an old client cannot leak it.
+    #[error("{field} must be sealed on the device, not sent in clear")]
+    SealedFieldRequired {
+        /// The field sent in clear.
+        field: &'static str,
+    },
+    /// Another member stored a newer room state first.
+    #[error("room state revision {current} is already stored")]
+    StateConflict {
+        /// The revision stored now.
+        current: i64,
+    },
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -130,6 +150,33 @@ pub enum ApiError {
         en: &'static str,
         /// Why, in Japanese.
         ja: &'static str,
+    },
+    /// A state-changing request or WebSocket handshake from a page of another site
+    /// (its `Origin` is not one of the configured origins).
+    #[error("cross-site request refused")]
+    CrossSiteRequest,
+    /// The endpoint exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request body arrived too slowly (or stopped); the connection is closed.
+    #[error("request body too slow")]
+    RequestTimeout,
+    /// The request's headers are larger or more numerous than allowed.
+    #[error("request headers too large")]
+    HeadersTooLarge {
+        /// Most header bytes accepted.
+        limit: u64,
+    },
+    /// The request itself (not its JSON body) could not be used: a malformed path
+    /// parameter, query string or header.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Any other refusal the HTTP framework made (a status without a variant of
+    /// its own), answered as JSON with its status kept.
+    #[error("request refused with status {status}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
     },
     /// A backend (database, blob store) is not reachable right now.
     #[error("temporarily unavailable: {0}")]
@@ -174,22 +221,32 @@ impl ApiError {
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::AccountLocked => "account_locked",
             ApiError::Forbidden => "forbidden",
+            ApiError::ReauthRequired => "reauth_required",
             ApiError::InvalidInput { .. } => "invalid_input",
             ApiError::PasswordRejected { code, .. } => code,
             ApiError::LoginIdTaken => "login_id_taken",
             ApiError::LastCredential => "last_credential",
             ApiError::CeremonyInvalid => "ceremony_invalid",
             ApiError::WrongEpoch { .. } => "wrong_epoch",
+            ApiError::DuplicatePost => "duplicate_post",
             ApiError::WebauthnRejected(_) => "webauthn_rejected",
             ApiError::InvalidMls(_) => "invalid_mls",
             ApiError::CommitNotAllowed { .. } => "commit_not_allowed",
             ApiError::TooManyConnections => "too_many_connections",
             ApiError::AlreadyMember => "already_member",
+            ApiError::SealedFieldRequired { .. } => "sealed_field_required",
+            ApiError::StateConflict { .. } => "state_conflict",
             ApiError::StorageFull => "storage_full",
             ApiError::QuotaExceeded { .. } => "quota_exceeded",
             ApiError::LengthRequired => "length_required",
             ApiError::UploadInterrupted(_) => "upload_interrupted",
             ApiError::BlobConflict { .. } => "blob_conflict",
+            ApiError::CrossSiteRequest => "cross_site_request",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::RequestTimeout => "request_timeout",
+            ApiError::HeadersTooLarge { .. } => "headers_too_large",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Refused { .. } => "request_refused",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -237,6 +294,10 @@ impl ApiError {
                 "Your role does not allow this. Ask your facility administrator if you need it.".into(),
                 "この操作は許可されていません。必要な場合は事業所の管理者に相談してください。".into(),
             ),
+            ApiError::ReauthRequired => (
+                "For this change, confirm it is you: enter your password and use your security key or passkey, then try again.".into(),
+                "この操作には本人確認が必要です。パスワードを入力し、セキュリティキー（パスキー）を使ってから、もう一度お試しください。".into(),
+            ),
             ApiError::InvalidInput { field, problem, problem_ja } => {
                 (format!("{field}: {problem}"), format!("{field}: {problem_ja}"))
             }
@@ -248,6 +309,10 @@ impl ApiError {
             ApiError::WrongEpoch { current } => (
                 format!("Someone changed the group first (it is at epoch {current}). Fetch the new messages and try again."),
                 format!("先に他の人がグループを更新しました（エポック {current}）。新しいメッセージを取得してから再送してください。"),
+            ),
+            ApiError::DuplicatePost => (
+                "This channel already has a post with this ID; it was not stored again. To resend a post, repeat the original request with its idempotency key; to post anew, seal a new post.".into(),
+                "このチャンネルには同じIDの投稿が既にあるため、保存しませんでした。再送するときは元の冪等キーで同じ要求を送り、新しく投稿するときは新しい投稿を作成してください。".into(),
             ),
             ApiError::LastCredential => (
                 "This is your only security key or passkey. Register another one before removing it.".into(),
@@ -273,6 +338,14 @@ impl ApiError {
                 "You are already a member of this room. Open it from your room list.".into(),
                 "既にこのルームのメンバーです。ルーム一覧から開いてください。".into(),
             ),
+            ApiError::SealedFieldRequired { field } => (
+                format!("Names are encrypted on your device and never sent to the server in clear ({field} was refused and not stored). Update the app and try again."),
+                format!("名前は端末で暗号化され、平文でサーバーに送られることはありません（{field} は受け付けず、保存していません）。アプリを更新してからもう一度お試しください。"),
+            ),
+            ApiError::StateConflict { current } => (
+                format!("Someone else changed this room's name at the same time (now version {current}). Refresh the room list and try again."),
+                format!("他の人が同時にこのルームの名前を変更しました（現在の版 {current}）。ルーム一覧を更新してからもう一度お試しください。"),
+            ),
             ApiError::TooManyConnections => (
                 "You have too many open connections. Close other tabs or devices and try again.".into(),
                 "接続数が多すぎます。他のタブや端末を閉じてからもう一度お試しください。".into(),
@@ -294,6 +367,30 @@ impl ApiError {
                 "ファイル全体が届く前に送信が途切れました。保存されていません。通信状態を確認してもう一度送ってください。".into(),
             ),
             ApiError::BlobConflict { en, ja } => ((*en).into(), (*ja).into()),
+            ApiError::CrossSiteRequest => (
+                "This request came from another website and was refused. Open Kizuna at its own address and try again there.".into(),
+                "別のウェブサイトからのリクエストのため拒否しました。Kizuna を正しいアドレスで開き、そこからもう一度お試しください。".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "This address does not accept this kind of request. Update the app and try again.".into(),
+                "このアドレスはこの種類のリクエストを受け付けません。アプリを更新してもう一度お試しください。".into(),
+            ),
+            ApiError::RequestTimeout => (
+                "The request arrived too slowly and was cut off. Nothing was saved; check the connection and try again.".into(),
+                "リクエストの到着が遅すぎたため打ち切りました。保存されていません。通信状態を確認してもう一度お試しください。".into(),
+            ),
+            ApiError::HeadersTooLarge { limit } => (
+                format!("The request's headers are too large (limit {limit} bytes). Clear this site's cookies or update the app and try again."),
+                format!("リクエストのヘッダーが大きすぎます（上限 {limit} バイト）。このサイトの Cookie を削除するかアプリを更新して、もう一度お試しください。"),
+            ),
+            ApiError::BadRequest(detail) => (
+                format!("The request could not be read ({detail}). Check the address or update the app and try again."),
+                format!("リクエストを読み取れませんでした（{detail}）。アドレスを確認するか、アプリを更新してもう一度お試しください。"),
+            ),
+            ApiError::Refused { status } => (
+                format!("The server refused this request (HTTP {status}). Update the app and try again; if it keeps happening, tell your administrator."),
+                format!("サーバーがこのリクエストを拒否しました（HTTP {status}）。アプリを更新してもう一度お試しください。続く場合は管理者に連絡してください。"),
+            ),
             ApiError::Unavailable(_) => (
                 "The service is temporarily unavailable. Try again in a minute.".into(),
                 "一時的に利用できません。少し待ってからもう一度お試しください。".into(),
@@ -330,16 +427,20 @@ impl ResponseError for ApiError {
             ApiError::NotSignedIn | ApiError::SignInFailed => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::AccountLocked => StatusCode::LOCKED,
-            ApiError::Forbidden | ApiError::CommitNotAllowed { .. } => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ReauthRequired | ApiError::CommitNotAllowed { .. } => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::InvalidMls(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::InvalidInput { .. } | ApiError::PasswordRejected { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::InvalidInput { .. }
+            | ApiError::PasswordRejected { .. }
+            | ApiError::SealedFieldRequired { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::LoginIdTaken
             | ApiError::LastCredential
             | ApiError::WrongEpoch { .. }
+            | ApiError::DuplicatePost
             | ApiError::AlreadyMember
+            | ApiError::StateConflict { .. }
             | ApiError::BlobConflict { .. } => StatusCode::CONFLICT,
             ApiError::LengthRequired => StatusCode::LENGTH_REQUIRED,
             ApiError::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
@@ -348,6 +449,12 @@ impl ResponseError for ApiError {
             ApiError::ExpectedJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::StorageFull | ApiError::QuotaExceeded { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::CrossSiteRequest => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Refused { status } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -363,6 +470,10 @@ impl ResponseError for ApiError {
         if let ApiError::TooManyAttempts { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
+        if matches!(self, ApiError::RequestTimeout | ApiError::HeadersTooLarge { .. }) {
+            // The rest of a slow body, or of oversized headers, is not worth reading.
+            response.force_close();
+        }
         response.json(self.body())
     }
 }
@@ -371,6 +482,10 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound => ApiError::NotFound,
+            StorageError::Full(detail) => {
+                tracing::error!(%detail, "the database's disk is full: writes are refused until space is freed");
+                ApiError::StorageFull
+            }
             StorageError::Pool(e) => ApiError::Unavailable(e),
             StorageError::Connect { .. } => ApiError::Unavailable(err.to_string()),
             other => ApiError::Internal(other.to_string()),
@@ -432,6 +547,14 @@ mod tests {
             (ApiError::ExpectedJson, 415, "expected_json"),
             (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
             (ApiError::InvitationInvalid, 404, "invitation_invalid"),
+            (
+                ApiError::SealedFieldRequired {
+                    field: "display_name",
+                },
+                422,
+                "sealed_field_required",
+            ),
+            (ApiError::StateConflict { current: 2 }, 409, "state_conflict"),
             (ApiError::StorageFull, 507, "storage_full"),
             (
                 ApiError::QuotaExceeded { used: 1, quota: 2 },
@@ -454,15 +577,23 @@ mod tests {
             ),
             (ApiError::AccountLocked, 423, "account_locked"),
             (ApiError::Forbidden, 403, "forbidden"),
+            (ApiError::ReauthRequired, 403, "reauth_required"),
             (ApiError::LoginIdTaken, 409, "login_id_taken"),
             (ApiError::LastCredential, 409, "last_credential"),
             (ApiError::WrongEpoch { current: 3 }, 409, "wrong_epoch"),
+            (ApiError::DuplicatePost, 409, "duplicate_post"),
             (ApiError::CeremonyInvalid, 400, "ceremony_invalid"),
             (
                 ApiError::WebauthnRejected("origin".into()),
                 400,
                 "webauthn_rejected",
             ),
+            (ApiError::CrossSiteRequest, 403, "cross_site_request"),
+            (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+            (ApiError::RequestTimeout, 408, "request_timeout"),
+            (ApiError::HeadersTooLarge { limit: 1 }, 431, "headers_too_large"),
+            (ApiError::BadRequest("x".into()), 400, "bad_request"),
+            (ApiError::Refused { status: 416 }, 416, "request_refused"),
             (ApiError::Unavailable("db".into()), 503, "unavailable"),
             (ApiError::Internal("bug".into()), 500, "internal"),
         ];
@@ -472,6 +603,12 @@ mod tests {
             let body = err.body();
             assert!(!body.error.message.is_empty() && !body.error.message_ja.is_empty());
         }
+    }
+
+    #[test]
+    fn a_full_database_disk_is_storage_full_not_internal() {
+        let err = ApiError::from(StorageError::Full("database or disk is full".into()));
+        assert_eq!((err.status_code().as_u16(), err.code()), (507, "storage_full"));
     }
 
     #[test]

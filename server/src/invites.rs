@@ -65,6 +65,7 @@ pub fn issue(
         expires_at: now.plus(request.ttl),
         used_at: None,
         target_user: request.target_user,
+        sealed_invitee_name: None,
     };
     invitations::create(conn, &invitation)?;
     let link = Redacted::new(format!("{public_url}/#/invite/{}", token.expose()));

@@ -14,12 +14,15 @@ pub mod fanout;
 pub mod invites;
 pub mod live;
 pub mod metrics;
+pub mod origin;
 pub mod policy;
+pub mod refusals;
 pub mod routes;
+pub mod slow_body;
 pub mod state;
 pub mod sweep;
 pub mod tokens;
 
-pub use app::{open_state, openapi_document, serve, Running, StartError};
+pub use app::{open_state, openapi_document, serve, Running, StartError, Stopper};
 pub use config::Config;
 pub use state::{system_clock, AppState, Clock};

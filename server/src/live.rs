@@ -26,6 +26,9 @@ pub const CLOSE_SESSION_ENDED: u16 = 4401;
 pub const CLOSE_REMOVED: u16 = 4403;
 /// Close code: the client did not read fast enough and was disconnected.
 pub const CLOSE_TOO_SLOW: u16 = 4408;
+/// Close code (RFC 6455 "going away"): this node is shutting down; reconnect, to
+/// another node behind the load balancer.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// This person already has the most live connections allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +42,8 @@ const NOTIFY_BACKLOG: usize = 4096;
 struct Inner {
     next: u64,
     conns: HashMap<u64, (UserId, String, watch::Sender<u16>)>,
+    /// Set once the node shuts down: later connections are closed as they register.
+    going_away: bool,
 }
 
 /// The registry of this node's live connections, and the node's stream of "group G
@@ -93,6 +98,9 @@ impl Live {
                 }
                 inner.next += 1;
                 let id = inner.next;
+                if inner.going_away {
+                    let _ = tx.send(CLOSE_GOING_AWAY);
+                }
                 inner.conns.insert(id, (user, session.to_owned(), tx));
                 id
             }
@@ -119,6 +127,24 @@ impl Live {
             }
         }
         closed
+    }
+
+    /// Closes every connection on this node with [`CLOSE_GOING_AWAY`], now and as
+    /// later ones register: the node is shutting down. Returns how many were open.
+    pub fn close_all(&self) -> usize {
+        let Ok(mut inner) = self.inner.lock() else {
+            return 0;
+        };
+        inner.going_away = true;
+        for (_, _, tx) in inner.conns.values() {
+            let _ = tx.send(CLOSE_GOING_AWAY);
+        }
+        inner.conns.len()
+    }
+
+    /// How many connections are open on this node.
+    pub fn open_connections(&self) -> usize {
+        self.inner.lock().map_or(0, |inner| inner.conns.len())
     }
 
     /// Closes every connection of a person (their account was disabled). Returns how many.
@@ -215,6 +241,17 @@ mod tests {
         assert_eq!(live.close_session("s3"), 1);
         drop(b1);
         assert_eq!(live.close_session("s3"), 0, "a dropped registration is forgotten");
+    }
+
+    #[test]
+    fn shutting_down_closes_every_connection_and_any_that_comes_later() {
+        let live = Live::default();
+        let a = UserId::from_uuid(uuid::Uuid::new_v4());
+        let first = live.register(a, "s1", 5).unwrap();
+        assert_eq!(live.close_all(), 1);
+        assert_eq!(*first.closed.borrow(), CLOSE_GOING_AWAY);
+        let late = live.register(a, "s2", 5).unwrap();
+        assert_eq!(*late.closed.borrow(), CLOSE_GOING_AWAY);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kizuna_server::bootstrap::{describe, ensure_link};
 use kizuna_server::config::LogFormat;
-use kizuna_server::{open_state, serve, system_clock, Config};
+use kizuna_server::{open_state, serve, system_clock, Config, Stopper};
 
 const USAGE: &str = "usage: kizuna-server [--config FILE]\n\
     Settings come from FILE (TOML) and KIZUNA_<KEY> environment variables; see README.md.";
@@ -76,22 +76,27 @@ async fn run(config: Config) -> Result<(), String> {
         "Kizuna is listening"
     );
     let stop =
-        shutdown_on_signal(running.handle.clone()).map_err(|e| format!("cannot watch for signals: {e}"))?;
+        shutdown_on_signal(running.stopper.clone()).map_err(|e| format!("cannot watch for signals: {e}"))?;
     // Printed, not logged: the link is a secret and must not reach a log shipper.
     let words = describe(&bootstrap);
     if !words.is_empty() {
         println!("{words}");
     }
     println!("Kizuna: http://{} ({})", running.addr, config.public_url());
-    running.server.await.map_err(|e| e.to_string())?;
+    let mut stop = stop;
+    tokio::select! {
+        outcome = running.server => outcome.map_err(|e| e.to_string())?,
+        // Drained before actix's next once-a-second check: nothing is left to wait for.
+        _ = &mut stop => {}
+    }
     stop.abort();
     tracing::info!("stopped");
     Ok(())
 }
 
-/// On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to
-/// `shutdown_timeout_secs`), then exit.
-fn shutdown_on_signal(handle: actix_web::dev::ServerHandle) -> std::io::Result<tokio::task::JoinHandle<()>> {
+/// On SIGTERM or SIGINT: close every WebSocket with 1001 (going away), stop
+/// accepting, let in-flight requests finish (up to `shutdown_timeout_secs`), then exit.
+fn shutdown_on_signal(stopper: Stopper) -> std::io::Result<tokio::task::JoinHandle<()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -101,7 +106,8 @@ fn shutdown_on_signal(handle: actix_web::dev::ServerHandle) -> std::io::Result<t
             _ = int.recv() => "SIGINT",
         };
         tracing::info!(signal = name, "shutting down; finishing in-flight requests");
-        handle.stop(true).await;
+        tokio::spawn(stopper.clone().stop());
+        stopper.drained().await;
     }))
 }
 

@@ -22,8 +22,12 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    health: IntGaugeVec,
     /// WebSockets open on this node.
     pub websockets: IntGauge,
+    /// HTTP requests being answered now, until their body is sent (an open
+    /// WebSocket counts until it closes).
+    pub in_flight: IntGauge,
     /// Attachment ciphertext bytes stored by this node.
     pub blob_bytes_uploaded: IntCounter,
     /// Abandoned uploads this node deleted.
@@ -62,6 +66,14 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let health = IntGaugeVec::new(
+            Opts::new(
+                "health_check_ok",
+                "Outcome of the last /healthz check (1 passed, 0 failed), by check: database_read, database_write, blobs; the reason is logged",
+            ),
+            &["check"],
+        )?;
+        registry.register(Box::new(health.clone()))?;
         let blob_bytes_uploaded = IntCounter::new(
             "attachment_bytes_uploaded_total",
             "Attachment ciphertext bytes stored by this node",
@@ -71,6 +83,11 @@ impl Metrics {
             "Abandoned uploads deleted by this node",
         )?;
         registry.register(Box::new(websockets.clone()))?;
+        let in_flight = IntGauge::new(
+            "http_requests_in_flight",
+            "HTTP requests being answered now, until their body is sent (open WebSockets included)",
+        )?;
+        registry.register(Box::new(in_flight.clone()))?;
         registry.register(Box::new(blob_bytes_uploaded.clone()))?;
         registry.register(Box::new(blobs_swept.clone()))?;
         Ok(Self {
@@ -78,7 +95,9 @@ impl Metrics {
             requests,
             latency,
             pool,
+            health,
             websockets,
+            in_flight,
             blob_bytes_uploaded,
             blobs_swept,
         })
@@ -89,6 +108,11 @@ impl Metrics {
             .with_label_values(&[route, method, &status.to_string()])
             .inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    /// Records the outcome of one `/healthz` check.
+    pub fn health_check(&self, check: &str, ok: bool) {
+        self.health.with_label_values(&[check]).set(i64::from(ok));
     }
 
     /// The metrics in Prometheus text format, with the pool gauges read now.
@@ -112,6 +136,7 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let in_flight = state.as_ref().map(|s| InFlight::new(&s.metrics.in_flight));
     let method = req.method().to_string();
     let res = next.call(req).await?;
     let route = res
@@ -124,5 +149,46 @@ pub async fn track(
         state.metrics.observe(&route, &method, status, seconds);
     }
     tracing::info!(%method, %route, status, millis = seconds * 1000.0, "request");
-    Ok(res)
+    Ok(res.map_body(move |_, body| Counted {
+        body: Box::pin(body),
+        _in_flight: in_flight,
+    }))
+}
+
+/// A response body that keeps its request counted as in flight until it is sent
+/// (or dropped), so shutdown waits for a download to finish, not just to start.
+pub struct Counted<B> {
+    body: std::pin::Pin<Box<B>>,
+    _in_flight: Option<InFlight>,
+}
+
+impl<B: MessageBody> MessageBody for Counted<B> {
+    type Error = B::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        self.get_mut().body.as_mut().poll_next(cx)
+    }
+}
+
+/// Counts a request as in flight until dropped (also when the client goes away).
+pub struct InFlight(IntGauge);
+
+impl InFlight {
+    fn new(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use kizuna_proto::Timestamp;
-use kizuna_storage::{BlobStore, Db};
+use kizuna_storage::{refusable_transaction, BlobStore, Db, DbConn};
 
 use crate::auth::webauthn::Relying;
 use crate::config::Config;
+use crate::error::ApiError;
 use crate::live::Live;
 use crate::metrics::Metrics;
 
@@ -49,5 +50,18 @@ impl AppState {
     /// The current time.
     pub fn now(&self) -> Timestamp {
         (self.clock)()
+    }
+
+    /// Runs `f` in one transaction on a pooled connection. Any `Err` it returns, a
+    /// storage failure or a refusal such as [`ApiError::Forbidden`], rolls back
+    /// everything it wrote: a refused request leaves nothing behind.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.db
+            .run(move |conn| Ok(refusable_transaction(conn, f)))
+            .await?
     }
 }

@@ -69,6 +69,30 @@ impl DbConn {
     }
 }
 
+/// Runs `f` in one database transaction that the caller may refuse: when `f` returns
+/// any `Err` (a storage failure *or* the caller's own refusal, e.g. an API error),
+/// everything it wrote is rolled back and that error is returned unchanged.
+///
+/// This is the only way a request handler should open a transaction: returning
+/// `Ok(Err(refusal))` from [`transaction`] would commit what was written before the
+/// refusal (a registration that burns the invitation, then refuses the login ID).
+pub fn refusable_transaction<T, E: From<StorageError>>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut refusal = None;
+    let outcome = transaction(conn, |conn| {
+        f(conn).map_err(|e| {
+            refusal = Some(e);
+            StorageError::Refused("refused by the caller; rolled back".to_owned())
+        })
+    });
+    match outcome {
+        Ok(value) => Ok(value),
+        Err(e) => Err(refusal.take().unwrap_or_else(|| e.into())),
+    }
+}
+
 /// Runs `f` in one database transaction: all of it is committed, or none of it.
 ///
 /// On SQLite the outermost transaction starts with `BEGIN IMMEDIATE`, taking the

@@ -78,15 +78,20 @@ fn redact_url(url: &str) -> String {
 pub struct DbOptions {
     /// Most connections the pool keeps open.
     pub max_connections: u32,
-    /// How long a caller waits for a free connection before an error.
+    /// How long a caller waits for a free connection before an error. While the
+    /// database is unreachable every request waits this long before its 503, so it
+    /// is short.
     pub acquire_timeout: Duration,
 }
+
+/// The default [`DbOptions::acquire_timeout`].
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Default for DbOptions {
     fn default() -> Self {
         Self {
             max_connections: 8,
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
         }
     }
 }
@@ -107,10 +112,34 @@ impl r2d2::ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(StorageError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction, or whose transaction manager gave up
+    /// (a failed commit whose rollback failed too, as on a full disk), is closed
+    /// rather than handed to the next request.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let status = match conn {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            DbConn::Postgres(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        };
+        !matches!(status, Ok(None))
     }
 }
+
+/// What [`Db::health`] found.
+#[derive(Debug)]
+pub struct DbHealth {
+    /// A query answered.
+    pub read: Result<(), StorageError>,
+    /// A one-row write committed (fails on a full disk or a read-only database).
+    pub write: Result<(), StorageError>,
+}
+
+/// The `server_settings` row the write probe updates.
+const HEALTH_PROBE_KEY: &str = "health_probe";
 
 /// How busy the pool is, for `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,10 +226,35 @@ impl Db {
         f(&mut conn)
     }
 
-    /// Checks that the database answers a trivial query.
-    pub async fn health(&self) -> Result<(), StorageError> {
-        self.run(|conn| conn.batch_execute("SELECT 1").map_err(StorageError::from))
-            .await
+    /// Checks that the database answers a query and that a write commits: one row
+    /// of `server_settings` is updated in its own transaction, so a full disk or a
+    /// read-only database shows here even while reads work. Waits at most `within`
+    /// for a connection (not the pool's acquire timeout), so a health check answers
+    /// quickly while the database is unreachable.
+    pub async fn health(&self, within: Duration, now_millis: i64) -> DbHealth {
+        let pool = self.pool.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let mut conn = match pool.get_timeout(within) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    return DbHealth {
+                        read: Err(e.into()),
+                        write: Err(StorageError::Pool("not tried: no connection".into())),
+                    }
+                }
+            };
+            let read = conn.batch_execute("SELECT 1").map_err(StorageError::from);
+            let write = match &read {
+                Ok(()) => write_probe(&mut conn, now_millis),
+                Err(_) => Err(StorageError::Pool("not tried: the read failed".into())),
+            };
+            DbHealth { read, write }
+        })
+        .await;
+        checked.unwrap_or_else(|e| DbHealth {
+            read: Err(StorageError::Task(e.to_string())),
+            write: Err(StorageError::Task(e.to_string())),
+        })
     }
 
     /// How many connections are open and idle.
@@ -212,6 +266,17 @@ impl Db {
             max: self.max,
         }
     }
+}
+
+fn write_probe(conn: &mut DbConn, now_millis: i64) -> Result<(), StorageError> {
+    crate::settings::get_or_create(conn, HEALTH_PROBE_KEY, || "0".to_owned())?;
+    crate::transaction(conn, |conn| {
+        // Only numbers go into the statement: no input from outside.
+        conn.batch_execute(&format!(
+            "UPDATE server_settings SET value = '{now_millis}' WHERE key = '{HEALTH_PROBE_KEY}'"
+        ))
+        .map_err(StorageError::from)
+    })
 }
 
 #[cfg(test)]

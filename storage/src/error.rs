@@ -39,6 +39,10 @@ pub enum StorageError {
     /// The blocking task running the query was cancelled or panicked.
     #[error("database task failed: {0}")]
     Task(String),
+    /// The database's disk is full: nothing more can be written until space is
+    /// freed (SQLite `SQLITE_FULL`; PostgreSQL SQLSTATE 53100 `disk_full`).
+    #[error("the database's disk is full: {0}")]
+    Full(String),
 }
 
 impl From<DieselError> for StorageError {
@@ -54,6 +58,9 @@ impl From<DieselError> for StorageError {
                 | DatabaseErrorKind::NotNullViolation,
                 info,
             ) => StorageError::Refused(info.message().to_owned()),
+            DieselError::DatabaseError(_, info) if is_disk_full(info.message()) => {
+                StorageError::Full(info.message().to_owned())
+            }
             // SQLite reports RAISE(ABORT) and PostgreSQL reports RAISE EXCEPTION from our
             // append-only triggers as unclassified errors; name them for what they are.
             DieselError::DatabaseError(_, info) if info.message().contains("append-only") => {
@@ -62,6 +69,20 @@ impl From<DieselError> for StorageError {
             other => StorageError::Query(other),
         }
     }
+}
+
+/// Whether a database error message says the disk is full.
+///
+/// SQLite's `SQLITE_FULL` always reads "database or disk is full". PostgreSQL's
+/// SQLSTATE 53100 (`disk_full`) would be the better test, but diesel 2.3 keeps the
+/// SQLSTATE private (only a few codes become a `DatabaseErrorKind`), so it is
+/// recognised by the text every 53100 error carries: the operating system's
+/// "No space left on device" (`ENOSPC`, written by PostgreSQL's `%m`), which needs
+/// the server's `lc_messages` to be English (the default `C`). The other class-53
+/// errors, 53200 "out of memory" and 53300 "too many connections", are not a full
+/// disk and stay ordinary errors.
+pub(crate) fn is_disk_full(message: &str) -> bool {
+    message.contains("database or disk is full") || message.contains("No space left on device")
 }
 
 impl From<r2d2::Error> for StorageError {
@@ -80,4 +101,39 @@ pub(crate) fn parse_stored<T: std::str::FromStr>(column: &str, value: &str) -> R
 /// Reads a UUID-typed ID back from a column.
 pub(crate) fn parse_id<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
     parse_stored(column, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(message: &str) -> StorageError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn a_full_disk_is_recognised_on_both_backends_and_nothing_else_is() {
+        // SQLite SQLITE_FULL.
+        assert!(matches!(
+            database_error("database or disk is full"),
+            StorageError::Full(_)
+        ));
+        // PostgreSQL 53100 disk_full, as a table or index grows and as a temporary file is written.
+        for message in [
+            "could not extend file \"base/16384/16390\": No space left on device",
+            "could not write to file \"base/pgsql_tmp/pgsql_tmp123.0\": No space left on device",
+        ] {
+            assert!(
+                matches!(database_error(message), StorageError::Full(_)),
+                "{message}"
+            );
+        }
+        // PostgreSQL 53200 out_of_memory and 53300 too_many_connections are not a full disk.
+        for message in ["out of memory", "sorry, too many clients already"] {
+            assert!(
+                matches!(database_error(message), StorageError::Query(_)),
+                "{message}"
+            );
+        }
+    }
 }

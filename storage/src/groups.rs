@@ -9,7 +9,7 @@
 //! wins. The loser learns the current epoch, fetches the missing commits and retries.
 
 use diesel::prelude::*;
-use kizuna_proto::{BlobId, Channel, DeviceId, RoomId, Timestamp, Urgency, UserId};
+use kizuna_proto::{BlobId, Channel, DeviceId, PostId, RoomId, Timestamp, Urgency, UserId};
 
 use crate::attachments::{self, AttachRefusal};
 
@@ -19,6 +19,27 @@ use crate::{transaction, DbConn, StorageError};
 
 /// The PostgreSQL NOTIFY channel on which appends announce `<group> <seq>`.
 pub const NOTIFY_CHANNEL: &str = "kizuna_log";
+
+/// The settings key of the log generation.
+const GENERATION_KEY: &str = "log_generation";
+
+/// The generation of this deployment's logs ([`kizuna_proto::log`]): made at the
+/// first use of a fresh database, and anew by [`new_log_generation`] after a restore.
+pub fn log_generation(conn: &mut DbConn) -> Result<String, StorageError> {
+    crate::settings::get_or_create(conn, GENERATION_KEY, fresh_generation)
+}
+
+/// Starts a new log generation (run after restoring the database from a backup):
+/// clients that see it re-read every channel from the start. Returns it.
+pub fn new_log_generation(conn: &mut DbConn) -> Result<String, StorageError> {
+    let generation = fresh_generation();
+    crate::settings::set(conn, GENERATION_KEY, &generation)?;
+    Ok(generation)
+}
+
+fn fresh_generation() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
 
 /// An MLS group for one channel of a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +105,9 @@ pub struct NewEntry {
     pub idempotency_key: Option<String>,
     /// For a post: the urgency its sender chose to expose (for notifications).
     pub urgency: Option<Urgency>,
+    /// For a post: the post ID from its clear header. At most one entry of a group
+    /// holds a given post ID (a unique index), so a replayed post is never stored.
+    pub post_id: Option<PostId>,
 }
 
 /// A stored log entry.
@@ -118,6 +142,12 @@ pub enum Appended {
     /// The same idempotency key was stored before, at this position; nothing new stored.
     Duplicate {
         /// The earlier position.
+        seq: i64,
+    },
+    /// A post whose post ID an earlier entry of the group already holds, sent
+    /// without that entry's idempotency key: a replay. Nothing stored.
+    ReplayedPost {
+        /// Where the post with that ID is.
         seq: i64,
     },
     /// A commit for an epoch that is not the group's current one; nothing stored.
@@ -232,6 +262,16 @@ pub fn seq_of_key(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i6
     existing_seq(conn, group, key)
 }
 
+/// Where the entry holding post `post` is, if the group has one.
+pub fn seq_of_post(conn: &mut DbConn, group: &str, post: PostId) -> Result<Option<i64>, StorageError> {
+    Ok(group_log::table
+        .filter(group_log::group_id.eq(group))
+        .filter(group_log::post_id.eq(post.to_string()))
+        .select(group_log::seq)
+        .first::<i64>(conn)
+        .optional()?)
+}
+
 fn existing_seq(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i64>, StorageError> {
     Ok(group_log::table
         .filter(group_log::group_id.eq(group))
@@ -335,6 +375,11 @@ fn append_then(
                 return Ok(Appended::Duplicate { seq });
             }
         }
+        if let Some(post) = entry.post_id {
+            if let Some(seq) = seq_of_post(conn, group, post)? {
+                return Ok(Appended::ReplayedPost { seq });
+            }
+        }
         if let Some(refused) = check(conn)? {
             return Ok(refused);
         }
@@ -374,6 +419,7 @@ fn append_then(
                 group_log::idempotency_key.eq(&entry.idempotency_key),
                 group_log::created_at.eq(now.millis()),
                 group_log::urgency.eq(entry.urgency.map(Urgency::as_str)),
+                group_log::post_id.eq(entry.post_id.map(|p| p.to_string())),
             ))
             .execute(conn)?;
         also(conn, seq)?;
@@ -386,14 +432,23 @@ fn append_then(
         }
         Ok(Appended::Stored { seq })
     });
-    match (outcome, &entry.idempotency_key) {
-        // Two sends with the same key raced: the loser reports the winner's position.
-        (Err(StorageError::Conflict(_)), Some(key)) => match existing_seq(conn, group, key)? {
-            Some(seq) => Ok(Appended::Duplicate { seq }),
-            None => Err(StorageError::Conflict(format!("idempotency key {key:?}"))),
-        },
-        (outcome, _) => outcome,
+    let Err(StorageError::Conflict(why)) = outcome else {
+        return outcome;
+    };
+    // Two sends raced (two nodes, or two connections to one): the loser learns
+    // what the unique indexes stopped. The same key: the winner's position.
+    if let Some(key) = &entry.idempotency_key {
+        if let Some(seq) = existing_seq(conn, group, key)? {
+            return Ok(Appended::Duplicate { seq });
+        }
     }
+    // The same post ID under another key: a replay.
+    if let Some(post) = entry.post_id {
+        if let Some(seq) = seq_of_post(conn, group, post)? {
+            return Ok(Appended::ReplayedPost { seq });
+        }
+    }
+    Err(StorageError::Conflict(why))
 }
 
 type EntryRow = (

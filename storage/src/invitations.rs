@@ -71,6 +71,9 @@ pub struct Invitation {
     pub used_at: Option<Timestamp>,
     /// The existing person a recovery link is for.
     pub target_user: Option<UserId>,
+    /// Who a room invitation is for, sealed by the inviter's device under a key
+    /// derived from the link's token (`kizuna_crypto::invitation_name`).
+    pub sealed_invitee_name: Option<Vec<u8>>,
 }
 
 impl Invitation {
@@ -95,6 +98,7 @@ struct InvitationRow {
     expires_at: i64,
     used_at: Option<i64>,
     target_user_id: Option<String>,
+    sealed_invitee_name: Option<Vec<u8>>,
 }
 
 impl TryFrom<InvitationRow> for Invitation {
@@ -129,6 +133,7 @@ impl TryFrom<InvitationRow> for Invitation {
                 .as_deref()
                 .map(|u| parse_id("invitations.target_user_id", u))
                 .transpose()?,
+            sealed_invitee_name: row.sealed_invitee_name,
         })
     }
 }
@@ -148,6 +153,7 @@ pub fn create(conn: &mut DbConn, invitation: &Invitation) -> Result<(), StorageE
         expires_at: invitation.expires_at.millis(),
         used_at: invitation.used_at.map(Timestamp::millis),
         target_user_id: invitation.target_user.map(|u| u.to_string()),
+        sealed_invitee_name: invitation.sealed_invitee_name.clone(),
     };
     diesel::insert_into(invitations::table)
         .values(&row)
@@ -232,4 +238,25 @@ pub fn expire_for_user(conn: &mut DbConn, user: UserId, now: Timestamp) -> Resul
     )
     .set(invitations::expires_at.eq(now.millis()))
     .execute(conn)?)
+}
+
+/// Stores the sealed invitee name of a link its creator `by` made, while the link is
+/// unused and unexpired at `now`. Returns whether it was stored.
+pub fn set_sealed_invitee_name(
+    conn: &mut DbConn,
+    id: InvitationId,
+    by: UserId,
+    sealed: &[u8],
+    now: Timestamp,
+) -> Result<bool, StorageError> {
+    let updated = diesel::update(
+        invitations::table
+            .find(id.to_string())
+            .filter(invitations::created_by.eq(by.to_string()))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::expires_at.gt(now.millis())),
+    )
+    .set(invitations::sealed_invitee_name.eq(Some(sealed.to_vec())))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

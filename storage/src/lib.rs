@@ -32,6 +32,6 @@ pub mod throttle;
 pub mod users;
 
 pub use blobs::{BlobError, BlobLocation, BlobStore, S3Location, StoredBlob};
-pub use conn::{transaction, DbConn};
-pub use db::{Backend, Db, DbOptions, PoolStatus};
+pub use conn::{refusable_transaction, transaction, DbConn};
+pub use db::{Backend, Db, DbHealth, DbOptions, PoolStatus, DEFAULT_ACQUIRE_TIMEOUT};
 pub use error::StorageError;

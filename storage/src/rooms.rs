@@ -7,20 +7,41 @@ use crate::error::{parse_id, parse_stored};
 use crate::schema::{room_members, rooms};
 use crate::{DbConn, StorageError};
 
-/// One client's team room. The display name is what the team calls the room; it
-/// is the client's real name only if the owner chooses so.
+/// One client's team room. What it is called is not here: members' devices seal it
+/// into [`Room::sealed_state`], which the server can store and hand out but not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     /// Its ID.
     pub id: RoomId,
     /// The facility that owns it.
     pub organisation: OrganisationId,
-    /// The name shown in room lists.
-    pub display_name: String,
     /// Who created it.
     pub created_by: UserId,
     /// When.
     pub created_at: Timestamp,
+    /// The latest room state sealed by a member (none until the creator's device has
+    /// sealed the first one).
+    pub sealed_state: Option<Vec<u8>>,
+    /// The revision of `sealed_state` (0: none yet).
+    pub state_revision: i64,
+    /// The clear name of a room made before names were sealed, kept only until a
+    /// member's device seals it.
+    pub legacy_name: Option<String>,
+}
+
+impl Room {
+    /// A new room with no state yet.
+    pub fn new(id: RoomId, organisation: OrganisationId, created_by: UserId, created_at: Timestamp) -> Self {
+        Self {
+            id,
+            organisation,
+            created_by,
+            created_at,
+            sealed_state: None,
+            state_revision: 0,
+            legacy_name: None,
+        }
+    }
 }
 
 #[derive(Queryable, Insertable)]
@@ -28,9 +49,11 @@ pub struct Room {
 struct RoomRow {
     id: String,
     organisation_id: String,
-    display_name: String,
     created_by: String,
     created_at: i64,
+    sealed_state: Option<Vec<u8>>,
+    state_revision: i64,
+    legacy_name: Option<String>,
 }
 
 impl TryFrom<RoomRow> for Room {
@@ -39,9 +62,11 @@ impl TryFrom<RoomRow> for Room {
         Ok(Room {
             id: parse_id("rooms.id", &row.id)?,
             organisation: parse_id("rooms.organisation_id", &row.organisation_id)?,
-            display_name: row.display_name,
             created_by: parse_id("rooms.created_by", &row.created_by)?,
             created_at: Timestamp(row.created_at),
+            sealed_state: row.sealed_state,
+            state_revision: row.state_revision,
+            legacy_name: row.legacy_name,
         })
     }
 }
@@ -51,9 +76,11 @@ pub fn create(conn: &mut DbConn, room: &Room) -> Result<(), StorageError> {
     let row = RoomRow {
         id: room.id.to_string(),
         organisation_id: room.organisation.to_string(),
-        display_name: room.display_name.clone(),
         created_by: room.created_by.to_string(),
         created_at: room.created_at.millis(),
+        sealed_state: room.sealed_state.clone(),
+        state_revision: room.state_revision,
+        legacy_name: room.legacy_name.clone(),
     };
     diesel::insert_into(rooms::table).values(&row).execute(conn)?;
     Ok(())
@@ -67,15 +94,39 @@ pub fn get(conn: &mut DbConn, id: RoomId) -> Result<Room, StorageError> {
         .try_into()
 }
 
-/// The rooms a facility owns.
+/// The rooms a facility owns, oldest first.
 pub fn list_for_organisation(conn: &mut DbConn, org: OrganisationId) -> Result<Vec<Room>, StorageError> {
     rooms::table
         .filter(rooms::organisation_id.eq(org.to_string()))
-        .order((rooms::display_name.asc(), rooms::id.asc()))
+        .order((rooms::created_at.asc(), rooms::id.asc()))
         .load::<RoomRow>(conn)?
         .into_iter()
         .map(Room::try_from)
         .collect()
+}
+
+/// Stores `sealed` as revision `revision` of the room's state, only if the stored
+/// revision is `revision - 1` (one conditional `UPDATE`, so of two members writing
+/// the same revision exactly one wins). Forgets the room's legacy clear name in the
+/// same write. Returns whether it was stored.
+pub fn replace_state(
+    conn: &mut DbConn,
+    room: RoomId,
+    revision: i64,
+    sealed: &[u8],
+) -> Result<bool, StorageError> {
+    let updated = diesel::update(
+        rooms::table
+            .find(room.to_string())
+            .filter(rooms::state_revision.eq(revision - 1)),
+    )
+    .set((
+        rooms::sealed_state.eq(Some(sealed.to_vec())),
+        rooms::state_revision.eq(revision),
+        rooms::legacy_name.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// A person's place in a room.

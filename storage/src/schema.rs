@@ -38,9 +38,11 @@ diesel::table! {
     rooms (id) {
         id -> Text,
         organisation_id -> Text,
-        display_name -> Text,
         created_by -> Text,
         created_at -> BigInt,
+        sealed_state -> Nullable<Binary>,
+        state_revision -> BigInt,
+        legacy_name -> Nullable<Text>,
     }
 }
 
@@ -70,6 +72,7 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         target_user_id -> Nullable<Text>,
+        sealed_invitee_name -> Nullable<Binary>,
     }
 }
 
@@ -128,6 +131,7 @@ diesel::table! {
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         revoked_at -> Nullable<BigInt>,
+        reauthenticated_at -> Nullable<BigInt>,
     }
 }
 
@@ -205,6 +209,7 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> BigInt,
         urgency -> Nullable<Text>,
+        post_id -> Nullable<Text>,
     }
 }
 

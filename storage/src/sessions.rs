@@ -29,6 +29,8 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// When it was ended, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// When it last proved both factors (sign-in or re-authentication).
+    pub reauthenticated_at: Option<Timestamp>,
 }
 
 #[derive(Queryable, Insertable)]
@@ -43,6 +45,7 @@ struct SessionRow {
     ip: Option<String>,
     user_agent: Option<String>,
     revoked_at: Option<i64>,
+    reauthenticated_at: Option<i64>,
 }
 
 impl TryFrom<SessionRow> for Session {
@@ -58,6 +61,7 @@ impl TryFrom<SessionRow> for Session {
             ip: row.ip,
             user_agent: row.user_agent,
             revoked_at: row.revoked_at.map(Timestamp),
+            reauthenticated_at: row.reauthenticated_at.map(Timestamp),
         })
     }
 }
@@ -74,6 +78,7 @@ pub fn create(conn: &mut DbConn, session: &Session) -> Result<(), StorageError> 
         ip: session.ip.clone(),
         user_agent: session.user_agent.clone(),
         revoked_at: session.revoked_at.map(Timestamp::millis),
+        reauthenticated_at: session.reauthenticated_at.map(Timestamp::millis),
     };
     diesel::insert_into(sessions::table).values(&row).execute(conn)?;
     Ok(())
@@ -93,6 +98,14 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
 pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
     diesel::update(sessions::table.find(id))
         .set(sessions::last_seen_at.eq(now.millis()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records that a session has just proved both factors again.
+pub fn mark_reauthenticated(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::reauthenticated_at.eq(Some(now.millis())))
         .execute(conn)?;
     Ok(())
 }

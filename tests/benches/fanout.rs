@@ -254,12 +254,12 @@ async fn setup(kind: DbKind, rooms: usize) -> Bench {
         .await
         .unwrap();
     let mut room_ids = Vec::new();
-    for r in 0..rooms {
+    for _ in 0..rooms {
         let (status, created) = server
             .post(
                 &format!("/api/v1/organisations/{clinic}/rooms"),
                 Some(&doctor.token),
-                json!({ "display_name": format!("Room {r}") }),
+                json!({}),
             )
             .await
             .unwrap();
@@ -275,7 +275,7 @@ async fn setup(kind: DbKind, rooms: usize) -> Bench {
                 .post(
                     &format!("/api/v1/rooms/{room}/invitations"),
                     Some(&people[0].token),
-                    json!({ "invitee_name": name, "role": "professional" }),
+                    json!({ "role": "professional" }),
                 )
                 .await
                 .unwrap();

@@ -179,7 +179,7 @@ async fn room(server: &TestServer, bootstrap_link: &str) -> (Vec<Person>, String
         .post(
             &format!("/api/v1/organisations/{clinic}/rooms"),
             Some(&doctor.token),
-            json!({ "display_name": "Room 1" }),
+            json!({}),
         )
         .await
         .unwrap();
@@ -195,7 +195,7 @@ async fn room(server: &TestServer, bootstrap_link: &str) -> (Vec<Person>, String
             .post(
                 &format!("/api/v1/rooms/{room}/invitations"),
                 Some(&people[0].token),
-                json!({ "invitee_name": name, "role": "professional" }),
+                json!({ "role": "professional" }),
             )
             .await
             .unwrap();

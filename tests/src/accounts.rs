@@ -190,6 +190,83 @@ impl TestServer {
         Ok((status, grant))
     }
 
+    /// Confirms it is `person` again with `password` and their authenticator
+    /// (`/me/reauth/begin` + `/finish`): the finish answer. On success their session
+    /// may do what needs a fresh two-factor confirmation.
+    pub async fn reauth_with(&self, person: &mut Person, password: &str) -> Result<(u16, Value)> {
+        let (status, begun) = self
+            .post("/api/v1/me/reauth/begin", Some(&person.token), json!({}))
+            .await?;
+        if status != 200 {
+            return Ok((status, begun));
+        }
+        let options: RequestChallengeResponse = serde_json::from_value(begun["options"].clone())?;
+        let assertion = person
+            .key
+            .do_authentication(origin(), options)
+            .map_err(|e| anyhow::anyhow!("authenticator: {e:?}"))?;
+        let body =
+            json!({ "ceremony_id": begun["ceremony_id"], "password": password, "credential": assertion });
+        self.post("/api/v1/me/reauth/finish", Some(&person.token), body)
+            .await
+    }
+
+    /// [`TestServer::reauth_with`] the person's own password; fails the test if refused.
+    pub async fn reauth(&self, person: &mut Person) -> Result<()> {
+        let password = person.password.clone();
+        let (status, body) = self.reauth_with(person, &password).await?;
+        if status != 204 {
+            bail!(
+                "re-authentication of {} refused: {status} {body}",
+                person.login_id
+            );
+        }
+        Ok(())
+    }
+
+    /// Opens a client's room in `org` as `owner` (a professional there): its ID.
+    pub async fn room(&self, owner: &Person, org: &str) -> Result<String> {
+        let (status, room) = self
+            .post(
+                &format!("/api/v1/organisations/{org}/rooms"),
+                Some(&owner.token),
+                json!({}),
+            )
+            .await?;
+        if status != 200 {
+            bail!("room refused: {status} {room}");
+        }
+        Ok(room["id"].as_str().context("id")?.to_owned())
+    }
+
+    /// A room invitation link with `role`, made by `inviter` (owner or delegate).
+    pub async fn invite_to_room(&self, inviter: &Person, room: &str, role: &str) -> Result<String> {
+        let (status, issued) = self
+            .post(
+                &format!("/api/v1/rooms/{room}/invitations"),
+                Some(&inviter.token),
+                json!({ "role": role }),
+            )
+            .await?;
+        if status != 200 {
+            bail!("room invitation refused: {status} {issued}");
+        }
+        Ok(issued["link"].as_str().context("link")?.to_owned())
+    }
+
+    /// `person`, who already has an account, joins `room` with `role` on `inviter`'s link.
+    pub async fn join_room(&self, inviter: &Person, person: &Person, room: &str, role: &str) -> Result<()> {
+        let link = self.invite_to_room(inviter, room, role).await?;
+        let body = json!({ "token": token_of(&link)? });
+        let (status, joined) = self
+            .post("/api/v1/invitations/accept", Some(&person.token), body)
+            .await?;
+        if status != 200 {
+            bail!("joining the room refused: {status} {joined}");
+        }
+        Ok(())
+    }
+
     /// Creates a staff invitation as `admin` and registers the invitee.
     pub async fn staff(&self, admin: &Person, org: &str, login_id: &str, role: &str) -> Result<Person> {
         let link = self.invite_staff(admin, org, login_id, role).await?;

@@ -54,6 +54,11 @@ impl ServerProcess {
     /// Starts the binary on `database_url` (None: the embedded SQLite default in its
     /// data directory) with debug logging, and waits for it to listen.
     pub async fn start(database_url: Option<&str>) -> Result<Self> {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// [`start`](Self::start) with extra `KIZUNA_…` settings in its environment.
+    pub async fn start_with(database_url: Option<&str>, settings: &[(&str, &str)]) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let data_dir = dir.path().join("data");
         let log = dir.path().join("server.log");
@@ -68,6 +73,9 @@ impl ServerProcess {
             .kill_on_drop(true);
         if let Some(url) = database_url {
             command.env("KIZUNA_DATABASE_URL", url);
+        }
+        for (key, value) in settings {
+            command.env(key, value);
         }
         let mut child = command.spawn()?;
         let stdout = child.stdout.take().context("no stdout")?;
@@ -127,6 +135,23 @@ impl ServerProcess {
             child,
             _dir: dir,
         })
+    }
+
+    /// Sends SIGTERM, as an orchestrator stopping the node does.
+    pub fn terminate(&self) -> Result<()> {
+        let pid = self.child.id().context("the process has already exited")?;
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM {pid} failed");
+        }
+        Ok(())
+    }
+
+    /// Waits for the process to exit.
+    pub async fn wait(&mut self) -> Result<std::process::ExitStatus> {
+        Ok(self.child.wait().await?)
     }
 
     /// Stops the process (SIGKILL) and waits for it; its files stay until dropped.

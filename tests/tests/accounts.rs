@@ -383,8 +383,9 @@ async fn a_disabled_leaver_is_out_at_once(kind: DbKind) -> Result<()> {
         "the WebSocket was not closed with 'session ended'"
     );
 
-    // The leaver's authenticator was revoked: the server now offers only decoys, which
-    // the key cannot answer; and if it could, the answer would be refused.
+    // The leaver's authenticator no longer gets in: sign-in refuses every account
+    // that is not active (and begin answers as before, so nobody watching learns
+    // that the person left).
     let attempt = server.sign_in(&mut doctor, GOOD_PASSWORD).await;
     assert!(
         attempt.as_ref().map_or(true, |(status, _)| *status == 401),
@@ -621,7 +622,7 @@ async fn repeated_failures_slow_down_then_lock(kind: DbKind) -> Result<()> {
     let server = TestServer::start_with(kind, BlobKind::Local, |c| c.sign_in_lock_after = 5).await?;
     let admin = server.bootstrap_admin().await?;
     let clinic = server.organisation(&admin, "Clinic", "clinic", None).await?;
-    let facility_admin = server
+    let mut facility_admin = server
         .staff(&admin, &clinic, "office.kimura", "facility_admin")
         .await?;
     let mut nurse = server
@@ -657,6 +658,8 @@ async fn repeated_failures_slow_down_then_lock(kind: DbKind) -> Result<()> {
         "{body}"
     );
     let path = format!("/api/v1/organisations/{clinic}/staff/{}/actions", nurse.user_id);
+    // Five minutes have passed: acting on someone needs a fresh confirmation.
+    server.reauth(&mut facility_admin).await?;
     assert_eq!(
         server
             .post(&path, Some(&facility_admin.token), json!({ "action": "unlock" }))
@@ -691,6 +694,145 @@ async fn repeated_failures_slow_down_then_lock(kind: DbKind) -> Result<()> {
         "{body}"
     );
     ghost.login_id.clear();
+    Ok(())
+}
+
+/// The credential IDs `sign-in/begin` offers for a login ID.
+async fn offered(server: &TestServer, login_id: &str) -> Result<Vec<String>> {
+    let (_, options) = server.sign_in_begin(login_id).await?;
+    let mut ids: Vec<String> = options
+        .public_key
+        .allow_credentials
+        .iter()
+        .map(|c| format!("{:?}", c.id))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+async fn sign_in_begin_does_not_reveal_the_accounts_state(kind: DbKind) -> Result<()> {
+    let server = TestServer::start_with(kind, BlobKind::Local, |c| c.sign_in_lock_after = 3).await?;
+    let admin = server.bootstrap_admin().await?;
+    let clinic = server.organisation(&admin, "Clinic", "clinic", None).await?;
+    let mut office = server
+        .staff(&admin, &clinic, "office.kimura", "facility_admin")
+        .await?;
+    let mut nurse = server.staff(&office, &clinic, "nurse.sato", "nurse").await?;
+    let active = offered(&server, "nurse.sato").await?;
+    assert_eq!(active.len(), 1, "{active:?}");
+    let actions = format!("/api/v1/organisations/{clinic}/staff/{}/actions", nurse.user_id);
+    let act = |action: &str| json!({ "action": action });
+
+    // Suspended: the same answer; the refusal comes at finish, as for a wrong password.
+    let (status, _) = server.post(&actions, Some(&office.token), act("suspend")).await?;
+    assert_eq!(status, 204);
+    assert_eq!(
+        offered(&server, "nurse.sato").await?,
+        active,
+        "suspension shows in begin"
+    );
+    let (status, body) = server.sign_in(&mut nurse, GOOD_PASSWORD).await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("sign_in_failed")),
+        "{body}"
+    );
+    let (status, _) = server
+        .post(&actions, Some(&office.token), act("reactivate"))
+        .await?;
+    assert_eq!(status, 204);
+
+    // Locked: the same answer.
+    for _ in 0..3 {
+        server.sign_in(&mut nurse, "Wrong#pass9").await?;
+        server.advance(Duration::from_secs(30));
+    }
+    assert_eq!(
+        offered(&server, "nurse.sato").await?,
+        active,
+        "the lock shows in begin"
+    );
+    server.reauth(&mut office).await?;
+    let (status, _) = server.post(&actions, Some(&office.token), act("unlock")).await?;
+    assert_eq!(status, 204);
+
+    // Disabled (a leaver): the same answer, and no way in.
+    let (status, _) = server.post(&actions, Some(&office.token), act("disable")).await?;
+    assert_eq!(status, 204);
+    assert_eq!(
+        offered(&server, "nurse.sato").await?,
+        active,
+        "leaving shows in begin"
+    );
+    let (status, body) = server.sign_in(&mut nurse, GOOD_PASSWORD).await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("sign_in_failed")),
+        "{body}"
+    );
+    Ok(())
+}
+
+/// A wrong-password guess at `login_id` from this test's address, with a
+/// well-formed assertion from `key`'s own account (the guesser has no key of the
+/// victim's): the answer.
+async fn guess(
+    server: &TestServer,
+    guesser: &mut Person,
+    login_id: &str,
+) -> Result<(u16, serde_json::Value)> {
+    let (ceremony, _) = server.sign_in_begin(login_id).await?;
+    let (_, options) = server.sign_in_begin(&guesser.login_id).await?;
+    let assertion = guesser.key.do_authentication(origin(), options).unwrap();
+    let body = json!({ "ceremony_id": ceremony, "password": "Guess#word77", "credential": assertion });
+    server.post("/api/v1/auth/sign-in/finish", None, body).await
+}
+
+async fn one_valid_account_does_not_launder_guesses(kind: DbKind) -> Result<()> {
+    let server = TestServer::start_with(kind, BlobKind::Local, |c| c.sign_in_lock_after = 5).await?;
+    let admin = server.bootstrap_admin().await?;
+    let clinic = server.organisation(&admin, "Clinic", "clinic", None).await?;
+    let mut attacker = server.staff(&admin, &clinic, "helper.ito", "helper").await?;
+    let mut victim = server.staff(&admin, &clinic, "dr.tanaka", "doctor").await?;
+    // The attacker alternates a successful sign-in of their own with a guess: five at
+    // the victim, then at other login IDs. Time passes between rounds, enough for
+    // each login ID's own delay, never enough for the address to be forgotten.
+    for round in 0..12 {
+        server.advance(Duration::from_secs(5));
+        let (status, body) = server.sign_in(&mut attacker, GOOD_PASSWORD).await?;
+        assert_eq!(status, 200, "round {round}: the attacker's own sign-in: {body}");
+        let target = if round < 5 {
+            "dr.tanaka".to_owned()
+        } else {
+            format!("nobody{round}")
+        };
+        let (status, body) = guess(&server, &mut attacker, &target).await?;
+        assert!(matches!(status, 401 | 423), "round {round}: {status} {body}");
+    }
+    // The address has failed twelve times: a guess at a login ID never tried before
+    // is held back, whatever the attacker's own successes in between.
+    let (status, body) = guess(&server, &mut attacker, "never.tried").await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("too_many_attempts")),
+        "the address was not throttled: {body}"
+    );
+    // The victim's login ID is locked after sign_in_lock_after (5) failures.
+    server.advance(Duration::from_secs(600));
+    let (status, body) = server.sign_in(&mut victim, GOOD_PASSWORD).await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (423, Some("account_locked")),
+        "{body}"
+    );
+    // A quiet spell forgets the address (not the lock).
+    server.advance(Duration::from_secs(15 * 60));
+    let (status, body) = guess(&server, &mut attacker, "never.tried.either").await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("sign_in_failed")),
+        "{body}"
+    );
     Ok(())
 }
 
@@ -732,5 +874,7 @@ on_both_databases!(
     identity_checked_reset_and_recovery,
     managing_sessions_credentials_and_password,
     repeated_failures_slow_down_then_lock,
+    sign_in_begin_does_not_reveal_the_accounts_state,
+    one_valid_account_does_not_launder_guesses,
     every_step_is_audited,
 );

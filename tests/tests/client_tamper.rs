@@ -33,6 +33,7 @@ async fn smuggle(
         body,
         idempotency_key: None,
         urgency: None,
+        post_id: None,
     };
     let now = server.now();
     let appended = server

@@ -44,13 +44,7 @@ async fn setup(db: &Db) -> Result<(UserId, DeviceId, String)> {
         created_at: T0,
         revoked_at: None,
     };
-    let room = Room {
-        id: RoomId::from_uuid(Uuid::new_v4()),
-        organisation: org.id,
-        display_name: "Room 3".into(),
-        created_by: user.id,
-        created_at: T0,
-    };
+    let room = Room::new(RoomId::from_uuid(Uuid::new_v4()), org.id, user.id, T0);
     let group = Group {
         id: format!("g-{}", Uuid::new_v4().simple()),
         room: room.id,
@@ -78,6 +72,7 @@ fn post(device: DeviceId, body: &str, key: Option<&str>) -> NewEntry {
         body: body.as_bytes().to_vec(),
         idempotency_key: key.map(str::to_owned),
         urgency: None,
+        post_id: None,
     }
 }
 
@@ -261,6 +256,62 @@ async fn retried_sends_are_stored_once(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+async fn a_post_id_is_stored_once_per_group_even_when_sends_race(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (_, device, group) = setup(&db).await?;
+    let post_id = kizuna_proto::PostId::from_uuid(uuid::Uuid::from_u128(0xfeed));
+    // One post's bytes sent as four different messages (four idempotency keys), as a
+    // replaying client or two nodes would: exactly one is stored.
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let (db, group) = (db.clone(), group.clone());
+        let mut entry = post(device, "the same sealed post", Some(&format!("key-{n}")));
+        entry.post_id = Some(post_id);
+        tasks.push(tokio::spawn(async move {
+            db.run(move |conn| groups::append(conn, &group, &entry, T0)).await
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await??);
+    }
+    let stored = outcomes
+        .iter()
+        .filter(|o| matches!(o, Appended::Stored { seq: 1 }))
+        .count();
+    assert_eq!(stored, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Appended::Stored { seq: 1 } | Appended::ReplayedPost { seq: 1 })),
+        "{outcomes:?}"
+    );
+    // A retry with the winner's key still answers its position, not a refusal.
+    let winner = (0..4)
+        .map(|n| format!("key-{n}"))
+        .zip(&outcomes)
+        .find(|(_, o)| matches!(o, Appended::Stored { .. }))
+        .map(|(k, _)| k)
+        .unwrap();
+    let mut retry = post(device, "the same sealed post", Some(&winner));
+    retry.post_id = Some(post_id);
+    let g = group.clone();
+    assert_eq!(
+        db.run(move |conn| groups::append(conn, &g, &retry, T0)).await?,
+        Appended::Duplicate { seq: 1 }
+    );
+    // Another post and other groups are not affected.
+    let mut other = post(device, "another post", None);
+    other.post_id = Some(kizuna_proto::PostId::from_uuid(uuid::Uuid::from_u128(0xbeef)));
+    let g = group.clone();
+    assert_eq!(
+        db.run(move |conn| groups::append(conn, &g, &other, T0)).await?,
+        Appended::Stored { seq: 2 }
+    );
+    Ok(())
+}
+
 async fn of_two_commits_for_one_epoch_exactly_one_wins(kind: DbKind) -> Result<()> {
     let test_db = TestDb::new(kind)?;
     let db = test_db.open()?;
@@ -272,6 +323,7 @@ async fn of_two_commits_for_one_epoch_exactly_one_wins(kind: DbKind) -> Result<(
         body: body.as_bytes().to_vec(),
         idempotency_key: None,
         urgency: None,
+        post_id: None,
     };
     for round in 0..10i64 {
         let a = {
@@ -346,6 +398,7 @@ on_both_databases!(
     concurrent_claims_never_share_a_package,
     logs_are_ordered_without_gaps,
     retried_sends_are_stored_once,
+    a_post_id_is_stored_once_per_group_even_when_sends_race,
     of_two_commits_for_one_epoch_exactly_one_wins,
     welcomes_wait_for_their_device,
 );

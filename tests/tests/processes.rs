@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -18,6 +18,7 @@ use kizuna_tests::mls::{claim, group_id, send_commit, urlencode, TestDevice};
 use kizuna_tests::process::ServerProcess;
 use kizuna_tests::{DbKind, TestDb, TestServer};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -44,7 +45,7 @@ async fn team(server: &TestServer, bootstrap_link: &str) -> Result<Team> {
         .post(
             &format!("/api/v1/organisations/{clinic}/rooms"),
             Some(&doctor.token),
-            json!({ "display_name": "Room 3" }),
+            json!({}),
         )
         .await?;
     let room = created["id"].as_str().unwrap().to_owned();
@@ -52,7 +53,7 @@ async fn team(server: &TestServer, bootstrap_link: &str) -> Result<Team> {
         .post(
             &format!("/api/v1/rooms/{room}/invitations"),
             Some(&doctor.token),
-            json!({ "invitee_name": "nurse.sato", "role": "professional" }),
+            json!({ "role": "professional" }),
         )
         .await?;
     let nurse = server
@@ -282,3 +283,103 @@ fn the_scan_finds_the_marker_in_every_form() {
 }
 
 kizuna_tests::on_both_databases!(the_server_never_holds_a_post_in_clear);
+
+/// Opens `n` WebSockets for `token` and reads each one's hello.
+async fn open_sockets(url: &str, token: &str, n: usize) -> Result<Vec<Socket>> {
+    let ws = format!("{}/api/v1/ws", url.replace("http://", "ws://"));
+    let mut sockets = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws.as_str())?;
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse()?);
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+        assert_eq!(next(&mut socket).await?["type"], "hello");
+        sockets.push(socket);
+    }
+    Ok(sockets)
+}
+
+/// The close code a socket receives, reading past anything else (within `within`).
+async fn close_code(mut socket: Socket, within: Duration) -> Option<u16> {
+    tokio::time::timeout(within, async move {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// SIGTERM with hundreds of WebSockets open: every one gets a close frame with
+/// 1001 (going away) at once, an HTTP request in flight still completes, and the
+/// process exits in under 2 s (not after SHUTDOWN_TIMEOUT_SECS = 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_every_websocket_with_going_away_and_exits_quickly() -> Result<()> {
+    // A few hundred here; benchmarks/shutdown.md runs the same test with 3,000.
+    let sockets_wanted: usize = std::env::var("KIZUNA_TEST_SHUTDOWN_SOCKETS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    let mut process = ServerProcess::start_with(
+        None,
+        &[
+            ("KIZUNA_MAX_CONNECTIONS_PER_USER", "100000"),
+            ("KIZUNA_SHUTDOWN_TIMEOUT_SECS", "30"),
+            ("RUST_LOG", "info"),
+        ],
+    )
+    .await?;
+    let link = process.bootstrap_link.clone().expect("first start prints a link");
+    let admin = process.server.register(&link, "admin").await?;
+    let sockets = open_sockets(&process.server.url, &admin.token, sockets_wanted).await?;
+
+    // An HTTP request in flight: headers and half the body sent.
+    let addr = process.server.url.trim_start_matches("http://").to_owned();
+    let body = br#"{"token":"in-flight"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&addr).await?;
+    let head = format!(
+        "POST /api/v1/invitations/inspect HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&body[..5]).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let waiting: Vec<_> = sockets
+        .into_iter()
+        .map(|s| tokio::spawn(close_code(s, Duration::from_secs(5))))
+        .collect();
+    let signalled = Instant::now();
+    process.terminate()?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(&body[5..]).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    assert!(
+        answer.starts_with("HTTP/1.1 404"),
+        "in-flight request cut off: {answer:?}"
+    );
+    assert!(answer.contains("invitation_invalid"), "{answer}");
+
+    let status = tokio::time::timeout(Duration::from_secs(30), process.wait()).await??;
+    let exited = signalled.elapsed();
+    assert!(status.success(), "exited with {status}");
+    let mut codes = std::collections::BTreeMap::new();
+    for waiter in waiting {
+        *codes.entry(waiter.await?).or_insert(0usize) += 1;
+    }
+    assert_eq!(
+        codes,
+        std::collections::BTreeMap::from([(Some(1001), sockets_wanted)]),
+        "close codes received"
+    );
+    eprintln!("{sockets_wanted} WebSockets open: the process exited {exited:?} after SIGTERM");
+    assert!(exited < Duration::from_secs(2), "exited {exited:?} after SIGTERM");
+    Ok(())
+}

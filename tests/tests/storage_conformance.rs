@@ -60,13 +60,7 @@ fn member(room: RoomId, user: UserId, role: RoomRole, team: bool, family: bool) 
 async fn clinic_with_room(db: &Db) -> Result<(Organisation, User, Room)> {
     let clinic = org("みなみ診療所", OrganisationKind::Clinic);
     let doctor = user("dr.tanaka");
-    let room = Room {
-        id: RoomId::from_uuid(Uuid::new_v4()),
-        organisation: clinic.id,
-        display_name: "Room 3 (Tue/Fri visits)".into(),
-        created_by: doctor.id,
-        created_at: T0,
-    };
+    let room = Room::new(RoomId::from_uuid(Uuid::new_v4()), clinic.id, doctor.id, T0);
     let (c, d, r) = (clinic.clone(), doctor.clone(), room.clone());
     db.run(move |conn| {
         orgs::create(conn, &c)?;
@@ -312,6 +306,7 @@ async fn invitations_are_one_time_and_expire(kind: DbKind) -> Result<()> {
         expires_at: expires,
         used_at: None,
         target_user: None,
+        sealed_invitee_name: None,
     };
     let live = make("aa11", T0.plus(Duration::from_secs(3600)));
     let stale = make("bb22", T0.plus(Duration::from_secs(60)));

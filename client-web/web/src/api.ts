@@ -105,6 +105,8 @@ function field(value: JsonObject, key: string): string {
 export interface InvitationInfo {
   kind: 'bootstrap_admin' | 'staff' | 'room' | 'recovery' | string;
   inviteeName: string | null;
+  /** Who a room invitation is for, sealed under the link's token (base64). */
+  sealedInviteeName: string | null;
   role: string | null;
   expiresAt: number;
 }
@@ -173,6 +175,7 @@ export async function inspectInvitation(token: string): Promise<InvitationInfo> 
   return {
     kind: field(body, 'kind'),
     inviteeName: str(body['invitee_name']) ?? null,
+    sealedInviteeName: str(body['sealed_invitee_name']) ?? null,
     role: str(body['role']) ?? null,
     expiresAt: typeof expires === 'number' ? expires : 0,
   };
@@ -218,6 +221,21 @@ export async function signInFinish(
       credential,
     }),
   );
+}
+
+/** Starts confirming it is me again (password + passkey) for a sensitive action. */
+export async function reauthBegin(): Promise<Ceremony> {
+  return ceremony(await request('POST', '/api/v1/me/reauth/begin', {}));
+}
+
+/** Finishes the confirmation: this session may do sensitive actions for a few minutes. */
+export async function reauthFinish(ceremonyId: string, password: string, credential: JsonObject): Promise<void> {
+  await request('POST', '/api/v1/me/reauth/finish', { ceremony_id: ceremonyId, password, credential });
+}
+
+/** Whether the server asks for a fresh confirmation (password + passkey) first. */
+export function isReauthRequired(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'reauth_required';
 }
 
 export async function signOut(): Promise<void> {

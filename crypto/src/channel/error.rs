@@ -4,7 +4,7 @@
 use crate::era::EraId;
 use crate::mls::MlsError;
 use crate::post::{OpenError, SealError};
-use crate::proto::{DeviceId, UserId};
+use crate::proto::{DeviceId, PostId, UserId};
 
 /// Why a channel operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +52,18 @@ pub enum ChannelError {
     WrongChannel {
         /// This channel's group ID, `{room}/{channel}`.
         expected: String,
+    },
+    /// A genuine post that this device already saw at another position of the log: a
+    /// replay (its exact bytes sent again as a new message). Do not show it twice;
+    /// report it as tampered.
+    #[error("post {post} at #{seq} is a replay of #{first_seq}")]
+    ReplayedPost {
+        /// The post's ID.
+        post: PostId,
+        /// Where it was first seen.
+        first_seq: i64,
+        /// Where it was seen again.
+        seq: i64,
     },
     /// The post failed its cryptographic or content checks (bad signature, altered,
     /// invalid envelope).

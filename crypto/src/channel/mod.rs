@@ -63,6 +63,7 @@ mod codec;
 mod error;
 mod persist;
 mod receive;
+mod replay;
 mod state;
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! first readable epoch; the era table ([`super::codec`]); the current era (flag, ID,
 //! stale flag, holders); the devices awaiting era keys and those the pending commit
 //! adds (user, device, HPKE init key); the Welcome init key and the device that sent
-//! it; this device's era-key messages not yet echoed (digest, era, epoch).
+//! it; this device's era-key messages not yet echoed (digest, era, epoch); the posts
+//! seen and where (post ID, seq). Version 1 (before replay detection) ends before
+//! the posts seen; it is still read.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -16,13 +18,16 @@ use zeroize::Zeroizing;
 use super::book::{Current, EraBook};
 use super::codec::{self, FormatError, ReadExt, Writer};
 use super::error::ChannelError;
+use super::replay::PostLedger;
 use super::state::{group_id_for, ChannelState, Newcomer, Unechoed, WelcomeKey};
 use crate::era::EraId;
 use crate::mls::MlsDevice;
-use crate::proto::{Channel, DeviceId, RoomId, UserId};
+use crate::proto::{Channel, DeviceId, PostId, RoomId, UserId};
 use crate::wire::Reader;
 
-const MAGIC: &[u8; 7] = b"KZCHAN\x01";
+const MAGIC: &[u8; 7] = b"KZCHAN\x02";
+/// Exports made before replay detection: no post ledger; read as an empty one.
+const MAGIC_V1: &[u8; 7] = b"KZCHAN\x01";
 
 impl ChannelState {
     /// The era keys and bookkeeping (not the MLS state, which [`MlsDevice::export_state`]
@@ -50,7 +55,9 @@ impl ChannelState {
             + 2
             + self.welcome.as_ref().map_or(0, |w| 20 + w.key.len())
             + 4
-            + 56 * self.unechoed.len();
+            + 56 * self.unechoed.len()
+            + 4
+            + 24 * self.ledger.seen.len();
         let mut out = Writer::with_capacity(capacity);
         out.bytes(MAGIC);
         out.room_channel(self.room, self.channel);
@@ -104,6 +111,11 @@ impl ChannelState {
             out.bytes(sent.era.as_bytes());
             out.u64(sent.epoch);
         }
+        out.u32(self.ledger.seen.len());
+        for (post, seq) in &self.ledger.seen {
+            out.bytes(post.as_uuid().as_bytes());
+            out.i64(*seq);
+        }
         Ok(out.finish())
     }
 
@@ -138,6 +150,7 @@ impl ChannelState {
             welcome: s.welcome,
             unechoed: s.unechoed,
             removed: s.removed,
+            ledger: s.ledger,
         })
     }
 }
@@ -161,11 +174,13 @@ struct PartialState {
     welcome: Option<WelcomeKey>,
     unechoed: VecDeque<Unechoed>,
     removed: bool,
+    ledger: PostLedger,
 }
 
 fn read(bytes: &[u8]) -> Result<Saved, FormatError> {
     let mut r = Reader::new(bytes);
-    if r.array::<7>()? != *MAGIC {
+    let magic = r.array::<7>()?;
+    if magic != *MAGIC && magic != *MAGIC_V1 {
         return Err(FormatError::Invalid(
             "not an exported channel state of a supported version",
         ));
@@ -235,6 +250,13 @@ fn read(bytes: &[u8]) -> Result<Saved, FormatError> {
             epoch: r.u64()?,
         });
     }
+    let mut ledger = PostLedger::default();
+    if magic == *MAGIC {
+        for _ in 0..r.u32()? {
+            let post = PostId::from_uuid(r.uuid()?);
+            ledger.seen.insert(post, r.i64()?);
+        }
+    }
     r.finish()?;
     Ok(Saved {
         state: PartialState {
@@ -249,6 +271,7 @@ fn read(bytes: &[u8]) -> Result<Saved, FormatError> {
             welcome,
             unechoed,
             removed,
+            ledger,
         },
         epoch,
     })

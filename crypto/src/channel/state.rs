@@ -74,6 +74,8 @@ pub struct ChannelState {
     pub(crate) welcome: Option<WelcomeKey>,
     pub(crate) unechoed: VecDeque<Unechoed>,
     pub(crate) removed: bool,
+    /// Where each post ID was first seen in the log ([`super::replay`]).
+    pub(crate) ledger: super::replay::PostLedger,
 }
 
 /// The MLS group ID of a room channel: `"{room}/{channel}"`.
@@ -140,6 +142,7 @@ impl ChannelState {
             welcome,
             unechoed: VecDeque::new(),
             removed: false,
+            ledger: Default::default(),
         }
     }
 

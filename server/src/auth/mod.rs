@@ -2,6 +2,7 @@
 //! sessions and brute-force throttling.
 
 pub mod password;
+pub mod reauth;
 pub mod session;
 pub mod throttle;
 pub mod webauthn;

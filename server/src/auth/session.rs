@@ -77,6 +77,9 @@ pub fn create(
             ip,
             user_agent,
             revoked_at: None,
+            // Every session starts from a two-factor ceremony (sign-in, registration,
+            // recovery): it is fresh until `reauth_max_age_secs` have passed.
+            reauthenticated_at: Some(now),
         },
     )?;
     users::touch_sign_in(conn, user, now)?;
@@ -126,8 +129,29 @@ pub struct Authenticated {
     pub user: User,
     /// The session's ID.
     pub session_id: String,
+    /// When the session last proved both factors.
+    pub reauthenticated_at: Option<Timestamp>,
     /// Who they are for permission checks.
     pub actor: Actor,
+}
+
+impl Authenticated {
+    /// Refuses with [`ApiError::ReauthRequired`] unless this session proved both
+    /// factors (sign-in or `/me/reauth/finish`) within `reauth_max_age_secs`. Every
+    /// sensitive action calls it first, so a stolen session token alone cannot add
+    /// an authenticator, remove one, remove a device, change the password or act
+    /// on another person's account.
+    pub fn require_fresh(&self, state: &AppState) -> Result<(), ApiError> {
+        let max_ms = i64::try_from(state.config.reauth_max_age_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let fresh = self
+            .reauthenticated_at
+            .is_some_and(|at| state.now().millis().saturating_sub(at.millis()) <= max_ms);
+        if fresh {
+            Ok(())
+        } else {
+            Err(ApiError::ReauthRequired)
+        }
+    }
 }
 
 /// The session token a request carries: a bearer token, else the cookie.
@@ -200,6 +224,7 @@ impl FromRequest for Authenticated {
             Ok(Authenticated {
                 user,
                 session_id: session.id,
+                reauthenticated_at: session.reauthenticated_at,
                 actor,
             })
         })

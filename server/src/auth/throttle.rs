@@ -1,6 +1,12 @@
 //! Brute-force protection: growing delays per login ID and per IP address, and a
 //! lock on a login ID after repeated failures that only an administrator lifts.
 //!
+//! The two counts are independent. A successful sign-in forgets only *that login
+//! ID's* failures; an address's count is never reset by a success (else anyone
+//! with one valid account could alternate a sign-in with guesses at other
+//! people's passwords) and is forgotten only after [`IP_FORGET_AFTER`] without a
+//! failure from it.
+//!
 //! Counters are kept per login ID *string*, whether or not such an account
 //! exists, so a locked or delayed answer never tells a guesser that an account is
 //! real.
@@ -17,6 +23,15 @@ const FREE_LOGIN_FAILURES: i32 = 3;
 const FREE_IP_FAILURES: i32 = 10;
 /// The longest delay, in seconds.
 const MAX_DELAY_SECS: i64 = 300;
+/// An address's failures are forgotten after this long without another one.
+pub const IP_FORGET_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+fn forgotten(failures: &throttle::Failures, now: Timestamp) -> bool {
+    let window = i64::try_from(IP_FORGET_AFTER.as_millis()).unwrap_or(i64::MAX);
+    failures
+        .last_at
+        .is_some_and(|last| now.millis().saturating_sub(last.millis()) >= window)
+}
 
 /// The throttle key of a login ID.
 pub fn login_key(login_id: &str) -> String {
@@ -38,8 +53,11 @@ fn delay_secs(failures: i32, free: i32) -> i64 {
     (1i64 << exponent).min(MAX_DELAY_SECS)
 }
 
-fn check_key(conn: &mut DbConn, key: &str, free: i32, now: Timestamp) -> Result<(), ApiError> {
+fn check_key(conn: &mut DbConn, key: &str, free: i32, decays: bool, now: Timestamp) -> Result<(), ApiError> {
     let failures = throttle::get(conn, key)?;
+    if decays && forgotten(&failures, now) {
+        return Ok(());
+    }
     if failures.locked_at.is_some() {
         return Err(ApiError::AccountLocked);
     }
@@ -60,9 +78,9 @@ fn check_key(conn: &mut DbConn, key: &str, free: i32, now: Timestamp) -> Result<
 
 /// Refuses an attempt while the login ID is locked or either key is in its delay.
 pub fn check(conn: &mut DbConn, login_id: &str, ip: Option<&str>, now: Timestamp) -> Result<(), ApiError> {
-    check_key(conn, &login_key(login_id), FREE_LOGIN_FAILURES, now)?;
+    check_key(conn, &login_key(login_id), FREE_LOGIN_FAILURES, false, now)?;
     if let Some(ip) = ip {
-        check_key(conn, &ip_key(ip), FREE_IP_FAILURES, now)?;
+        check_key(conn, &ip_key(ip), FREE_IP_FAILURES, true, now)?;
     }
     Ok(())
 }
@@ -78,18 +96,19 @@ pub fn fail(
     let lock_at = i32::try_from(lock_after).unwrap_or(i32::MAX);
     let login = throttle::record_failure(conn, &login_key(login_id), now, Some(lock_at))?;
     if let Some(ip) = ip {
-        throttle::record_failure(conn, &ip_key(ip), now, None)?;
+        let key = ip_key(ip);
+        if forgotten(&throttle::get(conn, &key)?, now) {
+            throttle::clear(conn, &key)?;
+        }
+        throttle::record_failure(conn, &key, now, None)?;
     }
     Ok(login.locked_at == Some(now))
 }
 
-/// Forgets the failures of a login ID and IP after a success.
-pub fn succeed(conn: &mut DbConn, login_id: &str, ip: Option<&str>) -> Result<(), StorageError> {
-    throttle::clear(conn, &login_key(login_id))?;
-    if let Some(ip) = ip {
-        throttle::clear(conn, &ip_key(ip))?;
-    }
-    Ok(())
+/// Forgets the failures of a login ID after a success with both factors. The
+/// address's count is deliberately left alone: it decays only with time.
+pub fn succeed(conn: &mut DbConn, login_id: &str) -> Result<(), StorageError> {
+    throttle::clear(conn, &login_key(login_id))
 }
 
 #[cfg(test)]
@@ -101,6 +120,19 @@ mod tests {
         let delays: Vec<i64> = (0..12).map(|f| delay_secs(f, 3)).collect();
         assert_eq!(delays, vec![0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256]);
         assert_eq!(delay_secs(40, 3), MAX_DELAY_SECS);
+    }
+
+    #[test]
+    fn an_address_is_forgotten_only_after_a_quiet_spell() {
+        let at = |ms| throttle::Failures {
+            count: 40,
+            last_at: Some(Timestamp(ms)),
+            locked_at: None,
+        };
+        let window = i64::try_from(IP_FORGET_AFTER.as_millis()).unwrap();
+        assert!(!forgotten(&at(1_000), Timestamp(1_000 + window - 1)));
+        assert!(forgotten(&at(1_000), Timestamp(1_000 + window)));
+        assert!(!forgotten(&throttle::Failures::default(), Timestamp(i64::MAX)));
     }
 
     #[test]

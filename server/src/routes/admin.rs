@@ -12,14 +12,14 @@ use kizuna_storage::invitations::{self, InvitationKind};
 use kizuna_storage::orgs::{self, Organisation};
 use kizuna_storage::reset_ledger::{self, ResetEntry};
 use kizuna_storage::users::{self, UserStatus};
-use kizuna_storage::{credentials, rooms, sessions, throttle, transaction, DbConn, StorageError};
+use kizuna_storage::{credentials, rooms, sessions, throttle, DbConn, StorageError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::{self, Entry};
 use crate::auth::session::{self, Authenticated};
 use crate::auth::throttle::login_key;
-use crate::authz::{role_fits_organisation, OrgAction};
+use crate::authz::{role_fits_organisation, Actor, OrgAction, Target};
 use crate::error::{required_name, ApiError};
 use crate::invites::{self, IssuedLink};
 use crate::state::AppState;
@@ -252,9 +252,10 @@ pub struct StaffView {
     pub roles: Vec<OrgRole>,
     /// Their roles in the facility's rooms.
     pub room_roles: Vec<RoomRole>,
-    /// Locked after repeated failed sign-ins.
+    /// Locked after repeated failed sign-ins (staff only; `false` for room members).
     pub locked: bool,
-    /// Their devices (browsers, apps), revoked ones too, oldest first.
+    /// Their devices (browsers, apps), revoked ones too, oldest first (staff only;
+    /// empty for room members, who are not the facility's to administer).
     pub devices: Vec<crate::routes::delivery::DeviceView>,
 }
 
@@ -304,12 +305,25 @@ pub async fn list_staff(
                     .filter(|m| m.user == user.id)
                     .map(|m| m.role)
                     .collect();
-                let locked = throttle::get(conn, &login_key(&user.login_id))?
-                    .locked_at
-                    .is_some();
+                // Room members are listed so the facility sees who is in its rooms,
+                // but they are not its people to administer: their lock state and
+                // devices are shown only to whoever administers them.
+                let staff = !roles.is_empty();
+                let locked = staff
+                    && throttle::get(conn, &login_key(&user.login_id))?
+                        .locked_at
+                        .is_some();
+                let devices = if staff {
+                    kizuna_storage::devices::for_user(conn, user.id)?
+                        .into_iter()
+                        .map(Into::into)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 views.push(StaffView {
                     user_id: user.id,
-                    relation: if roles.is_empty() {
+                    relation: if !staff {
                         Relation::RoomMember
                     } else {
                         Relation::Staff
@@ -321,10 +335,7 @@ pub async fn list_staff(
                     roles,
                     room_roles,
                     locked,
-                    devices: kizuna_storage::devices::for_user(conn, user.id)?
-                        .into_iter()
-                        .map(Into::into)
-                        .collect(),
+                    devices,
                 });
             }
             Ok(views)
@@ -341,8 +352,8 @@ pub enum StaffAction {
     Suspend,
     /// Lift a suspension.
     Reactivate,
-    /// The person has left: sessions end, authenticators are revoked, they can
-    /// never sign in again. Their past posts keep their authorship.
+    /// The person has left: sessions end, they can never sign in again (their
+    /// authenticators stop working). Their past posts keep their authorship.
     Disable,
     /// Lift a lock after repeated failed sign-ins.
     Unlock,
@@ -356,28 +367,29 @@ pub struct StaffActionRequest {
     pub action: StaffAction,
 }
 
-/// Checks that `target` belongs to `org` (staff, or a member of one of its rooms)
-/// and is someone this administrator may act on.
+/// Loads the person an administrative action would touch and applies the one rule
+/// ([`Actor::may_act_on`]): they hold a staff role in `org`, which the actor
+/// administers, and are neither the system administrator nor the actor. Call it
+/// inside the action's transaction.
 pub(crate) fn check_target(
     conn: &mut DbConn,
-    org: OrganisationId,
+    actor: &Actor,
+    org: &Organisation,
+    action: OrgAction,
     target: UserId,
-    actor: UserId,
-) -> Result<Result<users::User, ApiError>, StorageError> {
-    let staff = orgs::memberships_of_user(conn, target)?
-        .iter()
-        .any(|m| m.organisation == org);
-    let in_rooms = rooms::members_of_organisation_rooms(conn, org)?
-        .iter()
-        .any(|m| m.user == target);
-    if !(staff || in_rooms) {
-        return Ok(Err(ApiError::NotFound));
-    }
-    let user = users::get(conn, target)?;
-    if user.is_system_admin || target == actor {
-        return Ok(Err(ApiError::Forbidden));
-    }
-    Ok(Ok(user))
+) -> Result<users::User, ApiError> {
+    let memberships = orgs::memberships_of_user(conn, target)?;
+    let user = match users::get(conn, target) {
+        Err(StorageError::NotFound) => return Err(ApiError::NotFound),
+        other => other?,
+    };
+    let person = Target {
+        user: target,
+        is_system_admin: user.is_system_admin,
+        memberships: &memberships,
+    };
+    actor.may_act_on(org, action, person)?;
+    Ok(user)
 }
 
 /// Suspends, re-enables, disables (leaver) or unlocks a person.
@@ -407,62 +419,59 @@ pub async fn staff_action(
     let (org_id, target) = path.into_inner();
     let org = load_org(&state, org_id).await?;
     auth.actor.require(&org, OrgAction::ManageStaff)?;
+    auth.require_fresh(&state)?;
     let action = body.into_inner().action;
-    let (now, actor, ip) = (state.now(), auth.user.id, session::client_ip(&req));
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                let user = match check_target(conn, org.id, target, actor)? {
-                    Ok(user) => user,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let name = match action {
-                    StaffAction::Suspend => {
-                        users::set_status(conn, target, UserStatus::Suspended)?;
-                        sessions::revoke_all(conn, target, now)?;
-                        "user.suspended"
+    let (now, actor, ip) = (state.now(), auth.actor.clone(), session::client_ip(&req));
+    state
+        .write(move |conn| {
+            let user = check_target(conn, &actor, &org, OrgAction::ManageStaff, target)?;
+            let name = match action {
+                StaffAction::Suspend => {
+                    users::set_status(conn, target, UserStatus::Suspended)?;
+                    sessions::revoke_all(conn, target, now)?;
+                    "user.suspended"
+                }
+                StaffAction::Reactivate => {
+                    if user.status == UserStatus::Disabled {
+                        return Err(ApiError::invalid(
+                            "action",
+                            "a person who has left cannot be re-enabled; invite them again",
+                            "退職等で無効にしたアカウントは再開できません。改めて招待してください",
+                        ));
                     }
-                    StaffAction::Reactivate => {
-                        if user.status == UserStatus::Disabled {
-                            return Ok(Err(ApiError::invalid(
-                                "action",
-                                "a person who has left cannot be re-enabled; invite them again",
-                                "退職等で無効にしたアカウントは再開できません。改めて招待してください",
-                            )));
-                        }
-                        users::set_status(conn, target, UserStatus::Active)?;
-                        "user.reactivated"
-                    }
-                    StaffAction::Disable => {
-                        users::set_status(conn, target, UserStatus::Disabled).or_else(|e| match e {
-                            StorageError::Refused(_) => Ok(()),
-                            other => Err(other),
-                        })?;
-                        sessions::revoke_all(conn, target, now)?;
-                        credentials::remove_all(conn, target)?;
-                        invitations::expire_for_user(conn, target, now)?;
-                        "user.disabled"
-                    }
-                    StaffAction::Unlock => {
-                        throttle::clear(conn, &login_key(&user.login_id))?;
-                        "user.unlocked"
-                    }
-                };
-                let entry = Entry {
-                    actor: Some(actor),
-                    action: name,
-                    target: Some(("user", target.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: Some(format!("{{\"organisation\":\"{}\"}}", org.id)),
-                };
-                audit::record(conn, now, entry)?;
-                Ok(Ok(()))
-            })
+                    users::set_status(conn, target, UserStatus::Active)?;
+                    "user.reactivated"
+                }
+                StaffAction::Disable => {
+                    users::set_status(conn, target, UserStatus::Disabled).or_else(|e| match e {
+                        StorageError::Refused(_) => Ok(()),
+                        other => Err(other),
+                    })?;
+                    sessions::revoke_all(conn, target, now)?;
+                    // The authenticators stay on record but can never be used again
+                    // (sign-in refuses every account that is not active): removing
+                    // them would change the public sign-in/begin answer for the
+                    // login ID and tell anyone who knows it that the person left.
+                    invitations::expire_for_user(conn, target, now)?;
+                    "user.disabled"
+                }
+                StaffAction::Unlock => {
+                    throttle::clear(conn, &login_key(&user.login_id))?;
+                    "user.unlocked"
+                }
+            };
+            let entry = Entry {
+                actor: Some(actor.user),
+                action: name,
+                target: Some(("user", target.to_string())),
+                ip: ip.as_deref(),
+                outcome: Outcome::Success,
+                detail: Some(format!("{{\"organisation\":\"{}\"}}", org.id)),
+            };
+            audit::record(conn, now, entry)?;
+            Ok(())
         })
         .await?;
-    outcome?;
     if matches!(action, StaffAction::Suspend | StaffAction::Disable) {
         state.live.close_user(target);
     }
@@ -507,6 +516,7 @@ pub async fn change_role(
     let (org_id, target) = path.into_inner();
     let org = load_org(&state, org_id).await?;
     auth.actor.require(&org, OrgAction::ManageStaff)?;
+    auth.require_fresh(&state)?;
     let change = body.into_inner();
     if !role_fits_organisation(change.role, &org) {
         return Err(ApiError::invalid(
@@ -515,59 +525,55 @@ pub async fn change_role(
             "担当官は医師会・市区町村にのみ置けます",
         ));
     }
-    let (now, actor, ip) = (state.now(), auth.user.id, session::client_ip(&req));
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                if let Err(e) = check_target(conn, org.id, target, actor)? {
-                    return Ok(Err(e));
+    let (now, actor, ip) = (state.now(), auth.actor.clone(), session::client_ip(&req));
+    state
+        .write(move |conn| {
+            // Only the organisation's own staff get roles: a family member or an
+            // outside professional in one of its rooms is not found here.
+            check_target(conn, &actor, &org, OrgAction::ManageStaff, target)?;
+            let held: Vec<OrgRole> = orgs::memberships_of_user(conn, target)?
+                .into_iter()
+                .filter(|m| m.organisation == org.id)
+                .map(|m| m.role)
+                .collect();
+            let action = if change.granted {
+                if !held.contains(&change.role) {
+                    let membership = orgs::Membership {
+                        user: target,
+                        organisation: org.id,
+                        role: change.role,
+                        created_at: now,
+                    };
+                    orgs::add_membership(conn, &membership)?;
                 }
-                let held: Vec<OrgRole> = orgs::memberships_of_user(conn, target)?
-                    .into_iter()
-                    .filter(|m| m.organisation == org.id)
-                    .map(|m| m.role)
-                    .collect();
-                let action = if change.granted {
-                    if !held.contains(&change.role) {
-                        let membership = orgs::Membership {
-                            user: target,
-                            organisation: org.id,
-                            role: change.role,
-                            created_at: now,
-                        };
-                        orgs::add_membership(conn, &membership)?;
-                    }
-                    "user.role_granted"
-                } else {
-                    if held == [change.role] {
-                        return Ok(Err(ApiError::invalid(
-                            "role",
-                            "this is the person's only role here; disable the account if they have left",
-                            "この人の唯一の役割です。退職の場合はアカウントを無効にしてください",
-                        )));
-                    }
-                    orgs::remove_membership(conn, target, org.id, change.role)?;
-                    "user.role_revoked"
-                };
-                let entry = Entry {
-                    actor: Some(actor),
-                    action,
-                    target: Some(("user", target.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: Some(format!(
-                        "{{\"organisation\":\"{}\",\"role\":\"{}\"}}",
-                        org.id,
-                        change.role.as_str()
-                    )),
-                };
-                audit::record(conn, now, entry)?;
-                Ok(Ok(()))
-            })
+                "user.role_granted"
+            } else {
+                if held == [change.role] {
+                    return Err(ApiError::invalid(
+                        "role",
+                        "this is the person's only role here; disable the account if they have left",
+                        "この人の唯一の役割です。退職の場合はアカウントを無効にしてください",
+                    ));
+                }
+                orgs::remove_membership(conn, target, org.id, change.role)?;
+                "user.role_revoked"
+            };
+            let entry = Entry {
+                actor: Some(actor.user),
+                action,
+                target: Some(("user", target.to_string())),
+                ip: ip.as_deref(),
+                outcome: Outcome::Success,
+                detail: Some(format!(
+                    "{{\"organisation\":\"{}\",\"role\":\"{}\"}}",
+                    org.id,
+                    change.role.as_str()
+                )),
+            };
+            audit::record(conn, now, entry)?;
+            Ok(())
         })
         .await?;
-    outcome?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -636,6 +642,7 @@ pub async fn reset(
     let (org_id, target) = path.into_inner();
     let org = load_org(&state, org_id).await?;
     auth.actor.require(&org, OrgAction::ResetStaff)?;
+    auth.require_fresh(&state)?;
     let body = body.into_inner();
     let note = body.verification_note.trim().to_owned();
     if note.chars().count() < 3 || note.chars().count() > 500 {
@@ -647,70 +654,63 @@ pub async fn reset(
     }
     let (now, actor, ip, public_url) = (
         state.now(),
-        auth.user.id,
+        auth.actor.clone(),
         session::client_ip(&req),
         state.config.public_url(),
     );
     let ttl = ttl_hours(state.config.recovery_link_ttl_hours);
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                let user = match check_target(conn, org.id, target, actor)? {
-                    Ok(user) => user,
-                    Err(e) => return Ok(Err(e)),
-                };
-                if user.status == UserStatus::Disabled {
-                    return Ok(Err(ApiError::invalid(
-                        "user_id",
-                        "this person has left; invite them again instead",
-                        "このアカウントは無効です。改めて招待してください",
-                    )));
-                }
-                invitations::expire_for_user(conn, target, now)?;
-                let request = invites::Request {
-                    kind: InvitationKind::Recovery,
-                    organisation: Some(org.id),
-                    room: None,
-                    role: None,
-                    invitee_name: Some(user.display_name.clone()),
-                    created_by: Some(actor),
-                    target_user: Some(target),
-                    ttl,
-                };
-                let issued = invites::issue(conn, &public_url, request, now)?;
-                reset_ledger::append(
-                    conn,
-                    &ResetEntry {
-                        id: uuid::Uuid::new_v4().to_string(),
-                        at: now,
-                        organisation: org.id,
-                        user: target,
-                        performed_by: actor,
-                        verification_method: body.verification_method.as_str().to_owned(),
-                        verification_note: note,
-                        invitation: issued.invitation_id,
-                    },
-                )?;
-                sessions::revoke_all(conn, target, now)?;
-                credentials::remove_all(conn, target)?;
-                let entry = Entry {
-                    actor: Some(actor),
-                    action: "user.reset",
-                    target: Some(("user", target.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: Some(format!(
-                        "{{\"method\":\"{}\"}}",
-                        body.verification_method.as_str()
-                    )),
-                };
-                audit::record(conn, now, entry)?;
-                Ok(Ok(issued))
-            })
+    let issued = state
+        .write(move |conn| {
+            let user = check_target(conn, &actor, &org, OrgAction::ResetStaff, target)?;
+            if user.status == UserStatus::Disabled {
+                return Err(ApiError::invalid(
+                    "user_id",
+                    "this person has left; invite them again instead",
+                    "このアカウントは無効です。改めて招待してください",
+                ));
+            }
+            invitations::expire_for_user(conn, target, now)?;
+            let request = invites::Request {
+                kind: InvitationKind::Recovery,
+                organisation: Some(org.id),
+                room: None,
+                role: None,
+                invitee_name: Some(user.display_name.clone()),
+                created_by: Some(actor.user),
+                target_user: Some(target),
+                ttl,
+            };
+            let issued = invites::issue(conn, &public_url, request, now)?;
+            reset_ledger::append(
+                conn,
+                &ResetEntry {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    at: now,
+                    organisation: org.id,
+                    user: target,
+                    performed_by: actor.user,
+                    verification_method: body.verification_method.as_str().to_owned(),
+                    verification_note: note,
+                    invitation: issued.invitation_id,
+                },
+            )?;
+            sessions::revoke_all(conn, target, now)?;
+            credentials::remove_all(conn, target)?;
+            let entry = Entry {
+                actor: Some(actor.user),
+                action: "user.reset",
+                target: Some(("user", target.to_string())),
+                ip: ip.as_deref(),
+                outcome: Outcome::Success,
+                detail: Some(format!(
+                    "{{\"method\":\"{}\"}}",
+                    body.verification_method.as_str()
+                )),
+            };
+            audit::record(conn, now, entry)?;
+            Ok(issued)
         })
         .await?;
-    let issued = outcome?;
     state.live.close_user(target);
     Ok(HttpResponse::Ok().json(issued))
 }

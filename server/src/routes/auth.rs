@@ -1,8 +1,12 @@
 //! Signing in with two factors, and signing out.
 //!
 //! 1. `begin` takes only a login ID and answers a WebAuthn challenge. For an
-//!    unknown or unusable account the challenge lists decoy credentials, so the
-//!    answer reveals neither whether the account exists nor what it has.
+//!    unknown login ID (or an account without authenticators) the challenge lists
+//!    decoy credentials, so the answer reveals neither whether the account exists
+//!    nor what it has. A known account gets its real credentials *whatever its
+//!    state* (active, suspended, disabled, locked): the answer never changes with
+//!    the state, so nobody who knows a login ID can watch it. The refusal comes at
+//!    `finish`, as the same `sign_in_failed` (or `account_locked`).
 //! 2. `finish` takes the password *and* the authenticator's assertion. Both are
 //!    checked every time; only both together give a session. Any failure gets the
 //!    same `sign_in_failed`.
@@ -11,8 +15,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use kizuna_proto::UserId;
 use kizuna_storage::audit::Outcome;
 use kizuna_storage::credentials;
+use kizuna_storage::sessions;
 use kizuna_storage::users::{self, UserStatus};
-use kizuna_storage::{sessions, transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
@@ -80,9 +84,7 @@ pub async fn sign_in_begin(
             let Some(user) = users::find_by_login(conn, &lookup)? else {
                 return Ok(None);
             };
-            if user.status != UserStatus::Active {
-                return Ok(None);
-            }
+            // No look at the account's state here: see the module documentation.
             let passkeys: Vec<_> = credentials::for_user(conn, user.id)?
                 .iter()
                 .filter_map(|c| parse_passkey(&c.passkey))
@@ -155,60 +157,62 @@ pub async fn sign_in_finish(
     };
 
     let login = pending.login_id.clone();
-    let agent = session::user_agent(&req);
-    let lock_after = state.config.sign_in_lock_after;
-    let st = state.clone();
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                let (Some(result), Some(user)) = (verified, user) else {
-                    let locked = throttle::fail(conn, &login, ip.as_deref(), now, lock_after)?;
-                    audit::record(
-                        conn,
-                        now,
-                        Entry {
-                            actor: user,
-                            action: if locked { "auth.locked" } else { "auth.sign_in" },
-                            target: Some(("login_id", login.clone())),
-                            ip: ip.as_deref(),
-                            outcome: Outcome::Failure,
-                            detail: Some(format!("{{\"failed\":\"{factor}\"}}")),
-                        },
-                    )?;
-                    return Ok(Err(if locked {
-                        ApiError::AccountLocked
-                    } else {
-                        ApiError::SignInFailed
-                    }));
+    let (Some(result), Some(user)) = (verified, user) else {
+        // Counting the failure must survive the refusal: its own transaction.
+        let lock_after = state.config.sign_in_lock_after;
+        let locked = state
+            .write(move |conn| {
+                let locked = throttle::fail(conn, &login, ip.as_deref(), now, lock_after)?;
+                let entry = Entry {
+                    actor: user,
+                    action: if locked { "auth.locked" } else { "auth.sign_in" },
+                    target: Some(("login_id", login.clone())),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Failure,
+                    detail: Some(format!("{{\"failed\":\"{factor}\"}}")),
                 };
-                // The account may have been disabled between begin and finish.
-                if users::get(conn, user)?.status != UserStatus::Active {
-                    return Ok(Err(ApiError::SignInFailed));
-                }
-                let cred_id = credential_id(result.cred_id());
-                if let Some(stored) = credentials::for_user(conn, user)?
-                    .into_iter()
-                    .find(|c| c.id == cred_id)
-                {
-                    if let Some(mut passkey) = parse_passkey(&stored.passkey) {
-                        passkey.update_credential(&result);
-                        let json = serde_json::to_string(&passkey).unwrap_or(stored.passkey);
-                        credentials::record_use(conn, &cred_id, &json, now)?;
-                    }
-                }
-                throttle::succeed(conn, &login, ip.as_deref())?;
-                let new = session::create(conn, &st, user, ip.clone(), agent)?;
-                audit::record(
-                    conn,
-                    now,
-                    Entry::success(user, "auth.sign_in", ("session", new.id.clone()), ip.as_deref()),
-                )?;
-                Ok(Ok((user, new)))
+                audit::record(conn, now, entry)?;
+                Ok(locked)
             })
+            .await?;
+        return Err(if locked {
+            ApiError::AccountLocked
+        } else {
+            ApiError::SignInFailed
+        });
+    };
+    let agent = session::user_agent(&req);
+    let st = state.clone();
+    let new = state
+        .write(move |conn| {
+            // Suspended, disabled (or changed between begin and finish): the same
+            // answer as any other failure.
+            if users::get(conn, user)?.status != UserStatus::Active {
+                return Err(ApiError::SignInFailed);
+            }
+            let cred_id = credential_id(result.cred_id());
+            if let Some(stored) = credentials::for_user(conn, user)?
+                .into_iter()
+                .find(|c| c.id == cred_id)
+            {
+                if let Some(mut passkey) = parse_passkey(&stored.passkey) {
+                    passkey.update_credential(&result);
+                    let json = serde_json::to_string(&passkey).unwrap_or(stored.passkey);
+                    credentials::record_use(conn, &cred_id, &json, now)?;
+                }
+            }
+            // Only this login ID's failures are forgotten; the address's count decays
+            // with time, so one valid account cannot launder guesses at others.
+            throttle::succeed(conn, &login)?;
+            let new = session::create(conn, &st, user, ip.clone(), agent)?;
+            audit::record(
+                conn,
+                now,
+                Entry::success(user, "auth.sign_in", ("session", new.id.clone()), ip.as_deref()),
+            )?;
+            Ok(new)
         })
         .await?;
-    let (user, new) = outcome?;
     Ok(HttpResponse::Ok()
         .cookie(session::cookie(&new))
         .json(session::grant(user, &new)))

@@ -334,6 +334,7 @@ pub async fn append_commit(
         body: commit,
         idempotency_key: body.idempotency_key,
         urgency: None,
+        post_id: None,
     };
     let (id, now, ip) = (group.id.clone(), state.now(), session::client_ip(&req));
     let mut welcomed: Vec<UserId> = summary.added.iter().map(|(u, _)| *u).collect();
@@ -375,8 +376,8 @@ pub async fn append_commit(
             duplicate: true,
         },
         Appended::WrongEpoch { current } => return Err(ApiError::WrongEpoch { current }),
-        Appended::BlobRefused { .. } => {
-            return Err(ApiError::Internal("a commit cannot reference blobs".into()))
+        Appended::BlobRefused { .. } | Appended::ReplayedPost { .. } => {
+            return Err(ApiError::Internal("a commit was refused as a post".into()))
         }
     };
     Ok(HttpResponse::Ok().json(stored))

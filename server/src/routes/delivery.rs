@@ -5,7 +5,7 @@
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kizuna_proto::{BlobId, DeviceId, RoomId, Timestamp, Urgency, UserId};
+use kizuna_proto::{BlobId, DeviceId, PostId, RoomId, Timestamp, Urgency, UserId};
 use kizuna_storage::attachments::AttachRefusal;
 use kizuna_storage::devices::{self, Device, KeyPackage};
 use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
@@ -110,19 +110,20 @@ pub async fn register_device(
         revoked_at: None,
     };
     let stored = device.clone();
-    let outcome = state
-        .db
-        .run(move |conn| {
+    // One transaction: a refusal (too many devices) leaves nothing behind, and two
+    // registrations racing cannot both pass the count.
+    state
+        .write(move |conn| {
             let live = devices::for_user(conn, user)?
                 .iter()
                 .filter(|d| d.revoked_at.is_none())
                 .count();
             if live >= MAX_DEVICES {
-                return Ok(Err(ApiError::invalid(
+                return Err(ApiError::invalid(
                     "name",
                     format!("at most {MAX_DEVICES} devices: revoke one you no longer use"),
                     format!("端末は {MAX_DEVICES} 台までです。使っていない端末を削除してください"),
-                )));
+                ));
             }
             devices::register(conn, &stored)?;
             devices::bind_session(conn, &session_id, stored.id)?;
@@ -136,10 +137,9 @@ pub async fn register_device(
                     ip.as_deref(),
                 ),
             )?;
-            Ok(Ok(()))
+            Ok(())
         })
         .await?;
-    outcome?;
     Ok(HttpResponse::Ok().json(DeviceView::from(device)))
 }
 
@@ -179,11 +179,12 @@ pub async fn revoke_device(
     req: HttpRequest,
     path: web::Path<DeviceId>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require_fresh(&state)?;
     let device = own_live_device(&state, auth.user.id, path.into_inner()).await?;
     let (user, now, ip) = (auth.user.id, state.now(), session::client_ip(&req));
+    // One transaction: the revocation and its audit record land together.
     let ended = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let ended = devices::sessions_of(conn, device.id)?;
             devices::revoke(conn, device.id, now)?;
             audit::record(
@@ -298,27 +299,23 @@ pub async fn upload_key_packages(
     }
     let (now, user) = (state.now(), auth.user.id);
     let (left, sharing) = state
-        .db
-        .run(move |conn| {
-            kizuna_storage::transaction(conn, |conn| {
-                devices::upload_key_packages(conn, device.id, &packages, now)?;
-                // The device can now be added to its person's channels: tell the
-                // people in their rooms (a new device's first packages, or a top-up).
-                Ok((
-                    devices::key_packages_left(conn, device.id)?,
-                    crate::live::co_members(conn, user)?,
-                ))
-            })
+        .write(move |conn| {
+            devices::upload_key_packages(conn, device.id, &packages, now).map_err(|e| match e {
+                StorageError::Conflict(_) => ApiError::invalid(
+                    "id",
+                    "a package with this ID was uploaded before",
+                    "同じIDのパッケージが既にあります",
+                ),
+                other => other.into(),
+            })?;
+            // The device can now be added to its person's channels: tell the
+            // people in their rooms (a new device's first packages, or a top-up).
+            Ok((
+                devices::key_packages_left(conn, device.id)?,
+                crate::live::co_members(conn, user)?,
+            ))
         })
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(_) => ApiError::invalid(
-                "id",
-                "a package with this ID was uploaded before",
-                "同じIDのパッケージが既にあります",
-            ),
-            other => other.into(),
-        })?;
+        .await?;
     state.live.notify_all_members(&sharing);
     Ok(HttpResponse::Ok().json(KeyPackagesLeft { left }))
 }
@@ -447,9 +444,9 @@ pub struct MessageStored {
     pub duplicate: bool,
 }
 
-/// Appends a message to a channel's group log. A commit must be for the group's
-/// current epoch: otherwise `409 wrong_epoch` with the current epoch, and the client
-/// fetches the missing commits and retries.
+/// Appends an era-key message or a post to a channel's group log. A post whose post
+/// ID the log already holds is refused (`409 duplicate_post`): a replay. A retry
+/// with the same idempotency key answers the original's position instead.
 #[utoipa::path(
     tag = "delivery",
     params(("group_id" = String, Path, description = "The MLS group")),
@@ -458,7 +455,7 @@ pub struct MessageStored {
         (status = 200, body = MessageStored),
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, description = "No such group for this person", body = crate::error::ErrorBody),
-        (status = 409, description = "wrong_epoch", body = crate::error::ErrorBody),
+        (status = 409, description = "duplicate_post: the log already holds a post with this post ID", body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody),
     )
 )]
@@ -500,8 +497,13 @@ pub async fn append_message(
         })?;
     check_idempotency_key(body.idempotency_key.as_deref())?;
     let bytes = decode("body", &body.body)?;
-    match kind {
-        EntryKind::Post => check_post_header(&bytes, &group, auth.user.id, body.sender_device)?,
+    let post_id = match kind {
+        EntryKind::Post => Some(check_post_header(
+            &bytes,
+            &group,
+            auth.user.id,
+            body.sender_device,
+        )?),
         _ => {
             if body.urgency.is_some() || !body.blobs.is_empty() {
                 return Err(ApiError::invalid(
@@ -512,8 +514,9 @@ pub async fn append_message(
             }
             kizuna_crypto::mls::private_message_epoch(group.id.as_bytes(), &bytes)
                 .map_err(|e| ApiError::InvalidMls(e.to_string()))?;
+            None
         }
-    }
+    };
     let mut blobs = body.blobs;
     blobs.sort_unstable();
     blobs.dedup();
@@ -533,6 +536,7 @@ pub async fn append_message(
         body: bytes,
         idempotency_key: body.idempotency_key,
         urgency: body.urgency,
+        post_id,
     };
     let (author, now) = (auth.user.id, state.now());
     let target = group.clone();
@@ -549,6 +553,7 @@ pub async fn append_message(
             }
         }
         Appended::Duplicate { seq } => MessageStored { seq, duplicate: true },
+        Appended::ReplayedPost { .. } => return Err(ApiError::DuplicatePost),
         Appended::WrongEpoch { current } => return Err(ApiError::WrongEpoch { current }),
         Appended::BlobRefused { blob, reason } => return Err(blob_refused(blob, reason)),
     };
@@ -578,7 +583,13 @@ fn blob_refused(blob: BlobId, reason: AttachRefusal) -> ApiError {
 /// A post's clear header must name this room and channel and the sender as its
 /// author: a post cannot be filed under someone else's name or in another room.
 /// (Receivers check the same and the signature; this keeps bad posts out of logs.)
-fn check_post_header(bytes: &[u8], group: &Group, user: UserId, device: DeviceId) -> Result<(), ApiError> {
+/// Returns the post ID, which the log keeps unique per group (no replays).
+fn check_post_header(
+    bytes: &[u8],
+    group: &Group,
+    user: UserId,
+    device: DeviceId,
+) -> Result<PostId, ApiError> {
     let sealed = kizuna_crypto::SealedPost::from_bytes(bytes)
         .map_err(|e| ApiError::InvalidMls(format!("not a sealed post: {e}")))?;
     let header = sealed.header;
@@ -596,7 +607,7 @@ fn check_post_header(bytes: &[u8], group: &Group, user: UserId, device: DeviceId
             "投稿者は送信している本人・端末でなければなりません",
         ));
     }
-    Ok(())
+    Ok(header.post)
 }
 
 /// Which part of a log to fetch.
@@ -646,7 +657,10 @@ pub(crate) fn entry_view(e: groups::LogEntry) -> LogEntryView {
     }
 }
 
-/// Fetches a channel's log after a position (to catch up after a reconnect).
+/// Fetches a channel's log after a position (to catch up after a reconnect). Every
+/// page carries the log generation in the `Kizuna-Log-Generation` header: when it
+/// differs from the one the client stored, the server was restored from a backup and
+/// the client re-reads from the start.
 #[utoipa::path(
     tag = "delivery",
     params(("group_id" = String, Path, description = "The MLS group"), LogQuery),
@@ -662,9 +676,16 @@ pub async fn fetch_messages(
     let group = group_for_member(&state, path.into_inner(), auth.user.id).await?;
     let after = query.after.unwrap_or(0).max(0);
     let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
-    let entries = state
+    let (generation, entries) = state
         .db
-        .run(move |conn| groups::entries_after(conn, &group.id, after, limit))
+        .run(move |conn| {
+            Ok((
+                groups::log_generation(conn)?,
+                groups::entries_after(conn, &group.id, after, limit)?,
+            ))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(entries.into_iter().map(entry_view).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok()
+        .insert_header((kizuna_proto::LOG_GENERATION_HEADER, generation))
+        .json(entries.into_iter().map(entry_view).collect::<Vec<_>>()))
 }

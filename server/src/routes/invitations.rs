@@ -2,6 +2,8 @@
 //! URL fragment), never in a path or query string, so it stays out of logs.
 
 use actix_web::{post, web, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use kizuna_proto::Timestamp;
 use kizuna_storage::invitations;
 use serde::{Deserialize, Serialize};
@@ -30,8 +32,12 @@ impl std::fmt::Debug for InspectRequest {
 pub struct InvitationInfo {
     /// `bootstrap_admin`, `staff`, `room` or `recovery`.
     pub kind: String,
-    /// Who it is for, as the inviter wrote it.
+    /// Who it is for, as the inviter wrote it (staff and recovery links; room
+    /// invitations carry the name only sealed).
     pub invitee_name: Option<String>,
+    /// Who a room invitation is for, sealed by the inviter's device under a key derived
+    /// from the link's token (base64; open it with the token from the link).
+    pub sealed_invitee_name: Option<String>,
     /// The role the invitee will have.
     pub role: Option<String>,
     /// When it stops working.
@@ -66,6 +72,10 @@ pub async fn inspect(
     Ok(HttpResponse::Ok().json(InvitationInfo {
         kind: invitation.kind.as_str().to_owned(),
         invitee_name: invitation.invitee_name,
+        sealed_invitee_name: invitation
+            .sealed_invitee_name
+            .as_deref()
+            .map(|b| STANDARD.encode(b)),
         role: invitation.role,
         expires_at: invitation.expires_at,
     }))
@@ -102,41 +112,37 @@ pub async fn accept(
     let hash = hash_token(body.token.trim());
     let (user, now, ip) = (auth.user.id, state.now(), crate::auth::session::client_ip(&req));
     let joined = state
-        .db
-        .run(move |conn| {
-            kizuna_storage::transaction(conn, |conn| {
-                let Some(invitation) = invitations::find_by_token_hash(conn, &hash)?
-                    .filter(|i| i.is_usable(now) && i.kind == invitations::InvitationKind::Room)
-                else {
-                    return Ok(None);
-                };
-                let member = crate::routes::registration::room_membership(&invitation, user, now)?;
-                if kizuna_storage::rooms::member(conn, member.room, user)?.is_some() {
-                    return Ok(Some(Err(ApiError::AlreadyMember)));
-                }
-                if !invitations::consume(conn, invitation.id, now)? {
-                    return Ok(None);
-                }
-                kizuna_storage::rooms::add_member(conn, &member)?;
-                let entry = crate::audit::Entry::success(
-                    user,
-                    "invitation.accepted",
-                    ("room", member.room.to_string()),
-                    ip.as_deref(),
-                );
-                crate::audit::record(conn, now, entry)?;
-                let sharing = crate::live::co_members(conn, user)?;
-                Ok(Some(Ok((
-                    Accepted {
-                        room_id: member.room,
-                        role: member.role,
-                    },
-                    sharing,
-                ))))
-            })
+        .write(move |conn| {
+            let Some(invitation) = invitations::find_by_token_hash(conn, &hash)?
+                .filter(|i| i.is_usable(now) && i.kind == invitations::InvitationKind::Room)
+            else {
+                return Err(ApiError::InvitationInvalid);
+            };
+            let member = crate::routes::registration::room_membership(&invitation, user, now)?;
+            if kizuna_storage::rooms::member(conn, member.room, user)?.is_some() {
+                return Err(ApiError::AlreadyMember);
+            }
+            if !invitations::consume(conn, invitation.id, now)? {
+                return Err(ApiError::InvitationInvalid);
+            }
+            kizuna_storage::rooms::add_member(conn, &member)?;
+            let entry = crate::audit::Entry::success(
+                user,
+                "invitation.accepted",
+                ("room", member.room.to_string()),
+                ip.as_deref(),
+            );
+            crate::audit::record(conn, now, entry)?;
+            let sharing = crate::live::co_members(conn, user)?;
+            Ok((
+                Accepted {
+                    room_id: member.room,
+                    role: member.role,
+                },
+                sharing,
+            ))
         })
-        .await?
-        .ok_or(ApiError::InvitationInvalid)??;
+        .await?;
     let (joined, sharing) = joined;
     state.live.notify_all_members(&sharing);
     Ok(HttpResponse::Ok().json(joined))

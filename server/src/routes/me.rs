@@ -1,19 +1,18 @@
 //! The signed-in person's own account: who they are, their sessions, their
-//! authenticators and their password.
+//! authenticators and their password. Adding or removing an authenticator and
+//! changing the password need a fresh two-factor confirmation (`auth::reauth`).
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use kizuna_proto::{OrgRole, OrganisationId, OrganisationKind, Timestamp, UserId};
 use kizuna_storage::credentials::{self, Credential};
-use kizuna_storage::{orgs, users};
-use kizuna_storage::{sessions, transaction};
+use kizuna_storage::{orgs, sessions, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use webauthn_rs::prelude::{
-    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
-};
+use webauthn_rs::prelude::{PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential};
 
 use crate::audit::{self, Entry};
 use crate::auth::password::{self, PasswordContext};
+use crate::auth::reauth::{self, PendingReauth};
 use crate::auth::session::{self, Authenticated};
 use crate::auth::webauthn::{credential_id, parse_passkey};
 use crate::auth::{self as authn};
@@ -236,6 +235,7 @@ pub async fn add_credential_begin(
     auth: Authenticated,
     body: web::Json<AddCredentialBegin>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require_fresh(&state)?;
     let name = body.into_inner().name.trim().chars().take(60).collect::<String>();
     if name.is_empty() {
         return Err(ApiError::invalid(
@@ -305,6 +305,7 @@ pub async fn add_credential_finish(
     req: HttpRequest,
     body: web::Json<AddCredentialFinish>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require_fresh(&state)?;
     let body = body.into_inner();
     let (ceremony, pending): (_, PendingCredential) =
         authn::take_ceremony(&state, body.ceremony_id, "add_credential").await?;
@@ -360,40 +361,33 @@ pub async fn remove_credential(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require_fresh(&state)?;
     let (user, id, now, ip) = (
         auth.user.id,
         path.into_inner(),
         state.now(),
         session::client_ip(&req),
     );
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                let all = credentials::for_user(conn, user)?;
-                if !all.iter().any(|c| c.id == id) {
-                    return Ok(Err(ApiError::NotFound));
-                }
-                if all.len() <= 1 {
-                    return Ok(Err(ApiError::LastCredential));
-                }
-                credentials::remove(conn, user, &id)?;
-                let entry = Entry::success(user, "credential.removed", ("credential", id), ip.as_deref());
-                audit::record(conn, now, entry)?;
-                Ok(Ok(()))
-            })
+    state
+        .write(move |conn| {
+            let all = credentials::for_user(conn, user)?;
+            if !all.iter().any(|c| c.id == id) {
+                return Err(ApiError::NotFound);
+            }
+            if all.len() <= 1 {
+                return Err(ApiError::LastCredential);
+            }
+            credentials::remove(conn, user, &id)?;
+            let entry = Entry::success(user, "credential.removed", ("credential", id), ip.as_deref());
+            audit::record(conn, now, entry)?;
+            Ok(())
         })
         .await?;
-    outcome?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize, Deserialize)]
-struct PendingReauth {
-    auth: PasskeyAuthentication,
-}
-
-/// Asks for a fresh assertion from one of my authenticators (before a password change).
+/// Asks for a fresh assertion from one of my authenticators, for
+/// `/me/reauth/finish` (or a password change).
 #[utoipa::path(tag = "me", responses((status = 200, body = CeremonyStarted), (status = 401, body = crate::error::ErrorBody)))]
 #[post("/me/reauth/begin")]
 pub async fn reauth_begin(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
@@ -410,10 +404,73 @@ pub async fn reauth_begin(state: web::Data<AppState>, auth: Authenticated) -> Re
         .webauthn
         .start_passkey_authentication(&passkeys)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let ceremony_id =
-        authn::start_ceremony(&state, "reauth", Some(user), &PendingReauth { auth: auth_state }).await?;
+    let ceremony_id = authn::start_ceremony(
+        &state,
+        reauth::CEREMONY,
+        Some(user),
+        &PendingReauth { auth: auth_state },
+    )
+    .await?;
     let options = serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().json(CeremonyStarted { ceremony_id, options }))
+}
+
+/// Both factors again, to confirm it is me.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthFinish {
+    /// From `/me/reauth/begin`.
+    pub ceremony_id: String,
+    /// My password.
+    pub password: String,
+    /// The assertion from `navigator.credentials.get`.
+    #[schema(value_type = Object)]
+    pub credential: PublicKeyCredential,
+}
+
+impl std::fmt::Debug for ReauthFinish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReauthFinish")
+            .field("ceremony_id", &self.ceremony_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Confirms it is me with my password and a fresh assertion, exactly as
+/// `/me/password` checks them. For the next `reauth_max_age_secs` (default 300)
+/// this session may then do what needs a fresh confirmation: add or remove an
+/// authenticator, remove a device, and act on another person's account. A failure
+/// counts toward my login ID's failed sign-ins.
+#[utoipa::path(
+    tag = "me",
+    request_body = ReauthFinish,
+    responses(
+        (status = 204, description = "Confirmed; this session is freshly re-authenticated"),
+        (status = 400, description = "Ceremony unknown, used or expired", body = crate::error::ErrorBody),
+        (status = 401, description = "Password or assertion wrong", body = crate::error::ErrorBody),
+        (status = 423, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody),
+    )
+)]
+#[post("/me/reauth/finish")]
+pub async fn reauth_finish(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<ReauthFinish>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let ip = session::client_ip(&req);
+    reauth::verify_both_factors(
+        &state,
+        &auth,
+        body.ceremony_id,
+        body.password,
+        &body.credential,
+        ip,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A password change: the current password, a fresh assertion and the new password.
@@ -451,30 +508,22 @@ pub async fn change_password(
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let (ceremony, pending): (_, PendingReauth) =
-        authn::take_ceremony(&state, body.ceremony_id, "reauth").await?;
     let user = auth.user.id;
-    if ceremony.user != Some(user) {
-        return Err(ApiError::CeremonyInvalid);
-    }
-    let (stored, history) = state
+    // The same two-factor check as /me/reauth/finish (a failure counts toward the
+    // throttle); it also stamps this session as freshly re-authenticated.
+    reauth::verify_both_factors(
+        &state,
+        &auth,
+        body.ceremony_id,
+        body.current_password,
+        &body.credential,
+        session::client_ip(&req),
+    )
+    .await?;
+    let history = state
         .db
-        .run(move |conn| {
-            Ok((
-                users::password_hash(conn, user)?,
-                users::recent_password_hashes(conn, user, 5)?,
-            ))
-        })
+        .run(move |conn| users::recent_password_hashes(conn, user, 5))
         .await?;
-    let current_ok = authn::verify(&state, body.current_password, stored).await?;
-    let assertion_ok = state
-        .relying
-        .webauthn
-        .finish_passkey_authentication(&body.credential, &pending.auth)
-        .is_ok();
-    if !(current_ok && assertion_ok) {
-        return Err(ApiError::SignInFailed);
-    }
     let context = PasswordContext {
         login_id: &auth.user.login_id,
         display_name: &auth.user.display_name,
@@ -487,20 +536,17 @@ pub async fn change_password(
     let hash = authn::hash(&state, body.new_password).await?;
     let (now, ip, current) = (state.now(), session::client_ip(&req), auth.session_id.clone());
     let ended = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                users::set_password_hash(conn, user, &hash, now)?;
-                let ended = sessions::revoke_others(conn, user, &current, now)?;
-                let entry = Entry::success(
-                    user,
-                    "credential.password_changed",
-                    ("user", user.to_string()),
-                    ip.as_deref(),
-                );
-                audit::record(conn, now, entry)?;
-                Ok(ended)
-            })
+        .write(move |conn| {
+            users::set_password_hash(conn, user, &hash, now)?;
+            let ended = sessions::revoke_others(conn, user, &current, now)?;
+            let entry = Entry::success(
+                user,
+                "credential.password_changed",
+                ("user", user.to_string()),
+                ip.as_deref(),
+            );
+            audit::record(conn, now, entry)?;
+            Ok(ended)
         })
         .await?;
     for id in ended {

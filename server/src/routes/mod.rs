@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod reads;
 pub mod registration;
+pub mod room_state;
 pub mod rooms;
 pub mod staff_devices;
 pub mod web;

@@ -11,7 +11,7 @@ use kizuna_storage::invitations::{self, Invitation, InvitationKind};
 use kizuna_storage::orgs::{self, Membership};
 use kizuna_storage::rooms::{self, RoomMember};
 use kizuna_storage::users::{self, User, UserStatus};
-use kizuna_storage::{sessions, throttle, transaction, DbConn, StorageError};
+use kizuna_storage::{sessions, throttle, DbConn, StorageError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
@@ -275,58 +275,56 @@ pub async fn register_finish(
     let agent = session::user_agent(&req);
     let now = state.now();
     let st = state.clone();
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                if !invitations::consume(conn, pending.invitation, now)? {
-                    return Ok(Err(ApiError::InvitationInvalid));
+    // One transaction: a refusal (the link used meanwhile, the login ID taken by
+    // someone faster) rolls back the link's consumption, so the link still works.
+    let (user, new) = state
+        .write(move |conn| {
+            if !invitations::consume(conn, pending.invitation, now)? {
+                return Err(ApiError::InvitationInvalid);
+            }
+            let invitation = invitations::get(conn, pending.invitation)?;
+            let user = pending.user;
+            let recovery = invitation.kind == InvitationKind::Recovery;
+            if recovery {
+                recover(conn, &pending, now)?;
+            } else {
+                match create_account(conn, &pending, &invitation, now) {
+                    Err(StorageError::Conflict(_)) => return Err(ApiError::LoginIdTaken),
+                    other => other?,
                 }
-                let invitation = invitations::get(conn, pending.invitation)?;
-                let user = pending.user;
-                let recovery = invitation.kind == InvitationKind::Recovery;
-                if recovery {
-                    recover(conn, &pending, now)?;
-                } else {
-                    match create_account(conn, &pending, &invitation, now) {
-                        Err(StorageError::Conflict(_)) => return Ok(Err(ApiError::LoginIdTaken)),
-                        other => other?,
-                    }
-                }
-                users::set_password_hash(conn, user, &pending.password_hash, now)?;
-                credentials::add(
-                    conn,
-                    &Credential {
-                        id: credential_id(passkey.cred_id()),
-                        user,
-                        name: credential_name,
-                        passkey: passkey_json,
-                        created_at: now,
-                        last_used_at: None,
+            }
+            users::set_password_hash(conn, user, &pending.password_hash, now)?;
+            credentials::add(
+                conn,
+                &Credential {
+                    id: credential_id(passkey.cred_id()),
+                    user,
+                    name: credential_name,
+                    passkey: passkey_json,
+                    created_at: now,
+                    last_used_at: None,
+                },
+            )?;
+            audit::record(
+                conn,
+                now,
+                Entry {
+                    actor: Some(user),
+                    action: if recovery {
+                        "account.recovered"
+                    } else {
+                        "account.registered"
                     },
-                )?;
-                audit::record(
-                    conn,
-                    now,
-                    Entry {
-                        actor: Some(user),
-                        action: if recovery {
-                            "account.recovered"
-                        } else {
-                            "account.registered"
-                        },
-                        target: Some(("invitation", invitation.id.to_string())),
-                        ip: ip.as_deref(),
-                        outcome: Outcome::Success,
-                        detail: Some(format!("{{\"kind\":\"{}\"}}", invitation.kind.as_str())),
-                    },
-                )?;
-                let new = session::create(conn, &st, user, ip.clone(), agent)?;
-                Ok(Ok((user, new)))
-            })
+                    target: Some(("invitation", invitation.id.to_string())),
+                    ip: ip.as_deref(),
+                    outcome: Outcome::Success,
+                    detail: Some(format!("{{\"kind\":\"{}\"}}", invitation.kind.as_str())),
+                },
+            )?;
+            let new = session::create(conn, &st, user, ip.clone(), agent)?;
+            Ok((user, new))
         })
         .await?;
-    let (user, new) = outcome?;
     Ok(HttpResponse::Ok()
         .cookie(session::cookie(&new))
         .json(session::grant(user, &new)))

@@ -2,6 +2,8 @@
 //! professionals into it. (Channels, MLS groups and posts build on these.)
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use kizuna_proto::{Channel, DeviceId, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
 use kizuna_storage::invitations::InvitationKind;
 use kizuna_storage::rooms::{self, Room, RoomMember};
@@ -12,38 +14,52 @@ use utoipa::ToSchema;
 use crate::audit::{self, Entry};
 use crate::auth::session::{self, Authenticated};
 use crate::authz::OrgAction;
-use crate::error::{required_name, ApiError};
+use crate::error::ApiError;
 use crate::invites::{self, IssuedLink};
 use crate::routes::admin::issue_and_audit;
 use crate::state::AppState;
 
-/// A new room.
+/// A new room. Empty: what the room is called is sealed on the creator's device and
+/// stored with `PUT /rooms/{room_id}/state` once its family channel has an era key.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRoom {
-    /// What the team calls the room. Not the client's real name unless you choose so.
-    pub display_name: String,
+    /// Refused: a clear name, as clients before sealed room state sent it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<serde::de::IgnoredAny>,
+    /// Refused likewise.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<serde::de::IgnoredAny>,
 }
 
-/// A room.
+/// A room. Its name is only in `sealed_state`, which members' devices open.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoomView {
     /// Its ID.
     pub id: RoomId,
     /// The facility that owns it.
     pub organisation_id: OrganisationId,
-    /// Its display name.
-    pub display_name: String,
     /// When it was opened.
     pub created_at: Timestamp,
+    /// The room state sealed by a member's device (base64), once there is one.
+    pub sealed_state: Option<String>,
+    /// Its revision (0: none yet); the next one stored must be this plus one.
+    pub state_revision: i64,
+    /// The clear name of a room made before names were sealed, until a member's
+    /// device seals it (then it is forgotten).
+    pub legacy_name: Option<String>,
 }
 
-/// Opens a client's room owned by the facility; the opener becomes its owner.
+/// Opens a client's room owned by the facility; the opener becomes its owner. The
+/// body is `{}`: a clear `display_name` or `name` is refused (`422
+/// sealed_field_required`) and not stored.
 #[utoipa::path(
     tag = "rooms",
     params(("org_id" = OrganisationId, Path, description = "The facility")),
     request_body = NewRoom,
-    responses((status = 200, body = RoomView), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody))
+    responses((status = 200, body = RoomView), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody))
 )]
 #[post("/organisations/{org_id}/rooms")]
 pub async fn create_room(
@@ -53,44 +69,43 @@ pub async fn create_room(
     path: web::Path<OrganisationId>,
     body: web::Json<NewRoom>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body.display_name.is_some() {
+        return Err(ApiError::SealedFieldRequired {
+            field: "display_name",
+        });
+    }
+    if body.name.is_some() {
+        return Err(ApiError::SealedFieldRequired { field: "name" });
+    }
     let org_id = path.into_inner();
     let org = state.db.run(move |conn| orgs::get(conn, org_id)).await?;
     auth.actor.require(&org, OrgAction::CreateRoom)?;
-    let display_name = required_name("display_name", &body.into_inner().display_name, 100)?;
     let now = state.now();
-    let room = Room {
-        id: RoomId::from_uuid(uuid::Uuid::new_v4()),
-        organisation: org.id,
-        display_name,
-        created_by: auth.user.id,
-        created_at: now,
-    };
+    let room = Room::new(RoomId::from_uuid(uuid::Uuid::new_v4()), org.id, auth.user.id, now);
     let (stored, ip) = (room.clone(), session::client_ip(&req));
     state
-        .db
-        .run(move |conn| {
-            kizuna_storage::transaction(conn, |conn| {
-                rooms::create(conn, &stored)?;
-                rooms::add_member(
-                    conn,
-                    &RoomMember {
-                        room: stored.id,
-                        user: stored.created_by,
-                        role: RoomRole::Owner,
-                        team_access: true,
-                        family_access: true,
-                        added_by: None,
-                        added_at: now,
-                    },
-                )?;
-                let entry = Entry::success(
-                    stored.created_by,
-                    "room.created",
-                    ("room", stored.id.to_string()),
-                    ip.as_deref(),
-                );
-                audit::record(conn, now, entry)
-            })
+        .write(move |conn| {
+            rooms::create(conn, &stored)?;
+            rooms::add_member(
+                conn,
+                &RoomMember {
+                    room: stored.id,
+                    user: stored.created_by,
+                    role: RoomRole::Owner,
+                    team_access: true,
+                    family_access: true,
+                    added_by: None,
+                    added_at: now,
+                },
+            )?;
+            let entry = Entry::success(
+                stored.created_by,
+                "room.created",
+                ("room", stored.id.to_string()),
+                ip.as_deref(),
+            );
+            Ok(audit::record(conn, now, entry)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(RoomView::from(room)))
@@ -101,29 +116,36 @@ impl From<Room> for RoomView {
         Self {
             id: room.id,
             organisation_id: room.organisation,
-            display_name: room.display_name,
             created_at: room.created_at,
+            sealed_state: room.sealed_state.as_deref().map(|b| STANDARD.encode(b)),
+            state_revision: room.state_revision,
+            legacy_name: room.legacy_name,
         }
     }
 }
 
-/// An invitation into a room.
+/// An invitation into a room. Who it is for is not sent here: the inviter's device
+/// seals the name under the new link's token and stores it with `PUT
+/// /rooms/{room_id}/invitations/{invitation_id}/sealed-name`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRoomInvitation {
-    /// The person's name.
-    pub invitee_name: String,
     /// `family`, `volunteer`, `professional` or `delegate`.
     pub role: RoomRole,
+    /// Refused: the invitee's name in clear, as older clients sent it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub invitee_name: Option<serde::de::IgnoredAny>,
 }
 
 /// Invites a family member, volunteer or outside professional into a room (owner
-/// or delegates only). Family and volunteers only ever see the family channel.
+/// or delegates only). Family and volunteers only ever see the family channel. A
+/// clear `invitee_name` is refused (`422 sealed_field_required`) and not stored.
 #[utoipa::path(
     tag = "rooms",
     params(("room_id" = RoomId, Path, description = "The room")),
     request_body = NewRoomInvitation,
-    responses((status = 200, body = IssuedLink), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody))
+    responses((status = 200, body = IssuedLink), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody))
 )]
 #[post("/rooms/{room_id}/invitations")]
 pub async fn invite_to_room(
@@ -133,13 +155,18 @@ pub async fn invite_to_room(
     path: web::Path<RoomId>,
     body: web::Json<NewRoomInvitation>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body.invitee_name.is_some() {
+        return Err(ApiError::SealedFieldRequired {
+            field: "invitee_name",
+        });
+    }
     let room_id = path.into_inner();
     let user = auth.user.id;
     let (room, own) = state
         .db
         .run(move |conn| Ok((rooms::get(conn, room_id)?, rooms::member(conn, room_id, user)?)))
         .await?;
-    let body = body.into_inner();
     if own.is_none() {
         // Not a member: do not even confirm that the room exists.
         return Err(ApiError::NotFound);
@@ -147,13 +174,12 @@ pub async fn invite_to_room(
     if !auth.actor.may_invite_to_room(own.as_ref(), body.role) {
         return Err(ApiError::Forbidden);
     }
-    let name = required_name("invitee_name", &body.invitee_name, 100)?;
     let request = invites::Request {
         kind: InvitationKind::Room,
         organisation: Some(room.organisation),
         room: Some(room.id),
         role: Some(body.role.as_str().to_owned()),
-        invitee_name: Some(name),
+        invitee_name: None,
         created_by: Some(user),
         target_user: None,
         ttl: std::time::Duration::from_secs(state.config.invitation_ttl_hours.saturating_mul(3600)),
@@ -342,34 +368,29 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, ApiError> {
     let (room, target) = path.into_inner();
     let (user, now, ip) = (auth.user.id, state.now(), session::client_ip(&req));
-    let outcome = state
-        .db
-        .run(move |conn| {
-            kizuna_storage::transaction(conn, |conn| {
-                let Some(own) = rooms::member(conn, room, user)? else {
-                    return Ok(Err(ApiError::NotFound));
-                };
-                let Some(theirs) = rooms::member(conn, room, target)? else {
-                    return Ok(Err(ApiError::NotFound));
-                };
-                let may = matches!(own.role, RoomRole::Owner | RoomRole::Delegate)
-                    && theirs.role != RoomRole::Owner;
-                if !may {
-                    return Ok(Err(ApiError::Forbidden));
-                }
-                rooms::remove_member(conn, room, target)?;
-                let entry = Entry::success(
-                    user,
-                    "room.member_removed",
-                    ("user", target.to_string()),
-                    ip.as_deref(),
-                );
-                audit::record(conn, now, entry)?;
-                Ok(Ok(()))
-            })
+    state
+        .write(move |conn| {
+            let Some(own) = rooms::member(conn, room, user)? else {
+                return Err(ApiError::NotFound);
+            };
+            let Some(theirs) = rooms::member(conn, room, target)? else {
+                return Err(ApiError::NotFound);
+            };
+            let may =
+                matches!(own.role, RoomRole::Owner | RoomRole::Delegate) && theirs.role != RoomRole::Owner;
+            if !may {
+                return Err(ApiError::Forbidden);
+            }
+            rooms::remove_member(conn, room, target)?;
+            let entry = Entry::success(
+                user,
+                "room.member_removed",
+                ("user", target.to_string()),
+                ip.as_deref(),
+            );
+            Ok(audit::record(conn, now, entry)?)
         })
         .await?;
-    outcome?;
     state.live.close_removed(target);
     Ok(HttpResponse::NoContent().finish())
 }

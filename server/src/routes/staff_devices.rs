@@ -7,7 +7,7 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kizuna_proto::{DeviceId, OrganisationId, UserId};
 use kizuna_storage::audit::Outcome;
-use kizuna_storage::{devices, transaction};
+use kizuna_storage::devices;
 
 use crate::audit::{self, Entry};
 use crate::auth::session::{self, Authenticated};
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::routes::admin::{check_target, load_org};
 use crate::state::AppState;
 
-/// Revokes one device of a person connected to the facility.
+/// Revokes one device of one of the facility's staff (needs a fresh re-authentication).
 #[utoipa::path(
     tag = "administration",
     params(
@@ -41,42 +41,37 @@ pub async fn revoke_staff_device(
     let (org_id, target, device) = path.into_inner();
     let org = load_org(&state, org_id).await?;
     auth.actor.require(&org, OrgAction::ManageStaff)?;
-    let (now, actor, ip) = (state.now(), auth.user.id, session::client_ip(&req));
-    let outcome = state
-        .db
-        .run(move |conn| {
-            transaction(conn, |conn| {
-                if let Err(refused) = check_target(conn, org.id, target, actor)? {
-                    return Ok(Err(refused));
-                }
-                let theirs = devices::for_user(conn, target)?
-                    .into_iter()
-                    .any(|d| d.id == device && d.revoked_at.is_none());
-                if !theirs {
-                    return Ok(Err(ApiError::NotFound));
-                }
-                let ended = devices::sessions_of(conn, device)?;
-                devices::revoke(conn, device, now)?;
-                let entry = Entry {
-                    actor: Some(actor),
-                    action: "device.revoked_by_administrator",
-                    target: Some(("device", device.to_string())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Success,
-                    detail: Some(format!(
-                        "{{\"organisation\":\"{}\",\"user\":\"{target}\"}}",
-                        org.id
-                    )),
-                };
-                audit::record(conn, now, entry)?;
-                // The people sharing a room with them learn it, so their clients
-                // take the device out of the channels at once.
-                let sharing = crate::live::co_members(conn, target)?;
-                Ok(Ok((ended, sharing)))
-            })
+    auth.require_fresh(&state)?;
+    let (now, actor, ip) = (state.now(), auth.actor.clone(), session::client_ip(&req));
+    let (ended, sharing) = state
+        .write(move |conn| {
+            check_target(conn, &actor, &org, OrgAction::ManageStaff, target)?;
+            let theirs = devices::for_user(conn, target)?
+                .into_iter()
+                .any(|d| d.id == device && d.revoked_at.is_none());
+            if !theirs {
+                return Err(ApiError::NotFound);
+            }
+            let ended = devices::sessions_of(conn, device)?;
+            devices::revoke(conn, device, now)?;
+            let entry = Entry {
+                actor: Some(actor.user),
+                action: "device.revoked_by_administrator",
+                target: Some(("device", device.to_string())),
+                ip: ip.as_deref(),
+                outcome: Outcome::Success,
+                detail: Some(format!(
+                    "{{\"organisation\":\"{}\",\"user\":\"{target}\"}}",
+                    org.id
+                )),
+            };
+            audit::record(conn, now, entry)?;
+            // The people sharing a room with them learn it, so their clients
+            // take the device out of the channels at once.
+            let sharing = crate::live::co_members(conn, target)?;
+            Ok((ended, sharing))
         })
         .await?;
-    let (ended, sharing) = outcome?;
     for session in ended {
         state.live.close_session(&session);
     }

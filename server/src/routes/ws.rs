@@ -2,7 +2,9 @@
 //! bearer token).
 //!
 //! Client → server: `{"type":"subscribe","group_id":"…","after":N}` (after = the last
-//! seq it has). Server → client: `{"type":"hello"}`, then for each subscribed group
+//! seq it has). Server → client: `{"type":"hello","user_id":"…","log_generation":"…"}`
+//! (a client whose stored generation differs re-reads every group from seq 0: the
+//! server was restored from a backup), then for each subscribed group
 //! the entries after N and, live, every new one:
 //! `{"type":"entry","group_id":"…","seq":…,"kind":…,"epoch":…,"body":"base64",…}`,
 //! in order, without gaps or duplicates, `{"type":"welcome"}` when a welcome
@@ -108,7 +110,17 @@ impl Connection {
         mut notifications: tokio::sync::broadcast::Receiver<(String, i64)>,
         mut incoming: actix_ws::MessageStream,
     ) {
-        let hello = serde_json::json!({ "type": "hello", "user_id": self.user }).to_string();
+        let Ok(generation) = self.state.db.run(groups::log_generation).await else {
+            let _ = self.error("unavailable").await;
+            let _ = self.out.clone().close(None).await;
+            return;
+        };
+        let hello = serde_json::json!({
+            "type": "hello",
+            "user_id": self.user,
+            "log_generation": generation,
+        })
+        .to_string();
         let mut open = self.send(hello).await;
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;
@@ -161,6 +173,7 @@ impl Connection {
         let description = match code {
             live::CLOSE_REMOVED => "removed from a room; reconnect",
             live::CLOSE_TOO_SLOW => "too slow to read; reconnect and resume",
+            live::CLOSE_GOING_AWAY => "server shutting down; reconnect",
             _ => "session ended",
         };
         let reason = CloseReason {

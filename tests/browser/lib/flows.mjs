@@ -124,7 +124,7 @@ export async function createRoomUi(page, name) {
 
 /** Invites `person` into the room (as its owner, over the API) and has them accept. */
 export async function joinRoom(owner, person, roomId, role = 'professional') {
-  const issued = await api(owner.page, 'POST', `/rooms/${roomId}/invitations`, { invitee_name: person.name, role });
+  const issued = await api(owner.page, 'POST', `/rooms/${roomId}/invitations`, { role });
   const token = issued.link.split('#/invite/')[1];
   await api(person.page, 'POST', '/invitations/accept', { token });
 }

@@ -41,9 +41,9 @@ function serverBinary() {
 
 /**
  * A running server: `url` (http://localhost:PORT, the WebAuthn origin), the
- * bootstrap link, the log file, and `stop()`.
+ * bootstrap link, the log file, and `stop()`. `env`: extra `KIZUNA_*` settings.
  */
-export async function startServer({ logName = 'server.log' } = {}) {
+export async function startServer({ logName = 'server.log', env = {} } = {}) {
   if (!existsSync(join(WEB_DIR, 'index.html'))) {
     throw new Error('the web client is not built: run ops/build-web.sh first');
   }
@@ -62,6 +62,7 @@ export async function startServer({ logName = 'server.log' } = {}) {
       KIZUNA_WEB_DIR: WEB_DIR,
       KIZUNA_WORKERS: '2',
       RUST_LOG: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,6 +90,8 @@ export async function startServer({ logName = 'server.log' } = {}) {
     url,
     bootstrapLink,
     logPath,
+    /** The data directory (SQLite database `kizuna.db`), for tests that act as the operator. */
+    dataDir: join(dir, 'data'),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));

@@ -8,13 +8,13 @@ import { startServer } from './server.mjs';
 
 /**
  * Registers the file's before/after hooks; returns { browser, server }, filled in
- * once `before` has run.
+ * once `before` has run. `settings`: extra `KIZUNA_*` variables for the server.
  */
-export function browserAndServer(logName = 'server.log') {
+export function browserAndServer(logName = 'server.log', settings = {}) {
   const env = { browser: null, server: null };
   before(async () => {
     env.browser = await launch(); // creates the artefacts folder the server log goes to
-    env.server = await startServer({ logName });
+    env.server = await startServer({ logName, env: settings });
   });
   after(async () => {
     await env.browser?.close();

@@ -4,6 +4,7 @@
 
 import { ApiError, NetworkError } from '../api';
 import { t } from '../i18n';
+import { withReauth } from '../reauth';
 
 type Body = Record<string, unknown>;
 
@@ -15,7 +16,12 @@ function record(value: unknown): Body | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : null;
 }
 
-async function send(method: 'GET' | 'POST', path: string, body?: Body, accept = 'application/json'): Promise<Response> {
+/** Sends once more after a fresh password + passkey confirmation when the server asks for one (reauth.ts). */
+function send(method: 'GET' | 'POST', path: string, body?: Body, accept = 'application/json'): Promise<Response> {
+  return withReauth(() => sendOnce(method, path, body, accept));
+}
+
+async function sendOnce(method: 'GET' | 'POST', path: string, body: Body | undefined, accept: string): Promise<Response> {
   const init: RequestInit = { method, credentials: 'same-origin', cache: 'no-store', headers: { accept } };
   if (body !== undefined) {
     init.headers = { accept, 'content-type': 'application/json' };

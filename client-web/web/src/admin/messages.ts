@@ -70,6 +70,8 @@ const ja = {
   personTitle: (name: string) => `${name} さん`,
   close: '閉じる',
   selfNote: 'あなた自身のアカウントはここでは操作できません。',
+  roomMemberNote:
+    'この人は事業所の職員ではなく、部屋のメンバーです。この事業所からはアカウントを操作できません（停止やリセットは、この人が職員として所属する事業所の管理者が行います）。',
   sysAdminNote: 'システム管理者のアカウントは事業所からは操作できません。',
   disabledNote: 'このアカウントは無効です。再び使うには、改めて招待してください。',
   suspend: '一時停止',
@@ -204,6 +206,8 @@ const en: AdminMessages = {
   personTitle: (name: string) => name,
   close: 'Close',
   selfNote: 'You cannot change your own account here.',
+  roomMemberNote:
+    'This person is a member of one of your rooms, not on your staff: their account cannot be changed from this facility (suspension or reset is for the administrator of the facility they work for).',
   sysAdminNote: 'A facility cannot change the system administrator’s account.',
   disabledNote: 'This account is disabled. To work with this person again, invite them anew.',
   suspend: 'Suspend',

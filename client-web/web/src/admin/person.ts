@@ -141,6 +141,7 @@ export function personPanel(state: FacilityState, reload: Reload, close: () => v
   let body: TemplateResult;
   const devices = devicesBox(state, person);
   if (isMe) body = html`<p>${m.selfNote}</p> ${devices}`;
+  else if (person.relation !== 'staff') body = html`<p>${m.roomMemberNote}</p>`;
   else if (person.status === 'disabled') body = html`<p>${m.disabledNote}</p> ${devices}`;
   else body = html`${actions(state, person, reload)} ${rolesBox(state, person, reload)} ${devices} ${resetForm(state, person, reload)}`;
   return html`

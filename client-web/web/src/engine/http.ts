@@ -3,6 +3,7 @@
 // views word them the same way everywhere.
 
 import { ApiError, NetworkError, readAnswer } from '../api';
+import { withReauth } from '../reauth';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -11,8 +12,16 @@ export function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
-/** `method /api/v1{path}` with an optional JSON body; the parsed answer (null when empty). */
-export async function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/**
+ * `method /api/v1{path}` with an optional JSON body; the parsed answer (null when
+ * empty). Sent once more after a password + passkey confirmation when the server
+ * asks for one (reauth.ts).
+ */
+export function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  return withReauth(() => callOnce<T>(method, path, body));
+}
+
+async function callOnce<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -27,6 +36,23 @@ export async function call<T>(method: Method, path: string, body?: unknown): Pro
     throw new NetworkError();
   }
   return (await readAnswer(response)) as T;
+}
+
+/** `GET /api/v1{path}`: the parsed answer and the value of response header `header`. */
+export async function getWithHeader<T>(path: string, header: string): Promise<[T, string | null]> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method: 'GET',
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { accept: 'application/json' },
+    });
+  } catch {
+    throw new NetworkError();
+  }
+  const value = response.headers.get(header);
+  return [(await readAnswer(response)) as T, value];
 }
 
 /** `PUT` raw bytes (attachments: ciphertext only). */

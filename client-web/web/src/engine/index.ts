@@ -5,7 +5,7 @@
 //   rooms(): RoomSummary[]     rooms with my role, channels, unread count, urgent marker
 //   refreshRooms()             full sync: rooms, welcomes, groups (owner creates them),
 //                              logs, read positions, key packages, reconcile, outbox
-//   openChannel(room, ch)      a ChannelHandle: notebook(), events(), outbox(),
+//   openChannel(room, ch)      a ChannelHandle: notebook(), events(), problems(), outbox(),
 //                              members(), joined(), reads(), markRead(), close()
 //   post(room, ch, envelope, files?)   queues (outbox), shows at once, sends once
 //   discardPost(postId)        drops a post that failed for good
@@ -26,10 +26,12 @@ import { saveMeta } from './device';
 import { whenStopped } from './lifecycle';
 import { discard, enqueue, outgoing, type Outgoing } from './outbox';
 import { offlineMe } from './who';
+import { problemNotices, type ProblemNotice } from './problems';
 import { changed, current, groupId, need, onChange, type Engine, type MemberInfo } from './state';
 import { channelsOf } from './sync';
+import { roomName } from '../room-names';
 
-export type { ChannelName, NotebookView, PostEnvelope, ReceivedPost, AttachmentRef, Outgoing, MemberInfo };
+export type { ChannelName, NotebookView, PostEnvelope, ReceivedPost, AttachmentRef, Outgoing, MemberInfo, ProblemNotice };
 export { offlineMe };
 export { onChange };
 export { createRoom, reconcileRoom, refreshMembers, refreshRooms } from './refresh';
@@ -37,7 +39,8 @@ export { startEngine, status, stopEngine, type EngineState } from './lifecycle';
 
 export interface RoomSummary {
   roomId: string;
-  name: string;
+  /** Null until this device can open the room's sealed name. */
+  name: string | null;
   myRole: string;
   organisationId: string;
   channels: ChannelName[];
@@ -61,6 +64,8 @@ export interface ChannelHandle {
   /** Whether this device was taken out of the channel (removed from the room). */
   removed(): boolean;
   events(): ReceivedPost[];
+  /** What the core refused in this channel (replayed or unreadable posts), in words. */
+  problems(): ProblemNotice[];
   notebook(): NotebookView;
   outbox(): Outgoing[];
   members(): MemberInfo[];
@@ -100,7 +105,7 @@ function summary(engine: Engine, room: Engine['rooms'][number]): RoomSummary {
       }
     }
   }
-  return { roomId: room.id, name: room.display_name, myRole: room.role, organisationId: room.organisation_id, channels, unread, urgent };
+  return { roomId: room.id, name: roomName(engine, room), myRole: room.role, organisationId: room.organisation_id, channels, unread, urgent };
 }
 
 export function rooms(): RoomSummary[] {
@@ -125,6 +130,10 @@ export function openChannel(roomId: string, channel: ChannelName): ChannelHandle
     },
     removed: () => current()?.lost.has(group) ?? false,
     events: () => current()?.posts.get(group) ?? [],
+    problems: () => {
+      const engine = current();
+      return engine === null ? [] : problemNotices(engine, group);
+    },
     notebook: () => {
       const engine = current();
       return engine === null ? { entries: [], rejected: [], pending: [], thresholds: null, open_handovers: [] } : notebookOf(engine, group);

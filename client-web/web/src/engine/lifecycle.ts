@@ -20,9 +20,21 @@ let starting: Promise<void> | null = null;
 let startedFor: string | null = null;
 let reconcileTimer: ReturnType<typeof setInterval> | null = null;
 
-export function status(): { state: EngineState; live: Engine['live'] | 'off'; online: boolean; problem: Engine['problem'] } {
+export function status(): {
+  state: EngineState;
+  live: Engine['live'] | 'off';
+  online: boolean;
+  problem: Engine['problem'];
+  notice: Engine['notice'];
+} {
   const engine = current();
-  return { state, live: engine?.live ?? 'off', online: navigator.onLine, problem: engine?.problem ?? null };
+  return {
+    state,
+    live: engine?.live ?? 'off',
+    online: navigator.onLine,
+    problem: engine?.problem ?? null,
+    notice: engine?.notice ?? null,
+  };
 }
 
 async function organisations(): Promise<{ id: string; name: string }[]> {
@@ -72,11 +84,13 @@ async function start(me: Me): Promise<void> {
     rooms: [],
     members: {},
     posts: new Map(),
+    problems: new Map(),
     lost: new Set(),
     roomOrgs: [],
     online: navigator.onLine,
     live: 'closed',
     problem: null,
+    notice: null,
   };
   await loadCached(engine);
   await loadOutbox(engine);

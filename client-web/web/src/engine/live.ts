@@ -4,7 +4,7 @@
 // resumes from the last position, so nothing is missed or repeated.
 
 import type { LogEntry } from '../wasm/kizuna_client_web';
-import { activeGroups, fetchWelcomes, ingest, syncGroup } from './sync';
+import { activeGroups, fetchWelcomes, ingest, observeGeneration, syncGroup } from './sync';
 import { changed, current, locked, parseGroup, type Engine } from './state';
 
 /** Close codes: the session ended / removed from a room. */
@@ -27,7 +27,7 @@ function subscribe(ws: WebSocket, engine: Engine, groups: string[]): void {
 }
 
 async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void> {
-  let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown };
+  let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown; log_generation?: unknown };
   try {
     frame = JSON.parse(text) as typeof frame;
   } catch {
@@ -35,6 +35,9 @@ async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void
   }
   switch (frame.type) {
     case 'hello': {
+      // A restored server: every channel restarts from 0, so subscribing below
+      // reads each log again from the start.
+      if (typeof frame.log_generation === 'string') await observeGeneration(engine, frame.log_generation);
       const joined = await fetchWelcomes(engine).catch(() => []);
       void joined;
       subscribe(ws, engine, activeGroups(engine));
@@ -54,6 +57,11 @@ async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void
       if (entry.seq > channel.last_seq + 1) await syncGroup(group, engine);
       else if (entry.seq === channel.last_seq + 1) {
         if ((await ingest(group, [entry], engine)) === 'gap') await syncGroup(group, engine);
+      } else {
+        // A position already read: usually an overlap with a page just fetched, but
+        // a restored server hands out seqs again. A page names the log generation
+        // (observeGeneration), so read one: nothing new, or the log from the start.
+        await syncGroup(group, engine);
       }
       return;
     }

@@ -6,6 +6,7 @@ import { call, seg } from './http';
 import { topUpKeyPackages } from './device';
 import { flush } from './outbox';
 import { reconcileChannel } from './reconcile';
+import { resealRoomNames, storeRoomName } from '../room-names';
 import { CHANNELS, changed, locked, need, type Engine } from './state';
 import {
   activeGroups, channelsOf, fetchMembers, fetchMyRead, fetchRooms, fetchWelcomes, openChannel as openGroup, syncGroup,
@@ -36,6 +37,12 @@ export async function syncAll(engine: Engine, reconcile: boolean): Promise<void>
         }
       }
     }
+    // Members added just now may hold only the family channel's newest era.
+    try {
+      if (await resealRoomNames(engine)) await fetchRooms(engine);
+    } catch {
+      // The next round retries.
+    }
   }
   changed();
 }
@@ -52,15 +59,19 @@ export async function reconcileRoom(roomId: string): Promise<void> {
     await fetchMembers(roomId, engine);
     const room = engine.rooms.find((r) => r.id === roomId);
     for (const channel of room === undefined ? CHANNELS : channelsOf(room)) await reconcileChannel(roomId, channel, engine);
+    // A member added just now may hold only the family channel's newest era.
+    if (await resealRoomNames(engine).catch(() => false)) await fetchRooms(engine);
   });
   changed();
 }
 
 export async function createRoom(organisationId: string, name: string): Promise<string> {
   const engine = need();
-  const room = await call<{ id: string }>('POST', `/organisations/${seg(organisationId)}/rooms`, { display_name: name });
+  // The name never goes to the server in clear: it is sealed for the room's members.
+  const room = await call<{ id: string }>('POST', `/organisations/${seg(organisationId)}/rooms`, {});
   await locked(async () => {
     for (const channel of CHANNELS) await openGroup(room.id, channel, engine);
+    await storeRoomName(room.id, name, 1, engine);
     await fetchRooms(engine);
   });
   return room.id;

@@ -10,6 +10,7 @@ import type {
   RoomRole,
 } from '../wasm/kizuna_client_web';
 import { loadCore } from '../core';
+import type { EntryProblem } from './problems';
 
 export type Wasm = typeof import('../wasm/kizuna_client_web');
 
@@ -26,7 +27,11 @@ export async function wasm(): Promise<Wasm> {
 export interface RoomInfo {
   id: string;
   organisation_id: string;
-  display_name: string;
+  /** The room's name sealed by a member's device (base64); room-names.ts opens it. */
+  sealed_state?: string | null;
+  state_revision?: number;
+  /** A name from before names were sealed, until a member seals it. */
+  legacy_name?: string | null;
   created_at: number;
   role: RoomRole;
   team_access: boolean;
@@ -52,6 +57,11 @@ export interface Meta {
   lastResortUploaded: boolean;
   /** My read position per group (from the server, and what I marked). */
   reads: Record<string, number>;
+  /**
+   * The server's log generation when the logs were last read: another one means
+   * the server was restored from a backup (see `observeGeneration` in sync.ts).
+   */
+  logGeneration?: string;
 }
 
 export interface Engine {
@@ -64,6 +74,8 @@ export interface Engine {
   members: Record<string, MemberInfo[]>;
   /** Decrypted posts per group, by log position. */
   posts: Map<string, ReceivedPost[]>;
+  /** Entries the core refused per group (replays, tampered): problems.ts. */
+  problems: Map<string, EntryProblem[]>;
   /** Groups the server no longer lets this device read. */
   lost: Set<string>;
   /** Organisations where I may open rooms (a professional role there). */
@@ -71,6 +83,8 @@ export interface Engine {
   online: boolean;
   live: 'connecting' | 'open' | 'closed';
   problem: { en: string; ja: string } | null;
+  /** Something the person should know that is not an error (e.g. a restored server). */
+  notice: { en: string; ja: string } | null;
 }
 
 let engine: Engine | null = null;

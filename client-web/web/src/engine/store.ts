@@ -9,6 +9,7 @@
 //   {user}:meta        vault.seal(JSON Meta)        device ID, key packages, read positions
 //   {user}:rooms       vault.seal(JSON)             rooms and members (names offline)
 //   {user}:posts:{g}   vault.seal(JSON ReceivedPost[])   the offline reading cache
+//   {user}:problems:{g} vault.seal(JSON EntryProblem[]) entries the core refused (problems.ts)
 //   {user}:outbox      vault.seal(JSON Outgoing[])  posts waiting to be sent
 
 import { seal, unseal } from '../vault';

@@ -3,9 +3,10 @@
 // anything else happens; decrypted posts go to the sealed offline cache.
 
 import type { ChannelEvent, ChannelName, LogEntry, ReceivedPost, WelcomeView } from '../wasm/kizuna_client_web';
-import { call, isNotFound, seg } from './http';
+import { call, getWithHeader, isNotFound, seg } from './http';
 import { saveDevice, saveMeta } from './device';
 import { CHANNELS, changed, groupId, need, parseGroup, type Engine, type MemberInfo, type RoomInfo } from './state';
+import { forgetProblems, loadProblems, rememberProblems } from './problems';
 import * as store from './store';
 
 /** Entries fetched per page of a log. */
@@ -28,6 +29,7 @@ export async function loadCached(engine: Engine): Promise<void> {
   for (const listed of engine.device.channels()) {
     const posts = await store.getJson<ReceivedPost[]>(`${engine.userId}:posts:${listed.group_id}`);
     if (posts !== null) engine.posts.set(listed.group_id, posts);
+    await loadProblems(engine, listed.group_id);
   }
 }
 
@@ -114,6 +116,9 @@ export async function ingest(group: string, entries: LogEntry[], engine: Engine 
   const events = channel.ingest(entries);
   await saveDevice(engine);
   await remember(engine, group, events);
+  // Refused entries (a replayed post, a tampered one): the core showed nothing of
+  // them; the room says so (problems.ts).
+  await rememberProblems(engine, group, events);
   let outcome: 'ok' | 'gap' | 'stalled' = 'ok';
   for (const event of events) {
     if (event.type === 'gap') outcome = 'gap';
@@ -122,6 +127,47 @@ export async function ingest(group: string, entries: LogEntry[], engine: Engine 
   }
   if (events.length > 0) changed();
   return outcome;
+}
+
+/** The response header carrying the server's log generation on every page of a log. */
+const GENERATION_HEADER = 'kizuna-log-generation';
+
+/** Told when the server's log generation changed (the native client says the same). */
+export const RESTORED_NOTICE = {
+  en: 'The server was restored from a backup: every channel was read again from the start. The last posts before the restore may be lost; check with their authors if needed.',
+  ja: 'サーバーがバックアップから復元されました。全チャンネルを最初から読み直しました。復元前の最後の投稿が失われている可能性があります。必要なら投稿者に確認してください。',
+};
+
+/**
+ * Compares the server's log generation (page header or WebSocket hello) with the
+ * stored one. Another one means the server's database was restored from a backup
+ * and a seq this device saw may now be another entry: every channel reads its log
+ * again from 0 (what still verifies is opened again), the kept posts, refusals and
+ * read positions are dropped, and the person is told. Returns whether it changed.
+ */
+export async function observeGeneration(engine: Engine, generation: string | null | undefined): Promise<boolean> {
+  if (typeof generation !== 'string' || generation === '') return false;
+  const known = engine.meta.logGeneration;
+  engine.meta.logGeneration = generation;
+  if (known === generation) return false;
+  if (known === undefined) {
+    await saveMeta(engine);
+    return false;
+  }
+  for (const listed of engine.device.channels()) {
+    const where = parseGroup(listed.group_id);
+    const channel = where === null ? undefined : engine.device.channel(where.room, where.channel);
+    channel?.restart_log();
+    engine.posts.delete(listed.group_id);
+    await store.putJson(`${engine.userId}:posts:${listed.group_id}`, []);
+    await forgetProblems(engine, listed.group_id);
+  }
+  // Read positions name seqs of the old log too: take the server's again.
+  engine.meta.reads = {};
+  await saveDevice(engine);
+  engine.notice = RESTORED_NOTICE;
+  changed();
+  return true;
 }
 
 /** Reads one group's log after the last position processed. */
@@ -133,7 +179,13 @@ export async function syncGroup(group: string, engine: Engine = need()): Promise
     if (channel === undefined) return;
     let page: LogEntry[];
     try {
-      page = await call<LogEntry[]>('GET', `/groups/${seg(group)}/messages?after=${channel.last_seq}&limit=${PAGE}`);
+      const [entries, generation] = await getWithHeader<LogEntry[]>(
+        `/groups/${seg(group)}/messages?after=${channel.last_seq}&limit=${PAGE}`,
+        GENERATION_HEADER,
+      );
+      // A restored server: positions start over; fetch this group again from 0.
+      if (await observeGeneration(engine, generation)) continue;
+      page = entries;
     } catch (error) {
       if (isNotFound(error)) {
         // Removed from the room or the channel: the log is gone for us.

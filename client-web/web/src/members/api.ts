@@ -4,6 +4,9 @@
 
 import { ApiError, NetworkError } from '../api';
 import { t } from '../i18n';
+import { rooms } from '../engine';
+import { sealInviteeName } from '../room-names';
+import { roomText } from '../rooms-messages';
 
 export type RoomRole = 'owner' | 'delegate' | 'professional' | 'family' | 'volunteer';
 /** The roles an invitation may carry (ownership is never handed out by link). */
@@ -101,15 +104,19 @@ export async function myRoom(roomId: string): Promise<MyRoom | null> {
   for (const item of answer) {
     const body = record(item);
     if (body !== null && body['id'] === roomId) {
-      return { id: roomId, name: text(body, 'display_name'), role: text(body, 'role'), team: body['team_access'] === true };
+      // The name is sealed: only this device's engine can open it.
+      const name = rooms().find((r) => r.roomId === roomId)?.name ?? roomText().nameLoading;
+      return { id: roomId, name, role: text(body, 'role'), team: body['team_access'] === true };
     }
   }
   return null;
 }
 
 export async function inviteToRoom(roomId: string, inviteeName: string, role: RoomRole): Promise<IssuedLink> {
-  const body = record(await call('POST', `${room(roomId)}/invitations`, { invitee_name: inviteeName, role }));
+  // The name never goes to the server in clear: it is sealed under the link's token.
+  const body = record(await call('POST', `${room(roomId)}/invitations`, { role }));
   if (body === null) throw unexpected(0);
+  await sealInviteeName(roomId, text(body, 'invitation_id'), text(body, 'link'), inviteeName);
   const expires = body['expires_at'];
   return {
     link: text(body, 'link'),

@@ -8,6 +8,8 @@ import { createRef, ref } from 'lit-html/directives/ref.js';
 
 import type { Me } from '../api';
 import { rerender, type View } from '../app';
+import { rooms } from '../engine';
+import { ensureEngine } from '../views/rooms';
 import { lang } from '../i18n';
 import { errorBox, noticeBox, problemText } from '../views/parts';
 import { listMembers, mayManage, myRoom, removeMember, type Member, type MyRoom } from './api';
@@ -159,10 +161,18 @@ export function membersView(me: Me, roomId: string): View {
     return html`<p><a class="button secondary" href=${`#/rooms/${room.id}/${room.team ? 'team' : 'family'}`}>${m.backToRoom}</a></p>`;
   }
 
+  let knownName: string | null = null;
+  // The room's name is sealed: it shows once the engine runs (vault open).
+  ensureEngine(me);
   void load();
 
   return {
-    title: () => (state.room === null ? membersText().title : membersText().titleOf(state.room.name)),
+    // The room's name is sealed: it appears once this device opens it, and stays.
+    title: () => {
+      if (state.room === null) return membersText().title;
+      knownName = rooms().find((r) => r.roomId === roomId)?.name ?? knownName;
+      return membersText().titleOf(knownName ?? state.room.name);
+    },
     content: () => {
       const m = membersText();
       const members = state.members;

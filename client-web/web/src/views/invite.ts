@@ -15,6 +15,7 @@ import {
 } from '../api';
 import { navigate, rerender, session, type View } from '../app';
 import { formatTime, t, type Messages } from '../i18n';
+import { openInviteeName } from '../room-names';
 import { openVault } from '../vault';
 import { createPasskey } from '../webauthn';
 import { errorBox, field, formText, problemText } from './parts';
@@ -80,7 +81,10 @@ export function inviteView(token: string): View {
 
   void (async () => {
     try {
-      state.info = await inspectInvitation(token);
+      const info = await inspectInvitation(token);
+      // A room invitation's name is sealed under this link's token: open it here.
+      const sealed = info.inviteeName === null ? info.sealedInviteeName : null;
+      state.info = sealed === null ? info : { ...info, inviteeName: await openInviteeName(token, sealed) };
       state.displayName = state.info.inviteeName ?? '';
       state.step = { name: 'password' };
     } catch (error) {

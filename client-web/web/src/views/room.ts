@@ -12,6 +12,7 @@ import type { Me } from '../api';
 import { rerender, type View } from '../app';
 import type { ChannelName, NotebookEntry, PostEnvelope, Urgency } from '../wasm/kizuna_client_web';
 import { discardPost, openChannel, post, refreshMembers, refreshRooms, rooms, type MemberRead } from '../engine';
+import { lang } from '../i18n';
 import { roomText } from '../rooms-messages';
 import { errorBox, noticeBox, problemText } from './parts';
 import { roomHooks, type ComposerContext } from './room-parts';
@@ -247,6 +248,7 @@ export function roomView(person: Me, roomId: string, channel: ChannelName): View
         reply: (entry) => setMode({ kind: 'reply', entry }),
         discard: (postId) => void discardPost(postId),
       })}
+      ${handle.problems().map((p) => html`<p class="notice entry-problem" role="status" data-reason=${p.reason} data-count=${p.count}>${lang() === 'ja' ? p.ja : p.en}</p>`)}
       ${roomHooks.sections.map((section) => section({ roomId, channel }))}
       ${handle.removed() ? nothing : composer()}
       <p class="room-refresh">
@@ -258,7 +260,11 @@ export function roomView(person: Me, roomId: string, channel: ChannelName): View
   }
 
   return {
-    title: () => rooms().find((r) => r.roomId === roomId)?.name ?? roomText().roomsTitle,
+    title: () => {
+      const room = rooms().find((r) => r.roomId === roomId);
+      if (room === undefined) return roomText().roomsTitle;
+      return room.name ?? roomText().nameLoading;
+    },
     content,
   };
 }

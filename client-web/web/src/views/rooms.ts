@@ -12,7 +12,7 @@ import { createRoom, onChange, refreshRooms, roomOrganisations, rooms, startEngi
 import { roleName, roomText } from '../rooms-messages';
 import { resumeVault, unlockVault, vaultKind } from '../vault';
 import { localPrf } from '../webauthn';
-import { errorBox, problemText } from './parts';
+import { errorBox, noticeBox, problemText } from './parts';
 
 // Every engine change redraws the current screen.
 onChange(() => rerender());
@@ -99,10 +99,11 @@ export function connectionLine(): TemplateResult {
   const m = roomText();
   const s = status();
   const problem = s.problem === null ? null : lang() === 'ja' ? s.problem.ja : s.problem.en;
+  const notice = s.notice === null ? null : lang() === 'ja' ? s.notice.ja : s.notice.en;
   const text = !s.online ? m.offline : s.live === 'open' ? m.live : s.live === 'connecting' ? m.connecting : m.disconnected;
   return html`
     <p class="connection" data-live=${s.online ? s.live : 'offline'} role="status" aria-live="polite">${text}</p>
-    ${errorBox(problem)}
+    ${errorBox(problem)} ${noticeBox(notice)}
   `;
 }
 
@@ -162,7 +163,7 @@ function roomCard(room: ReturnType<typeof rooms>[number]): TemplateResult {
   return html`
     <li class="room-card" data-room=${room.roomId}>
       <a class="room-link" href=${`#/rooms/${room.roomId}/${channel}`}>
-        <span class="room-name">${room.name}</span>
+        <span class="room-name">${room.name ?? m.nameLoading}</span>
         <span class="room-role">${m.role(room.myRole)}</span>
         <span class="room-marks">
           ${room.urgent ? html`<span class="badge urgent" data-urgent="true">${m.urgentMark}</span>` : nothing}

@@ -149,3 +149,49 @@ fn import_refuses_damaged_state_and_state_from_another_moment() {
         ChannelError::State("the device's MLS state has no such channel")
     );
 }
+
+#[test]
+fn replayed_posts_are_refused_after_a_restart_and_positions_can_be_forgotten() {
+    let mut rng = TestRandom::new(43);
+    let (mut log, mut doctor) = channel(device(1), Channel::Team);
+    let mut nurse = add(
+        &mut log,
+        &mut doctor,
+        vec![device(2)],
+        HistoryPolicy::Full,
+        T0,
+        &mut rng,
+    )
+    .remove(0);
+    doctor.say(&mut log, "熱なし", T0, &mut rng);
+    assert_eq!(nurse.read(&log), vec!["熱なし"]);
+    let entry = log.entries.last().unwrap().clone();
+    let Ok(ChannelEvent::Post(opened, _)) =
+        nurse.state.process_at(100, entry.kind, entry.sender, &entry.body)
+    else {
+        panic!("the post opens");
+    };
+    let post = opened.header.post;
+    // Reading the same position again is not a replay.
+    assert!(nurse
+        .state
+        .process_at(100, entry.kind, entry.sender, &entry.body)
+        .is_ok());
+    // The same post at another position is, also after a save and restore.
+    let exported = nurse.state.export().unwrap();
+    nurse.state = ChannelState::import(&nurse.device, &exported).unwrap();
+    assert_eq!(
+        nurse.state.process_at(101, entry.kind, entry.sender, &entry.body),
+        Err(ChannelError::ReplayedPost {
+            post,
+            first_seq: 100,
+            seq: 101
+        })
+    );
+    // A renumbered (restored) log: positions start over.
+    nurse.state.restart_log();
+    assert!(nurse
+        .state
+        .process_at(101, entry.kind, entry.sender, &entry.body)
+        .is_ok());
+}
