@@ -49,6 +49,8 @@ step "Chromium and Node.js for the web client and its browser tests"
 web_missing=()
 [ -x /usr/bin/chromium ] || web_missing+=(chromium)
 { command -v node && command -v npm; } >/dev/null 2>&1 || web_missing+=(nodejs npm)
+# The browser suite edits a test server's SQLite file directly (replayed posts, restores).
+command -v sqlite3 >/dev/null || web_missing+=(sqlite3)
 # Japanese text in the screenshots needs a Japanese font.
 { command -v fc-list >/dev/null && fc-list :lang=ja | grep -q .; } || web_missing+=(fonts-ipafont-gothic)
 if [ ${#web_missing[@]} -gt 0 ]; then echo "installing ${web_missing[*]}"; apt_install "${web_missing[@]}"; fi

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod care;
 pub mod mls;
 pub mod process;
+pub mod scan;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

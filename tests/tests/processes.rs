@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -16,6 +15,7 @@ use kizuna_proto::{Channel, RoomId};
 use kizuna_tests::accounts::Person;
 use kizuna_tests::mls::{claim, group_id, send_commit, urlencode, TestDevice};
 use kizuna_tests::process::ServerProcess;
+use kizuna_tests::scan::{needles, scan, scan_dir};
 use kizuna_tests::{DbKind, TestDb, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,58 +111,6 @@ async fn two_server_processes_on_one_postgresql_reach_each_others_clients() -> R
     a.kill().await?;
     b.kill().await?;
     Ok(())
-}
-
-/// The marker in the forms a careless server might store or log it: as is, as hex,
-/// and as base64 at each of the three byte alignments.
-fn needles(marker: &str) -> Vec<Vec<u8>> {
-    let bytes = marker.as_bytes();
-    let mut found = vec![
-        bytes.to_vec(),
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-            .into_bytes(),
-        bytes
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<String>()
-            .into_bytes(),
-    ];
-    for skip in 0..3 {
-        for encoded in [
-            STANDARD.encode(&bytes[skip..]),
-            URL_SAFE_NO_PAD.encode(&bytes[skip..]),
-        ] {
-            found.push(encoded.as_bytes()[..encoded.len() - 4].to_vec());
-        }
-    }
-    found
-}
-
-fn scan(what: &str, haystack: &[u8], needles: &[Vec<u8>]) {
-    for needle in needles {
-        assert!(
-            !haystack.windows(needle.len()).any(|w| w == needle.as_slice()),
-            "{what} holds the marker as {:?}",
-            String::from_utf8_lossy(needle)
-        );
-    }
-}
-
-fn scan_dir(dir: &Path, needles: &[Vec<u8>]) -> Result<usize> {
-    let mut files = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            files += scan_dir(&path, needles)?;
-        } else {
-            scan(&path.display().to_string(), &std::fs::read(&path)?, needles);
-            files += 1;
-        }
-    }
-    Ok(files)
 }
 
 async fn the_server_never_holds_a_post_in_clear(kind: DbKind) -> Result<()> {

@@ -9,67 +9,16 @@
 use std::path::Path;
 
 use anyhow::Result;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use diesel::RunQueryDsl;
 use kizuna_client::{Client, RoomId, RoomRole};
 use kizuna_tests::accounts::GOOD_PASSWORD;
 use kizuna_tests::care::Team;
 use kizuna_tests::process::ServerProcess;
+use kizuna_tests::scan::{needles, scan, scan_dir};
 use kizuna_tests::{BlobKind, DbKind, TestDb, TestServer, ORIGIN};
 use serde_json::json;
-
-/// The marker in the forms a careless server might store or log it: as is, as hex,
-/// and as base64 at each of the three byte alignments.
-fn needles(marker: &str) -> Vec<Vec<u8>> {
-    let bytes = marker.as_bytes();
-    let mut found = vec![
-        bytes.to_vec(),
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-            .into_bytes(),
-        bytes
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<String>()
-            .into_bytes(),
-    ];
-    for skip in 0..3 {
-        for encoded in [
-            STANDARD.encode(&bytes[skip..]),
-            URL_SAFE_NO_PAD.encode(&bytes[skip..]),
-        ] {
-            found.push(encoded.as_bytes()[..encoded.len() - 4].to_vec());
-        }
-    }
-    found
-}
-
-fn scan(what: &str, haystack: &[u8], needles: &[Vec<u8>]) {
-    for needle in needles {
-        assert!(
-            !haystack.windows(needle.len()).any(|w| w == needle.as_slice()),
-            "{what} holds a marker as {:?}",
-            String::from_utf8_lossy(needle)
-        );
-    }
-}
-
-fn scan_dir(dir: &Path, needles: &[Vec<u8>]) -> Result<usize> {
-    let mut files = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            files += scan_dir(&path, needles)?;
-        } else {
-            scan(&path.display().to_string(), &std::fs::read(&path)?, needles);
-            files += 1;
-        }
-    }
-    Ok(files)
-}
 
 fn name_in(rooms: &[kizuna_client::Room], room: RoomId) -> Option<String> {
     rooms.iter().find(|r| r.id == room).and_then(|r| r.name.clone())

@@ -12,7 +12,6 @@
 //! failure throttle, exactly as a failed sign-in does, so a stolen session cannot
 //! be used to guess the password without locking the account.
 
-use kizuna_storage::audit::Outcome;
 use kizuna_storage::{credentials, sessions, users};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
@@ -63,7 +62,7 @@ pub async fn verify_both_factors(
         .relying
         .webauthn
         .finish_passkey_authentication(credential, &pending.auth);
-    let (login, lock_after) = (auth.user.login_id.clone(), state.config.sign_in_lock_after);
+    let login = auth.user.login_id.clone();
     let result = match (password_ok, assertion) {
         (true, Ok(result)) => result,
         (password_ok, assertion) => {
@@ -72,26 +71,14 @@ pub async fn verify_both_factors(
                 (true, false) => "webauthn",
                 _ => "password_and_webauthn",
             };
-            let locked = state
-                .write(move |conn| {
-                    let locked = throttle::fail(conn, &login, ip.as_deref(), now, lock_after)?;
-                    let entry = Entry {
-                        actor: Some(user),
-                        action: if locked { "auth.locked" } else { "auth.reauth" },
-                        target: Some(("login_id", login.clone())),
-                        ip: ip.as_deref(),
-                        outcome: Outcome::Failure,
-                        detail: Some(format!("{{\"failed\":\"{factor}\"}}")),
-                    };
-                    audit::record(conn, now, entry)?;
-                    Ok(locked)
-                })
-                .await?;
-            return Err(if locked {
-                ApiError::AccountLocked
-            } else {
-                ApiError::SignInFailed
-            });
+            let failure = throttle::Failure {
+                login_id: login,
+                user: Some(user),
+                ip,
+                action: "auth.reauth",
+                factor,
+            };
+            return Err(throttle::refuse(state, failure).await);
         }
     };
     let session_id = auth.session_id.clone();

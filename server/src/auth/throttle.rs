@@ -11,10 +11,13 @@
 //! exists, so a locked or delayed answer never tells a guesser that an account is
 //! real.
 
-use kizuna_proto::Timestamp;
+use kizuna_proto::{Timestamp, UserId};
+use kizuna_storage::audit::Outcome;
 use kizuna_storage::{throttle, DbConn, StorageError};
 
+use crate::audit::{self, Entry};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Failures allowed before delays start, per login ID.
 const FREE_LOGIN_FAILURES: i32 = 3;
@@ -103,6 +106,50 @@ pub fn fail(
         throttle::record_failure(conn, &key, now, None)?;
     }
     Ok(login.locked_at == Some(now))
+}
+
+/// A failed two-factor check (a sign-in or a re-authentication), to be counted and
+/// audited.
+pub struct Failure {
+    /// The login ID tried.
+    pub login_id: String,
+    /// The account, when it exists.
+    pub user: Option<UserId>,
+    /// The caller's address.
+    pub ip: Option<String>,
+    /// The audit action (`auth.sign_in`, `auth.reauth`); `auth.locked` when this
+    /// failure locks the login ID.
+    pub action: &'static str,
+    /// Which factor failed: `password`, `webauthn` or `password_and_webauthn`.
+    pub factor: &'static str,
+}
+
+/// Counts and audits a failure in a transaction of its own, so the refusal that
+/// follows cannot roll it back, and returns that refusal: `account_locked` when this
+/// failure locked the login ID, else `sign_in_failed`.
+pub async fn refuse(state: &AppState, failure: Failure) -> ApiError {
+    let (now, lock_after) = (state.now(), state.config.sign_in_lock_after);
+    let counted = state
+        .write(move |conn| {
+            let ip = failure.ip.as_deref();
+            let locked = fail(conn, &failure.login_id, ip, now, lock_after)?;
+            let entry = Entry {
+                actor: failure.user,
+                action: if locked { "auth.locked" } else { failure.action },
+                target: Some(("login_id", failure.login_id.clone())),
+                ip,
+                outcome: Outcome::Failure,
+                detail: Some(format!("{{\"failed\":\"{}\"}}", failure.factor)),
+            };
+            audit::record(conn, now, entry)?;
+            Ok(locked)
+        })
+        .await;
+    match counted {
+        Ok(true) => ApiError::AccountLocked,
+        Ok(false) => ApiError::SignInFailed,
+        Err(e) => e,
+    }
 }
 
 /// Forgets the failures of a login ID after a success with both factors. The

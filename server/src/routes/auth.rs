@@ -13,7 +13,6 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kizuna_proto::UserId;
-use kizuna_storage::audit::Outcome;
 use kizuna_storage::credentials;
 use kizuna_storage::sessions;
 use kizuna_storage::users::{self, UserStatus};
@@ -159,27 +158,14 @@ pub async fn sign_in_finish(
     let login = pending.login_id.clone();
     let (Some(result), Some(user)) = (verified, user) else {
         // Counting the failure must survive the refusal: its own transaction.
-        let lock_after = state.config.sign_in_lock_after;
-        let locked = state
-            .write(move |conn| {
-                let locked = throttle::fail(conn, &login, ip.as_deref(), now, lock_after)?;
-                let entry = Entry {
-                    actor: user,
-                    action: if locked { "auth.locked" } else { "auth.sign_in" },
-                    target: Some(("login_id", login.clone())),
-                    ip: ip.as_deref(),
-                    outcome: Outcome::Failure,
-                    detail: Some(format!("{{\"failed\":\"{factor}\"}}")),
-                };
-                audit::record(conn, now, entry)?;
-                Ok(locked)
-            })
-            .await?;
-        return Err(if locked {
-            ApiError::AccountLocked
-        } else {
-            ApiError::SignInFailed
-        });
+        let failure = throttle::Failure {
+            login_id: login,
+            user,
+            ip,
+            action: "auth.sign_in",
+            factor,
+        };
+        return Err(throttle::refuse(&state, failure).await);
     };
     let agent = session::user_agent(&req);
     let st = state.clone();
