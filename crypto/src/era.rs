@@ -9,9 +9,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::random::Random;
 
@@ -81,6 +83,35 @@ impl EraKey {
     /// The key bytes; kept crate-private so only the AEAD ever sees them.
     pub(crate) fn secret(&self) -> &[u8; 32] {
         &self.key
+    }
+
+    /// Encrypts `plaintext` under this era's key (XChaCha20-Poly1305) with `ad` as
+    /// associated data. What posts and sealed room state share.
+    pub(crate) fn seal(&self, nonce: &[u8; 24], plaintext: &[u8], ad: &[u8]) -> Option<Vec<u8>> {
+        XChaCha20Poly1305::new((&self.key).into())
+            .encrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: ad,
+                },
+            )
+            .ok()
+    }
+
+    /// Decrypts what [`EraKey::seal`] made; `None` when the key, the nonce, the
+    /// associated data or the ciphertext do not match.
+    pub(crate) fn open(&self, nonce: &[u8; 24], ciphertext: &[u8], ad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        XChaCha20Poly1305::new((&self.key).into())
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: ad,
+                },
+            )
+            .ok()
+            .map(Zeroizing::new)
     }
 }
 

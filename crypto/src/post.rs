@@ -25,8 +25,6 @@
 //! * **2** (written by this code): padded plaintext.
 //! * **1** (read only, posts stored before padding): unpadded plaintext.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use kizuna_proto::{Channel, DeviceId, PostId, RoomId, Timestamp, UserId};
 use zeroize::Zeroizing;
 
@@ -298,17 +296,9 @@ pub fn seal(
     let padded = Zeroizing::new(padding::pad(&plaintext));
     let mut nonce = [0u8; 24];
     rng.fill(&mut nonce);
-    let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = header.associated_data(WIRE_VERSION);
-    let ciphertext = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &padded,
-                aad: &ad,
-            },
-        )
-        .map_err(|_| SealError::Internal("AEAD refused a bounded plaintext"))?;
+    let ciphertext = era_key
+        .seal(&nonce, &padded, &header.associated_data(WIRE_VERSION))
+        .ok_or(SealError::Internal("AEAD refused a bounded plaintext"))?;
     let signature = signer.sign(&SealedPost::signed_message(
         WIRE_VERSION,
         &header,
@@ -366,18 +356,13 @@ pub fn open(
     if !author_key.verify(&message, &sealed.signature) {
         return Err(OpenError::BadSignature);
     }
-    let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = header.associated_data(sealed.version);
-    let plaintext = cipher
-        .decrypt(
-            XNonce::from_slice(&sealed.nonce),
-            Payload {
-                msg: &sealed.ciphertext,
-                aad: &ad,
-            },
+    let plaintext = era_key
+        .open(
+            &sealed.nonce,
+            &sealed.ciphertext,
+            &header.associated_data(sealed.version),
         )
-        .map(Zeroizing::new)
-        .map_err(|_| OpenError::DecryptFailed)?;
+        .ok_or(OpenError::DecryptFailed)?;
     let plaintext = if sealed.version == UNPADDED_WIRE_VERSION {
         &plaintext[..]
     } else {

@@ -349,16 +349,9 @@ fn debug_output_of_posts_shows_no_content_or_keys() {
 fn seal_raw(f: &mut Fixture, version: u8, plaintext: &[u8]) -> SealedPost {
     let mut nonce = [0u8; 24];
     f.rng.fill(&mut nonce);
-    let cipher = XChaCha20Poly1305::new(f.era.secret().into());
-    let ad = f.header.associated_data(version);
-    let ciphertext = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: plaintext,
-                aad: &ad,
-            },
-        )
+    let ciphertext = f
+        .era
+        .seal(&nonce, plaintext, &f.header.associated_data(version))
         .unwrap();
     let signature = f.signer.sign(&SealedPost::signed_message(
         version,

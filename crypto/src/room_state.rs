@@ -23,8 +23,6 @@
 
 use std::fmt;
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -268,17 +266,9 @@ pub fn seal(
     let plaintext = state.to_padded()?;
     let mut nonce = [0u8; 24];
     rng.fill(&mut nonce);
-    let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = header.associated_data();
-    let ciphertext = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &plaintext,
-                aad: &ad,
-            },
-        )
-        .map_err(|_| RoomStateError::Malformed)?;
+    let ciphertext = era_key
+        .seal(&nonce, &plaintext, &header.associated_data())
+        .ok_or(RoomStateError::Malformed)?;
     let signature = signer.sign(&SealedRoomState::signed_message(&header, &nonce, &ciphertext));
     Ok(SealedRoomState {
         header,
@@ -305,18 +295,13 @@ pub fn open(
     if !author_key.verify(&message, &sealed.signature) {
         return Err(RoomStateError::BadSignature);
     }
-    let cipher = XChaCha20Poly1305::new(era_key.secret().into());
-    let ad = sealed.header.associated_data();
-    let plaintext = cipher
-        .decrypt(
-            XNonce::from_slice(&sealed.nonce),
-            Payload {
-                msg: &sealed.ciphertext,
-                aad: &ad,
-            },
+    let plaintext = era_key
+        .open(
+            &sealed.nonce,
+            &sealed.ciphertext,
+            &sealed.header.associated_data(),
         )
-        .map(Zeroizing::new)
-        .map_err(|_| RoomStateError::Malformed)?;
+        .ok_or(RoomStateError::Malformed)?;
     RoomState::from_padded(&plaintext)
 }
 

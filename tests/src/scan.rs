@@ -7,6 +7,9 @@ use anyhow::Result;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 
+use crate::process::ServerProcess;
+use crate::TestDb;
+
 /// The marker in the forms a careless server might store or log it: as is, as hex,
 /// and as base64 at each of the three byte alignments.
 pub fn needles(marker: &str) -> Vec<Vec<u8>> {
@@ -59,4 +62,33 @@ pub fn scan_dir(dir: &Path, needles: &[Vec<u8>]) -> Result<usize> {
         }
     }
     Ok(files)
+}
+
+/// Stops `process` and fails the test if any needle is in what its server kept: the
+/// PostgreSQL database (`db`, through `pg_dump`), else the SQLite file; the data
+/// directory (local blobs included); the debug log.
+pub async fn assert_server_kept_none(
+    process: &mut ServerProcess,
+    db: Option<&TestDb>,
+    needles: &[Vec<u8>],
+) -> Result<()> {
+    if let Some(db) = db {
+        let dump = std::process::Command::new("pg_dump").arg(&db.url).output()?;
+        assert!(
+            dump.status.success(),
+            "pg_dump: {}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        assert!(dump.stdout.len() > 1000, "the dump holds the data");
+        scan("the PostgreSQL dump", &dump.stdout, needles);
+    }
+    process.kill().await?;
+    let files = scan_dir(&process.data_dir, needles)?;
+    if db.is_none() {
+        assert!(files > 0, "the data directory holds the SQLite database");
+    }
+    let logged = std::fs::read(&process.log)?;
+    assert!(logged.len() > 100, "the server logged at debug level");
+    scan("the server's log", &logged, needles);
+    Ok(())
 }

@@ -15,7 +15,7 @@ use kizuna_proto::{Channel, RoomId};
 use kizuna_tests::accounts::Person;
 use kizuna_tests::mls::{claim, group_id, send_commit, urlencode, TestDevice};
 use kizuna_tests::process::ServerProcess;
-use kizuna_tests::scan::{needles, scan, scan_dir};
+use kizuna_tests::scan::{assert_server_kept_none, needles};
 use kizuna_tests::{DbKind, TestDb, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -184,25 +184,7 @@ async fn the_server_never_holds_a_post_in_clear(kind: DbKind) -> Result<()> {
     assert_eq!(opened.envelope.body, marker);
 
     let needles = needles(&marker);
-    if let Some(db) = &db {
-        let dump = std::process::Command::new("pg_dump").arg(&db.url).output()?;
-        assert!(
-            dump.status.success(),
-            "pg_dump: {}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        assert!(dump.stdout.len() > 1000, "the dump holds the data");
-        scan("the PostgreSQL dump", &dump.stdout, &needles);
-    }
-    let (log_path, data_dir) = (process.log.clone(), process.data_dir.clone());
-    process.kill().await?;
-    let files = scan_dir(&data_dir, &needles)?;
-    if kind == DbKind::Sqlite {
-        assert!(files > 0, "the data directory holds the SQLite database");
-    }
-    let logged = std::fs::read(&log_path)?;
-    assert!(logged.len() > 100, "the server logged at debug level");
-    scan("the server's log", &logged, &needles);
+    assert_server_kept_none(&mut process, db.as_ref(), &needles).await?;
     Ok(())
 }
 

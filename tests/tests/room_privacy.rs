@@ -16,7 +16,7 @@ use kizuna_client::{Client, RoomId, RoomRole};
 use kizuna_tests::accounts::GOOD_PASSWORD;
 use kizuna_tests::care::Team;
 use kizuna_tests::process::ServerProcess;
-use kizuna_tests::scan::{needles, scan, scan_dir};
+use kizuna_tests::scan::{assert_server_kept_none, needles};
 use kizuna_tests::{BlobKind, DbKind, TestDb, TestServer, ORIGIN};
 use serde_json::json;
 
@@ -129,25 +129,7 @@ async fn names_never_reach_the_server_in_clear(kind: DbKind) -> Result<()> {
         .iter()
         .flat_map(|m| needles(m))
         .collect();
-    if let Some(db) = &db {
-        let dump = std::process::Command::new("pg_dump").arg(&db.url).output()?;
-        assert!(
-            dump.status.success(),
-            "pg_dump: {}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        assert!(dump.stdout.len() > 1000, "the dump holds the data");
-        scan("the PostgreSQL dump", &dump.stdout, &needles);
-    }
-    let (log_path, data_dir) = (process.log.clone(), process.data_dir.clone());
-    process.kill().await?;
-    let files = scan_dir(&data_dir, &needles)?;
-    if kind == DbKind::Sqlite {
-        assert!(files > 0, "the data directory holds the SQLite database");
-    }
-    let logged = std::fs::read(&log_path)?;
-    assert!(logged.len() > 100, "the server logged at debug level");
-    scan("the server's log", &logged, &needles);
+    assert_server_kept_none(&mut process, db.as_ref(), &needles).await?;
     Ok(())
 }
 
@@ -225,6 +207,45 @@ async fn only_team_members_write_the_room_state_and_revisions_do_not_collide_sql
 #[tokio::test]
 async fn only_team_members_write_the_room_state_and_revisions_do_not_collide_postgres() -> Result<()> {
     who_may_write_the_room_state(DbKind::Postgres).await
+}
+
+/// Only the invitation's creator names who it is for: another professional or a family
+/// member of the same room gets 404 and the creator's sealed name stays what the
+/// invitee reads.
+async fn who_may_name_an_invitation(kind: DbKind) -> Result<()> {
+    let team = Team::start(kind, BlobKind::Local, |_| {}).await?;
+    let room = team.room;
+    let invitation = team.doctor.invite(room, "佐藤 次郎", RoomRole::Family).await?;
+    let id = invitation.invitation_id.expect("the server names the invitation");
+    let path = format!("/api/v1/rooms/{room}/invitations/{id}/sealed-name");
+    // Well-formed (version 1, the sealed length), so only authorisation can refuse it.
+    let mut forged = vec![0u8; 553];
+    forged[0] = 1;
+    let body = json!({ "sealed_invitee_name": STANDARD.encode(&forged) });
+    for (who, client) in [("the nurse", &team.nurse), ("the family", &team.family)] {
+        let response = team
+            .server
+            .http
+            .put(team.server.at(&path))
+            .bearer_auth(client.session_token().unwrap())
+            .json(&body)
+            .send()
+            .await?;
+        assert_eq!(response.status().as_u16(), 404, "{who} renamed the invitee");
+    }
+    let named = team.family.invitation_name(&invitation.link).await?;
+    assert_eq!(named.as_deref(), Some("佐藤 次郎"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_inviter_names_an_invitation_sqlite() -> Result<()> {
+    who_may_name_an_invitation(DbKind::Sqlite).await
+}
+
+#[tokio::test]
+async fn only_the_inviter_names_an_invitation_postgres() -> Result<()> {
+    who_may_name_an_invitation(DbKind::Postgres).await
 }
 
 async fn a_legacy_clear_name_is_sealed_and_forgotten(kind: DbKind) -> Result<()> {

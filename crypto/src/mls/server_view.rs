@@ -7,7 +7,7 @@
 //! [`ServerGroupView::import`]): the same storage dump as a client's MLS state, but with
 //! nothing secret in it (the tree, the group context, the transcript hashes).
 //!
-//! What the server cannot check (FACTS.md): the membership tag, the confirmation tag
+//! What the server cannot check (it holds no epoch secrets): the membership tag, the confirmation tag
 //! and the encrypted path secrets. A commit altered only there passes here and is then
 //! rejected by members; the server's copy is an epoch ahead and must be re-synced from
 //! a fresh GroupInfo ([`ServerGroupView::from_group_info`]). Hence authenticated

@@ -234,6 +234,20 @@ fn check(
     Ok((summary, view.export().map_err(mls_error)?))
 }
 
+/// What a commit's sender finds: the retry of a commit already stored (same
+/// idempotency key), or what checking a new one needs.
+enum Loaded {
+    Retried {
+        seq: i64,
+        epoch: i64,
+    },
+    New {
+        epoch: i64,
+        public_state: Vec<u8>,
+        roster: Roster,
+    },
+}
+
 /// Appends a commit to a channel's group log after checking it: a public message of
 /// this group for its current epoch (else `409 wrong_epoch`: fetch the missing
 /// commits and retry), signed by the sending device, adding only live devices of
@@ -284,29 +298,29 @@ pub async fn append_commit(
     let loaded = state
         .db
         .run(move |conn| {
-            if let Some(seq) = key
+            let known = key
                 .as_deref()
                 .map(|k| groups::seq_of_key(conn, &id, k))
                 .transpose()?
-                .flatten()
-            {
-                return Ok(Err(seq));
-            }
+                .flatten();
             let (epoch, public_state) = groups::public_state(conn, &id)?;
-            Ok(Ok((epoch, public_state, roster(conn, room, channel)?)))
+            Ok(match known {
+                Some(seq) => Loaded::Retried { seq, epoch },
+                None => Loaded::New {
+                    epoch,
+                    public_state,
+                    roster: roster(conn, room, channel)?,
+                },
+            })
         })
         .await?;
     let (epoch, public_state, roster) = match loaded {
-        Ok(loaded) => loaded,
-        Err(seq) => {
-            let epoch = state
-                .db
-                .run({
-                    let id = group.id.clone();
-                    move |conn| groups::get(conn, &id)
-                })
-                .await?
-                .epoch;
+        Loaded::New {
+            epoch,
+            public_state,
+            roster,
+        } => (epoch, public_state, roster),
+        Loaded::Retried { seq, epoch } => {
             return Ok(HttpResponse::Ok().json(CommitStored {
                 seq,
                 epoch,

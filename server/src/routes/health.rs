@@ -72,8 +72,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let read = report(metrics, "database_read", backend, read_error);
     let write = report(metrics, "database_write", backend, write_error);
     let blobs_error = match blobs {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
+        Ok(checked) => checked.err().map(|e| e.to_string()),
         Err(_) => Some(format!("no answer within {} ms", BLOBS_WITHIN.as_millis())),
     };
     let blobs_ok = report(metrics, "blobs", state.blobs.description(), blobs_error);
