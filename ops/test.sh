@@ -65,20 +65,23 @@ forbidden=(actix-web actix-http actix-rt tokio diesel libsqlite3-sys pq-sys obje
 for dep in "${forbidden[@]}"; do
   # A name that matches nothing anywhere would make this check pass vacuously.
   cargo tree --workspace -e normal,build -i "$dep" --locked >/dev/null 2>&1 || die "layering check names unknown crate $dep"
-  for crate in kizuna-crypto kizuna-proto; do
+  for crate in kizuna-crypto kizuna-proto kizuna-engine; do
     if cargo tree -p "$crate" -e normal,build -i "$dep" --locked >/dev/null 2>&1; then
       cargo tree -p "$crate" -e normal,build -i "$dep" --locked | head -20
       die "$crate depends on $dep"
     fi
   done
 done
-echo "ok: kizuna-crypto and kizuna-proto use none of ${forbidden[*]}"
+echo "ok: kizuna-crypto, kizuna-proto and kizuna-engine use none of ${forbidden[*]}"
 
 step "the client core builds for wasm32-unknown-unknown"
-cargo build --locked -p kizuna-crypto -p kizuna-client-web --target wasm32-unknown-unknown
+cargo build --locked -p kizuna-crypto -p kizuna-engine -p kizuna-client-web --target wasm32-unknown-unknown
 
 step "the web client builds (WebAssembly core + UI, no inline script or style, size budget)"
 ops/build-web.sh
+
+step "the web client's unit tests (HTTP client, live reconnect, outbox retries; vitest in Node)"
+(cd client-web/web && npm run --silent test:unit)
 
 step "the WebAssembly core's own tests, in Node (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${KIZUNA_TOOLS_DIR:-$PWD/target/tools}/bin/wasm-bindgen-test-runner" \

@@ -3,21 +3,19 @@
 //! handles of a forgotten channel answer `unknown_channel`.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use kizuna_crypto::proto::{DeviceId, PostId, Timestamp, UserId};
+use kizuna_crypto::proto::{ClaimedKeyPackage, DeviceId, LogEntry, PostId, RoomMember, Timestamp};
 use kizuna_crypto::PostEnvelope;
+use kizuna_engine::care::parse_thresholds;
+use kizuna_engine::{Core, Member, Policy, Slot};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::care::parse_thresholds;
 use crate::device::busy;
-use crate::error::WebError;
+use crate::error::{thrown, OrThrow, WebError};
 use crate::random::OsRandom;
-use crate::reconcile::{self, RoomMember};
-use crate::state::{Claimed, Core, LogEntry, Member, Slot};
-use crate::wire::{from_js, from_json, parse, to_js, Policy};
+use crate::wire::{from_js, from_json, parse, to_js};
 
 /// One room channel of this device.
 #[wasm_bindgen]
@@ -53,7 +51,7 @@ impl Channel {
     #[wasm_bindgen(getter)]
     pub fn last_seq(&self) -> Result<f64, JsError> {
         // Log positions stay far below 2^53.
-        Ok(self.with(|slot| Ok(slot.last_seq as f64))?)
+        self.with(|slot| Ok(slot.last_seq() as f64))
     }
 
     /// `{group_id, room, channel, epoch, active, pending_commit, last_seq, waiting,
@@ -66,12 +64,12 @@ impl Channel {
                 group_id: reference.group_id,
                 room: reference.room.to_string(),
                 channel: reference.channel.as_str(),
-                epoch: slot.state.epoch(),
-                active: slot.state.is_active(),
-                pending_commit: slot.state.has_pending_commit(),
-                last_seq: slot.last_seq,
+                epoch: slot.state().epoch(),
+                active: slot.state().is_active(),
+                pending_commit: slot.state().has_pending_commit(),
+                last_seq: slot.last_seq(),
                 waiting: slot.waiting(),
-                current_era: slot.state.current_era().map(|e| e.to_string()),
+                current_era: slot.state().current_era().map(|e| e.to_string()),
                 members: slot.members(),
             })
         })?;
@@ -84,10 +82,10 @@ impl Channel {
     /// from a backup), drop the posts kept for the channel, then fetch from 0. Save
     /// the device afterwards.
     pub fn restart_log(&self) -> Result<(), JsError> {
-        Ok(self.with(|slot| {
+        self.with(|slot| {
             slot.restart_log();
             Ok(())
-        })?)
+        })
     }
 
     /// Processes log entries (`[{seq, kind, sender_device, epoch, body, stored_at,
@@ -120,7 +118,11 @@ impl Channel {
         let envelope: PostEnvelope = from_json("post", envelope_json)?;
         let post: PostId = parse("post ID", post_id)?;
         let sent_at = timestamp(sent_at)?;
-        let thresholds = thresholds_json.as_deref().map(parse_thresholds).transpose()?;
+        let thresholds = thresholds_json
+            .as_deref()
+            .map(parse_thresholds)
+            .transpose()
+            .or_throw()?;
         let mut rng = OsRandom::checked()?;
         let sealed =
             self.with(|slot| slot.seal_post(&envelope, post, sent_at, thresholds.as_ref(), &mut rng))?;
@@ -137,20 +139,13 @@ impl Channel {
     ) -> Result<JsValue, JsError> {
         let members: Vec<RoomMember> = from_js("room members", members)?;
         let plan = {
-            let core = self.core.try_borrow().map_err(|_| busy())?;
-            let identity = core.mls.identity();
+            let core = self.core.try_borrow().map_err(|_| thrown(busy()))?;
+            let identity = core.identity();
             let (me, my_user) = (identity.device(), identity.user());
             let slot = core
-                .channels
-                .get(&self.group)
-                .ok_or_else(|| WebError::unknown_channel(&self.group))?;
-            let current: BTreeMap<DeviceId, UserId> = slot
-                .state
-                .members()
-                .into_iter()
-                .map(|m| (m.device, m.user))
-                .collect();
-            reconcile::plan(slot.state.channel(), &members, &current, my_user, me)
+                .channel(&self.group)
+                .ok_or_else(|| thrown(WebError::unknown_channel(&self.group)))?;
+            slot.plan(&members, my_user, me)
         };
         to_js(&plan)
     }
@@ -166,7 +161,7 @@ impl Channel {
         #[wasm_bindgen(unchecked_param_type = "ClaimedKeyPackage[]")] claimed: JsValue,
         #[wasm_bindgen(unchecked_param_type = "HistoryPolicy")] policy: JsValue,
     ) -> Result<JsValue, JsError> {
-        let claimed: Vec<Claimed> = from_js("claimed key packages", claimed)?;
+        let claimed: Vec<ClaimedKeyPackage> = from_js("claimed key packages", claimed)?;
         let policy: Policy = from_js("history policy", policy)?;
         let request = self.with(|slot| slot.add_devices(&claimed, policy))?;
         to_js(&request)
@@ -197,7 +192,7 @@ impl Channel {
     /// The server refused the pending commit (`409 wrong_epoch`): drops it. Ingest the
     /// log up to the server's epoch, then plan again.
     pub fn commit_rejected(&self) -> Result<(), JsError> {
-        Ok(self.with(Slot::commit_rejected)?)
+        self.with(Slot::commit_rejected)
     }
 }
 
@@ -206,23 +201,23 @@ impl Channel {
         Self { core, group }
     }
 
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Slot) -> Result<T, WebError>) -> Result<T, WebError> {
-        let mut core = self.core.try_borrow_mut().map_err(|_| busy())?;
+    /// Runs `f` on this channel's slot; its error, or a missing channel, is thrown.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Slot) -> Result<T, WebError>) -> Result<T, JsError> {
+        let mut core = self.core.try_borrow_mut().map_err(|_| thrown(busy()))?;
         let slot = core
-            .channels
-            .get_mut(&self.group)
-            .ok_or_else(|| WebError::unknown_channel(&self.group))?;
-        f(slot)
+            .channel_mut(&self.group)
+            .ok_or_else(|| thrown(WebError::unknown_channel(&self.group)))?;
+        f(slot).or_throw()
     }
 }
 
 /// Milliseconds since the Unix epoch from JS (`Date.now()`).
-pub(crate) fn timestamp(ms: f64) -> Result<Timestamp, WebError> {
+pub(crate) fn timestamp(ms: f64) -> Result<Timestamp, JsError> {
     if !(0.0..=9_007_199_254_740_991.0).contains(&ms) || ms.fract() != 0.0 {
-        return Err(WebError::invalid_input(
+        return Err(thrown(WebError::invalid_input(
             "time",
             format!("{ms} is not whole milliseconds since 1970"),
-        ));
+        )));
     }
     Ok(Timestamp(ms as i64))
 }

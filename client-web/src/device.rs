@@ -1,18 +1,18 @@
 //! `DeviceKey` and `Device`: the JS classes for this browser's device. Each method
-//! converts its arguments, calls [`crate::state`], and converts the result.
+//! converts its arguments, calls the engine's [`Core`], and converts the result.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kizuna_crypto::proto::{Channel as ChannelName, DeviceId, RoomId, UserId};
+use kizuna_crypto::proto::{Channel as ChannelName, DeviceId, RoomId, UserId, Welcome};
 use kizuna_crypto::DeviceSigningKey;
+use kizuna_engine::{ChannelRef, Core};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::channel::Channel;
-use crate::error::WebError;
+use crate::error::{thrown, OrThrow, WebError};
 use crate::random::OsRandom;
-use crate::state::{ChannelRef, Core, Welcome};
 use crate::wire::{b64, from_js, parse, to_js, vault_key};
 
 /// A fresh device signature key, before the server has given the device its ID.
@@ -79,7 +79,7 @@ impl Device {
     /// A device from what `export_state` gave, opened with the same 32-byte key.
     pub fn import_state(vault_key_bytes: &[u8], sealed: &[u8]) -> Result<Device, JsError> {
         let key = vault_key(vault_key_bytes)?;
-        Ok(Self::wrap(Core::import(&key, sealed)?))
+        Ok(Self::wrap(Core::import(&key, sealed).or_throw()?))
     }
 
     /// Everything (signing key, MLS state, channels, log positions, posts waiting for
@@ -88,25 +88,25 @@ impl Device {
     pub fn export_state(&self, vault_key_bytes: &[u8]) -> Result<Vec<u8>, JsError> {
         let key = vault_key(vault_key_bytes)?;
         let mut rng = OsRandom::checked()?;
-        Ok(self.borrow()?.export(&key, &mut rng)?)
+        self.borrow()?.export(&key, &mut rng).or_throw()
     }
 
     /// The user this device belongs to.
     #[wasm_bindgen(getter)]
     pub fn user_id(&self) -> Result<String, JsError> {
-        Ok(self.borrow()?.mls.identity().user().to_string())
+        Ok(self.borrow()?.identity().user().to_string())
     }
 
     /// This device's ID.
     #[wasm_bindgen(getter)]
     pub fn device_id(&self) -> Result<String, JsError> {
-        Ok(self.borrow()?.mls.identity().device().to_string())
+        Ok(self.borrow()?.identity().device().to_string())
     }
 
     /// The public signature key, base64 (as registered).
     #[wasm_bindgen(getter)]
     pub fn signature_key(&self) -> Result<String, JsError> {
-        Ok(b64(&self.borrow()?.mls.identity().signature_public_key()))
+        Ok(b64(&self.borrow()?.identity().signature_public_key()))
     }
 
     /// `count` one-time key packages, plus one last-resort package if `last_resort`:
@@ -115,7 +115,7 @@ impl Device {
     #[wasm_bindgen(unchecked_return_type = "KeyPackageUpload[]")]
     pub fn generate_key_packages(&self, count: u32, last_resort: bool) -> Result<JsValue, JsError> {
         OsRandom::checked()?;
-        let packages = self.borrow()?.key_packages(count, last_resort)?;
+        let packages = self.borrow()?.key_packages(count, last_resort).or_throw()?;
         to_js(&packages)
     }
 
@@ -144,7 +144,7 @@ impl Device {
     ) -> Result<JsValue, JsError> {
         let room: RoomId = parse("room ID", room_id)?;
         let channel: ChannelName = parse("channel", channel)?;
-        let (group_id, group_info) = self.borrow_mut()?.create_channel(room, channel)?;
+        let (group_id, group_info) = self.borrow_mut()?.create_channel(room, channel).or_throw()?;
         to_js(&NewGroup { group_id, group_info })
     }
 
@@ -159,8 +159,8 @@ impl Device {
         let group = format!("{room}/{}", channel.as_str());
         Ok(self
             .borrow()?
-            .channels
-            .contains_key(&group)
+            .channel(&group)
+            .is_some()
             .then(|| Channel::new(Rc::clone(&self.core), group)))
     }
 
@@ -190,7 +190,7 @@ impl Device {
         let room: RoomId = parse("room ID", room_id)?;
         let channel: ChannelName = parse("channel", channel)?;
         let group = format!("{room}/{}", channel.as_str());
-        Ok(self.borrow_mut()?.channels.remove(&group).is_some())
+        Ok(self.borrow_mut()?.forget_channel(&group))
     }
 }
 
@@ -201,12 +201,12 @@ impl Device {
         }
     }
 
-    fn borrow(&self) -> Result<std::cell::Ref<'_, Core>, WebError> {
-        self.core.try_borrow().map_err(|_| busy())
+    fn borrow(&self) -> Result<std::cell::Ref<'_, Core>, JsError> {
+        self.core.try_borrow().map_err(|_| thrown(busy()))
     }
 
-    fn borrow_mut(&self) -> Result<std::cell::RefMut<'_, Core>, WebError> {
-        self.core.try_borrow_mut().map_err(|_| busy())
+    fn borrow_mut(&self) -> Result<std::cell::RefMut<'_, Core>, JsError> {
+        self.core.try_borrow_mut().map_err(|_| thrown(busy()))
     }
 }
 

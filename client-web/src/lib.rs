@@ -16,17 +16,15 @@
 //! Errors reach JS as `Error`s whose message is JSON `{code, en, ja, field?}`
 //! ([`WebError`]); nothing here panics on input.
 //!
-//! Layers: [`state`], [`care`] and [`reconcile`] are plain Rust (tested natively); the
-//! `#[wasm_bindgen]` items only convert arguments and results.
+//! Layers: every rule is in `kizuna_engine` (shared with the native client and
+//! tested there); the `#[wasm_bindgen]` items here only convert arguments and results.
 
-pub mod care;
 mod channel;
 mod device;
 pub mod error;
+mod outbox;
 mod random;
-pub mod reconcile;
 mod room_state;
-pub mod state;
 mod types;
 mod wire;
 
@@ -36,8 +34,12 @@ pub use channel::Channel;
 pub use device::{Device, DeviceKey};
 pub use error::WebError;
 pub use kizuna_crypto as crypto;
-pub use wire::{Bytes, Policy};
+pub use kizuna_engine as engine;
+pub use kizuna_engine::codec::Bytes;
+pub use kizuna_engine::{care, reconcile, Policy};
+pub use outbox::outbox_decision;
 
+use crate::error::OrThrow;
 use crate::random::OsRandom;
 use crate::wire::{from_js, to_js};
 
@@ -61,7 +63,7 @@ pub fn prepare_photo(
     } else {
         from_js("photo options", options)?
     };
-    to_js(&care::prepare_photo(bytes, options)?)
+    to_js(&care::prepare_photo(bytes, options).or_throw()?)
 }
 
 /// Seals a file under a fresh key: `{ciphertext, reference}`. Upload `ciphertext` to
@@ -70,7 +72,7 @@ pub fn prepare_photo(
 #[wasm_bindgen(unchecked_return_type = "SealedFile")]
 pub fn seal_attachment(bytes: &[u8], mime: &str) -> Result<JsValue, JsError> {
     let mut rng = OsRandom::checked()?;
-    to_js(&care::seal_attachment(bytes, mime, &mut rng)?)
+    to_js(&care::seal_attachment(bytes, mime, &mut rng).or_throw()?)
 }
 
 /// Opens a downloaded file against the post's `reference` (the `{blob, key, sha256,
@@ -82,7 +84,7 @@ pub fn open_attachment(
     #[wasm_bindgen(unchecked_param_type = "AttachmentRef")] reference: JsValue,
 ) -> Result<Vec<u8>, JsError> {
     let reference: crypto::AttachmentRef = from_js("attachment reference", reference)?;
-    Ok(care::open_attachment(ciphertext, &reference)?)
+    care::open_attachment(ciphertext, &reference).or_throw()
 }
 
 /// Checks a post (envelope JSON) before sending, as receivers will. Never throws:
@@ -97,5 +99,5 @@ pub fn validate_envelope(json: &str, thresholds_json: Option<String>) -> Result<
 /// as the care notebook: `{entries, rejected, pending, thresholds, open_handovers}`.
 #[wasm_bindgen(unchecked_return_type = "NotebookView")]
 pub fn notebook(posts_json: &str) -> Result<JsValue, JsError> {
-    to_js(&care::notebook(posts_json)?)
+    to_js(&care::notebook(posts_json).or_throw()?)
 }

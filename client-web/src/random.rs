@@ -3,7 +3,9 @@
 
 use kizuna_crypto::Random;
 
-use crate::error::WebError;
+use wasm_bindgen::JsError;
+
+use crate::error::{thrown, WebError};
 
 /// [`Random`] backed by the platform's CSPRNG. Obtain one with [`OsRandom::checked`],
 /// which proves the generator works before any key is drawn.
@@ -12,16 +14,16 @@ pub(crate) struct OsRandom(());
 
 impl OsRandom {
     /// The platform generator, if it answers (a page without `crypto` does not).
-    pub(crate) fn checked() -> Result<Self, WebError> {
+    pub(crate) fn checked() -> Result<Self, JsError> {
         let mut probe = [0u8; 16];
         getrandom_02::getrandom(&mut probe).map_err(|e| {
-            WebError::new(
+            thrown(WebError::new(
                 "no_randomness",
                 format!("This browser gives no secure random numbers ({e}): use an up-to-date browser."),
                 format!(
                     "このブラウザーは安全な乱数を提供しません（{e}）。最新のブラウザーを使ってください。"
                 ),
-            )
+            ))
         })?;
         Ok(Self(()))
     }

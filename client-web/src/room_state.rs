@@ -9,7 +9,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::channel::{timestamp, Channel};
-use crate::error::WebError;
+use crate::error::{thrown, OrThrow, WebError};
 use crate::random::OsRandom;
 use crate::wire::{b64, to_js};
 
@@ -68,11 +68,11 @@ impl Channel {
         let now = timestamp(now)?;
         let mut rng = OsRandom::checked()?;
         let started = self.with(|slot| {
-            let epoch = slot.state.epoch();
-            if slot.state.current_era().is_some() {
+            let epoch = slot.state_mut().epoch();
+            if slot.state_mut().current_era().is_some() {
                 return Ok(StartedEra { era_key: None, epoch });
             }
-            let era_key = slot.state.share_eras(HistoryPolicy::Full, now, &mut rng)?;
+            let era_key = slot.state_mut().share_eras(HistoryPolicy::Full, now, &mut rng)?;
             Ok(StartedEra {
                 era_key: Some(b64(&era_key)),
                 epoch,
@@ -84,24 +84,24 @@ impl Channel {
     /// Seals a room's `name` as `revision` (one more than the stored one) under this
     /// (family) channel's current era, for `PUT /rooms/{room}/state`.
     pub fn seal_room_state(&self, name: &str, revision: f64, now: f64) -> Result<Vec<u8>, JsError> {
-        let state = RoomState::named(name).map_err(room_state_error)?;
+        let state = RoomState::named(name).map_err(room_state_error).or_throw()?;
         if !(1.0..=9_007_199_254_740_991.0).contains(&revision) || revision.fract() != 0.0 {
-            return Err(WebError::invalid_input("revision", revision).into());
+            return Err(thrown(WebError::invalid_input("revision", revision)));
         }
         let now = timestamp(now)?;
         let mut rng = OsRandom::checked()?;
-        Ok(self.with(|slot| {
-            slot.state
+        self.with(|slot| {
+            slot.state()
                 .seal_room_state(&state, revision as u64, now, &mut rng)
                 .map_err(room_state_error)
-        })?)
+        })
     }
 
     /// Opens a room's sealed state (bytes from `GET /rooms`): `{name, era, revision,
     /// author_user}`, or an error if this device cannot read or verify it.
     #[wasm_bindgen(unchecked_return_type = "OpenedRoomName")]
     pub fn open_room_state(&self, sealed: &[u8]) -> Result<JsValue, JsError> {
-        let opened = self.with(|slot| slot.state.open_room_state(sealed).map_err(room_state_error))?;
+        let opened = self.with(|slot| slot.state_mut().open_room_state(sealed).map_err(room_state_error))?;
         to_js(&OpenedName {
             name: opened.state.name,
             era: opened.header.era.to_string(),
@@ -113,9 +113,11 @@ impl Channel {
     /// Whether a state sealed under `era` (from `open_room_state`) should be sealed
     /// again: this channel has moved to a newer era.
     pub fn room_state_outdated(&self, era: &str) -> Result<bool, JsError> {
-        let era: kizuna_crypto::EraId =
-            kizuna_crypto::EraId(era.parse().map_err(|e| WebError::invalid_input("era ID", e))?);
-        Ok(self.with(|slot| Ok(slot.state.room_state_outdated(era)))?)
+        let era: kizuna_crypto::EraId = kizuna_crypto::EraId(
+            era.parse()
+                .map_err(|e| thrown(WebError::invalid_input("era ID", e)))?,
+        );
+        self.with(|slot| Ok(slot.state().room_state_outdated(era)))
     }
 }
 
@@ -125,12 +127,11 @@ impl Channel {
 pub fn seal_invitee_name(token: &str, name: &str) -> Result<Vec<u8>, JsError> {
     let mut rng = OsRandom::checked()?;
     invitation_name::seal_invitee_name(token, name, &mut rng).map_err(|_| {
-        WebError::new(
+        thrown(WebError::new(
             "invalid_name",
             "Give a name of 1 to 100 characters.",
             "名前は1〜100文字で入力してください。",
-        )
-        .into()
+        ))
     })
 }
 
@@ -138,11 +139,10 @@ pub fn seal_invitee_name(token: &str, name: &str) -> Result<Vec<u8>, JsError> {
 #[wasm_bindgen]
 pub fn open_invitee_name(token: &str, sealed: &[u8]) -> Result<String, JsError> {
     invitation_name::open_invitee_name(token, sealed).map_err(|_| {
-        WebError::new(
+        thrown(WebError::new(
             "invitee_name_unreadable",
             "The name on this invitation cannot be read with this link.",
             "このリンクでは招待の名前を読めません。",
-        )
-        .into()
+        ))
     })
 }

@@ -1,8 +1,8 @@
 //! The TypeScript types of the values that cross the boundary, written into the
 //! generated `.d.ts` so the UI is type-checked against what this crate really sends
 //! and takes (the `unchecked_*_type` attributes on the exported functions name them).
-//! They mirror the `Serialize`/`Deserialize` types in `state`, `care` and
-//! `reconcile`, and the envelope of `kizuna_crypto`; the wasm-bindgen-test suite
+//! They mirror the `Serialize`/`Deserialize` types of `kizuna_engine` and
+//! `kizuna_proto`, and the envelope of `kizuna_crypto`; the wasm-bindgen-test suite
 //! checks the shapes.
 
 use wasm_bindgen::prelude::*;
@@ -92,6 +92,8 @@ export interface Accepted { epoch: number; added: Who[]; removed: Who[]; era_key
 export interface RoomMember {
   user_id: string; role: RoomRole; team_access: boolean; family_access: boolean; devices: string[];
 }
+/** What `outboxDecision` answers after a failed send. */
+export interface OutboxDecision { action: "retry" | "resync" | "done" | "fail"; delay_ms?: number }
 export interface ReconcilePlan { remove: string[]; add: { policy: HistoryPolicy; users: string[]; devices: string[] }[] }
 
 export interface PhotoOptions {

@@ -9,14 +9,17 @@
 //!   room's members.
 //! * [`Client::post`] seals and sends; [`Client::read`] lists what was decrypted.
 //!
-//! Posts whose era key has not arrived yet wait and are retried whenever keys arrive
-//! (a new member reads the log from the start and gets the keys after the commit
-//! that added it).
+//! Reading a log is the engine's ([`kizuna_engine::Slot::ingest`]: order, gaps, the
+//! stall rule, posts waiting for their era key), as in the browser; this file fetches
+//! the pages, keeps what the events say and reports it. Posts whose era key has not
+//! arrived yet wait and are retried whenever keys arrive (a new member reads the log
+//! from the start and gets the keys after the commit that added it).
 
 use std::time::Duration;
 
-use kizuna_crypto::channel::{ChannelError, ChannelEvent, ChannelState, LogKind};
+use kizuna_crypto::channel::ChannelState;
 use kizuna_crypto::{MemberInfo, PostEnvelope};
+use kizuna_engine::{outbox, Event, Slot};
 use serde::Serialize;
 use serde_json::json;
 
@@ -24,16 +27,12 @@ use crate::api::{b64, segment, unb64};
 use crate::error::{ClientError, Result};
 use crate::post::{ReceivedPost, RejectedEntry};
 use crate::store::GroupMeta;
-use crate::wire::{GroupView, LogEntry, NewMessage, Stored, WelcomeView};
+use crate::wire::{GroupView, LogEntry, LogKind, NewMessage, Stored, WelcomeView};
 use crate::{now, Channel, Client, PostId, RoomId};
 use kizuna_proto::{BlobId, Urgency};
 
 /// Entries fetched per page of a log.
 const PAGE: usize = 500;
-/// How many times a send is retried after the connection broke.
-const MAX_SEND_ATTEMPTS: u32 = 3;
-/// Most posts kept waiting for their era key per channel (the oldest go first).
-const MAX_WAITING: usize = 10_000;
 
 /// What a sync brought.
 #[derive(Debug, Default, Clone)]
@@ -69,9 +68,16 @@ pub(crate) fn group_id(room: RoomId, channel: Channel) -> String {
     format!("{room}/{channel}")
 }
 
-/// Whether an error is worth sending the same request again for.
-fn transient(e: &ClientError) -> bool {
-    matches!(e, ClientError::Network(_)) || e.status().is_some_and(|s| s == 502 || s == 503 || s == 504)
+/// How long to wait before sending the same request again, if the engine's send
+/// rule ([`outbox::decide`]) says to retry at once; `None` to report the error.
+fn quick_retry(e: &ClientError, attempt: u32) -> Option<Duration> {
+    let decision = match e {
+        ClientError::Network(_) => outbox::decide(None, None, attempt),
+        other => outbox::decide(Some(other.status()?), Some(other.code()), attempt),
+    };
+    decision
+        .retry_now()
+        .then(|| Duration::from_millis(decision.delay_ms.unwrap_or(0)))
 }
 
 impl Client {
@@ -98,7 +104,7 @@ impl Client {
         self.require_session()?;
         let path = format!("/rooms/{}/channels/{channel}/group", segment(&room.to_string()));
         match self.api.get::<GroupView>(&path).await {
-            Ok(view) => Ok(view.epoch.and_then(|e| u64::try_from(e).ok())),
+            Ok(view) => Ok(u64::try_from(view.epoch).ok()),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
@@ -395,110 +401,83 @@ impl Client {
         self.process_entries(id, std::slice::from_ref(entry), report);
     }
 
-    /// Processes entries in order, advancing the group's position. Returns true if it
-    /// had to stop at a commit it could not apply (later entries depend on it).
+    /// Processes entries through the engine, each once and in order, advancing the
+    /// group's position. Returns true if it had to stop: at a commit it could not
+    /// apply (later entries depend on it) or at a gap (fetch again).
     fn process_entries(&mut self, id: &str, entries: &[LogEntry], report: &mut SyncReport) -> bool {
-        for entry in entries {
-            let Some(meta) = self.public.groups.get(id) else {
-                return true;
-            };
-            if entry.seq <= meta.last_seq {
-                continue;
-            }
-            if !self.process_entry(id, entry, report) {
-                return true;
-            }
-            if let Some(meta) = self.public.groups.get_mut(id) {
-                meta.last_seq = entry.seq;
-            }
-        }
-        false
-    }
-
-    /// Processes one entry. Returns false if the group cannot go past it.
-    fn process_entry(&mut self, id: &str, entry: &LogEntry, report: &mut SyncReport) -> bool {
         let Some(meta) = self.public.groups.get(id).cloned() else {
-            return false;
+            return true;
         };
-        let kind = match entry.kind.as_str() {
-            "commit" => LogKind::Commit,
-            "era_key" => LogKind::EraKey,
-            "post" => LogKind::Post,
-            // Proposals are not used by Kizuna clients; anything else is newer than us.
-            _ => return true,
+        let Some(state) = self.channels.remove(id) else {
+            return true;
         };
-        // Commits already applied and era keys from before this device joined come
-        // back as `Ignored`: the core reads the epoch from the MLS message itself.
-        let Some(state) = self.channels.get_mut(id) else {
-            return false;
-        };
-        let body = match unb64("body", &entry.body) {
-            Ok(body) => body,
-            Err(e) => {
-                report.problems.push(format!("{id} #{}: {e}", entry.seq));
-                return true;
-            }
-        };
-        match state.process_at(entry.seq, kind, entry.sender_device, &body) {
-            Ok(ChannelEvent::Post(opened, header)) => {
-                let post = ReceivedPost {
-                    room: meta.room,
-                    channel: meta.channel,
-                    seq: entry.seq,
-                    post: header.post,
-                    author_user: header.author_user,
-                    author_device: header.author_device,
-                    sent_at: header.sent_at,
-                    stored_at: entry.stored_at,
-                    envelope: opened.envelope,
-                };
-                self.remember(id, post, report);
-            }
-            Ok(ChannelEvent::Eras(_)) => self.retry_waiting(id, report),
-            Ok(ChannelEvent::Commit(summary)) => {
-                if summary.removed_self {
-                    self.lose(id, report);
-                }
-            }
-            Ok(ChannelEvent::Removed) => self.lose(id, report),
-            Ok(ChannelEvent::Ignored) => {}
-            Err(e) if kind == LogKind::Post && e.is_unknown_era() => {
-                let waiting = self.secrets.waiting.entry(id.to_owned()).or_default();
-                waiting.push(entry.clone());
-                if waiting.len() > MAX_WAITING {
-                    waiting.remove(0);
-                }
-            }
-            Err(e) if kind == LogKind::Commit => {
-                report
-                    .problems
-                    .push(format!("{id} #{}: commit cannot be applied: {e}", entry.seq));
-                return false;
-            }
-            Err(e) => self.reject(id, entry, &e, report),
+        let waiting = self.secrets.waiting.remove(id).unwrap_or_default();
+        let mut slot = Slot::from_parts(state, meta.last_seq, waiting);
+        let events = slot.ingest(entries);
+        let (state, last_seq, waiting) = slot.into_parts();
+        self.channels.insert(id.to_owned(), state);
+        if !waiting.is_empty() {
+            self.secrets.waiting.insert(id.to_owned(), waiting);
         }
-        true
+        if let Some(meta) = self.public.groups.get_mut(id) {
+            meta.last_seq = last_seq;
+        }
+        let mut stopped = false;
+        for event in events {
+            match event {
+                Event::Post(p) => {
+                    let post = ReceivedPost {
+                        room: meta.room,
+                        channel: meta.channel,
+                        seq: p.seq,
+                        post: p.post_id,
+                        author_user: p.author_user,
+                        author_device: p.author_device,
+                        sent_at: p.sent_at,
+                        stored_at: p.stored_at,
+                        envelope: p.envelope,
+                    };
+                    self.remember(id, post, report);
+                }
+                Event::Removed { .. } => self.lose(id, report),
+                // Bytes that are not even base64: reported, not kept as a refused post.
+                Event::Problem {
+                    seq, error, detail, ..
+                } if error.code == "invalid_input" => {
+                    report.problems.push(format!("{id} #{seq}: {detail}"));
+                }
+                Event::Problem {
+                    seq, kind, detail, ..
+                } => self.reject(id, seq, &kind, detail, report),
+                Event::Stalled { seq, detail, .. } => {
+                    report
+                        .problems
+                        .push(format!("{id} #{seq}: commit cannot be applied: {detail}"));
+                    stopped = true;
+                }
+                Event::Gap { after, next } => {
+                    report.problems.push(format!(
+                        "{id}: entries after #{after} are missing (the next given is #{next}); sync again"
+                    ));
+                    stopped = true;
+                }
+                Event::Commit { .. } | Event::Eras { .. } | Event::Waiting { .. } => {}
+            }
+        }
+        stopped
     }
 
     /// Reports an entry that cannot be shown (tampered, replayed, forged) and keeps
     /// the record, so reading the channel says so too.
-    fn reject(&mut self, id: &str, entry: &LogEntry, error: &ChannelError, report: &mut SyncReport) {
-        let reason = match error {
-            ChannelError::ReplayedPost { first_seq, .. } => format!(
-                "replayed copy of post #{first_seq}, not shown / #{first_seq} の投稿の再送（改ざん）のため表示しません"
-            ),
-            other => other.to_string(),
-        };
-        report
-            .problems
-            .push(format!("{id} #{} ({}): {reason}", entry.seq, entry.kind));
+    fn reject(&mut self, id: &str, seq: i64, kind: &str, reason: String, report: &mut SyncReport) {
+        report.problems.push(format!("{id} #{seq} ({kind}): {reason}"));
         let rejected = self.secrets.rejected.entry(id.to_owned()).or_default();
-        if let Err(at) = rejected.binary_search_by_key(&entry.seq, |r| r.seq) {
+        if let Err(at) = rejected.binary_search_by_key(&seq, |r| r.seq) {
             rejected.insert(
                 at,
                 RejectedEntry {
-                    seq: entry.seq,
-                    kind: entry.kind.clone(),
+                    seq,
+                    kind: kind.to_owned(),
                     reason,
                 },
             );
@@ -523,52 +502,11 @@ impl Client {
         }
     }
 
-    /// Tries the posts that waited for an era key again.
-    fn retry_waiting(&mut self, id: &str, report: &mut SyncReport) {
-        let Some(waiting) = self.secrets.waiting.remove(id) else {
-            return;
-        };
-        let Some(meta) = self.public.groups.get(id).cloned() else {
-            return;
-        };
-        let mut still = Vec::new();
-        for entry in waiting {
-            let Some(state) = self.channels.get_mut(id) else {
-                return;
-            };
-            let Ok(body) = unb64("body", &entry.body) else {
-                continue;
-            };
-            match state.process_at(entry.seq, LogKind::Post, entry.sender_device, &body) {
-                Ok(ChannelEvent::Post(opened, header)) => {
-                    let post = ReceivedPost {
-                        room: meta.room,
-                        channel: meta.channel,
-                        seq: entry.seq,
-                        post: header.post,
-                        author_user: header.author_user,
-                        author_device: header.author_device,
-                        sent_at: header.sent_at,
-                        stored_at: entry.stored_at,
-                        envelope: opened.envelope,
-                    };
-                    self.remember(id, post, report);
-                }
-                Err(e) if e.is_unknown_era() => still.push(entry),
-                Ok(_) => {}
-                Err(e) => self.reject(id, &entry, &e, report),
-            }
-        }
-        if !still.is_empty() {
-            self.secrets.waiting.insert(id.to_owned(), still);
-        }
-    }
-
     /// Appends one message to a group's log: its position.
     pub(crate) async fn send_message(
         &mut self,
         id: &str,
-        kind: &str,
+        kind: LogKind,
         epoch: u64,
         body: &[u8],
         idempotency_key: Option<String>,
@@ -576,7 +514,7 @@ impl Client {
         let message = NewMessage {
             kind,
             sender_device: self.device_id_or_err()?,
-            epoch,
+            epoch: wire_epoch(epoch),
             body: b64(body),
             idempotency_key,
             urgency: None,
@@ -596,10 +534,11 @@ impl Client {
         loop {
             attempt += 1;
             match self.api.post(path, body).await {
-                Err(e) if transient(&e) && attempt < MAX_SEND_ATTEMPTS => {
-                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
-                }
-                other => return other,
+                Err(e) => match quick_retry(&e, attempt) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(e),
+                },
+                ok => return ok,
             }
         }
     }
@@ -642,13 +581,19 @@ impl Client {
         let epoch = state.epoch();
         self.save()?;
         if let Some(era_key) = &outgoing.era_key {
-            self.send_message(&id, "era_key", epoch, era_key, Some(format!("era-{post_id}")))
-                .await?;
+            self.send_message(
+                &id,
+                LogKind::EraKey,
+                epoch,
+                era_key,
+                Some(format!("era-{post_id}")),
+            )
+            .await?;
         }
         let message = NewMessage {
-            kind: "post",
+            kind: LogKind::Post,
             sender_device: my_device,
-            epoch,
+            epoch: wire_epoch(epoch),
             body: b64(&outgoing.post),
             idempotency_key: Some(post_id.to_string()),
             urgency,
@@ -672,4 +617,9 @@ impl Client {
         self.save()?;
         Ok(seq)
     }
+}
+
+/// An MLS epoch as the server's JSON carries it (a signed 64-bit number).
+fn wire_epoch(epoch: u64) -> i64 {
+    i64::try_from(epoch).unwrap_or(i64::MAX)
 }

@@ -1,8 +1,9 @@
 //! Reconciling a channel's MLS group with the room: who should be in it (members
 //! with access to the channel, each live device) against who is (the group's
-//! leaves). Adds go in one commit per history policy, so the era keys shared right
-//! after reach only those entitled to them; removals go first, so a new era starts
-//! before anyone else is let in.
+//! leaves). What to change is the engine's plan ([`kizuna_engine::reconcile::plan`],
+//! the browser's too): adds go in one commit per history policy, so the era keys
+//! shared right after reach only those entitled to them; removals go first, so a new
+//! era starts before anyone else is let in.
 //!
 //! Commits are made against what this device has seen, without fetching first: the
 //! server accepts a commit only for the group's current epoch, so one that is
@@ -18,8 +19,8 @@ use serde_json::json;
 use crate::api::{b64, segment, unb64};
 use crate::channels::SyncReport;
 use crate::error::{ClientError, Result};
-use crate::wire::{Claimed, NewCommit};
-use crate::{now, Channel, Client, DeviceId, RoomId, RoomRole, UserId};
+use crate::wire::{Claimed, LogKind, NewCommit};
+use crate::{now, Channel, Client, DeviceId, RoomId, UserId};
 
 /// How many times a commit is retried after another member's commit won the epoch.
 const MAX_COMMIT_ATTEMPTS: u32 = 6;
@@ -42,17 +43,6 @@ pub struct ReconcileReport {
     pub conflicts: u32,
     /// The epoch at the end.
     pub epoch: u64,
-}
-
-/// How much history a newly added device of `user` (in `role`) gets: professionals
-/// the whole history; family and volunteers from now on, or, for another device of
-/// someone already in the channel, what their other devices could read.
-fn policy_for(role: RoomRole, user: UserId, already_in: bool) -> HistoryPolicy {
-    match role {
-        RoomRole::Owner | RoomRole::Delegate | RoomRole::Professional => HistoryPolicy::Full,
-        RoomRole::Family | RoomRole::Volunteer if already_in => HistoryPolicy::SameAsUser(user),
-        RoomRole::Family | RoomRole::Volunteer => HistoryPolicy::FromNow,
-    }
 }
 
 fn is_wrong_epoch(e: &ClientError) -> bool {
@@ -82,63 +72,29 @@ impl Client {
         loop {
             let id = self.active_group(room, channel).map(|_| id.clone())?;
             let members = self.members(room).await?;
+            let my_user = self.public.user_id.ok_or(ClientError::NotSignedIn)?;
             let Some(state) = self.channels.get_mut(&id) else {
                 return Err(ClientError::NotInChannel { room, channel });
             };
             let current: BTreeMap<DeviceId, UserId> =
                 state.members().into_iter().map(|m| (m.device, m.user)).collect();
-            let present: BTreeSet<UserId> = current.values().copied().collect();
-            let wanted: BTreeMap<DeviceId, (UserId, HistoryPolicy)> = members
-                .iter()
-                .filter(|m| m.may_use(channel))
-                .flat_map(|m| {
-                    let policy = policy_for(m.role, m.user_id, present.contains(&m.user_id));
-                    m.devices.iter().map(move |d| (*d, (m.user_id, policy)))
-                })
-                .collect();
-            let to_remove: Vec<DeviceId> = current
-                .keys()
-                .filter(|d| **d != me && !wanted.contains_key(d))
-                .copied()
-                .collect();
-            // Someone who only holds history from their own joining on (family,
-            // volunteers) leaves adding professionals to those who hold all of it.
-            let my_role = members
-                .iter()
-                .find(|m| Some(m.user_id) == self.public.user_id)
-                .map(|m| m.role);
-            let partial_history = matches!(my_role, Some(RoomRole::Family | RoomRole::Volunteer));
-            let missing: Vec<(DeviceId, UserId, HistoryPolicy)> = wanted
-                .iter()
-                .filter(|(d, _)| !current.contains_key(d))
-                .filter(|(_, (_, p))| !partial_history || *p != HistoryPolicy::Full)
-                .map(|(d, (u, p))| (*d, *u, *p))
-                .collect();
+            let plan = kizuna_engine::reconcile::plan(channel, &members, &current, my_user, me);
 
-            let (pending, policy) = if !to_remove.is_empty() {
-                (state.remove_devices(&to_remove)?, None)
-            } else if missing.is_empty() {
+            let (pending, policy) = if !plan.remove.is_empty() {
+                (state.remove_devices(&plan.remove)?, None)
+            } else if plan.add.is_empty() {
                 report.epoch = state.epoch();
                 return Ok(report);
             } else {
-                // One history policy per commit (share_eras applies one policy to every
-                // device the commit added). Full history first; a class whose devices
-                // have no key package left is skipped.
-                let mut classes: Vec<HistoryPolicy> = Vec::new();
-                for (_, _, p) in &missing {
-                    if !classes.contains(p) {
-                        classes.push(*p);
-                    }
-                }
-                classes.sort_by_key(|p| *p != HistoryPolicy::Full);
+                // Full history first; a class whose devices have no key package left
+                // is skipped.
                 let mut chosen = None;
-                for policy in classes {
-                    let of_class = missing.iter().filter(|(_, _, p)| *p == policy);
-                    let devices: BTreeSet<DeviceId> = of_class.clone().map(|(d, _, _)| *d).collect();
-                    let users: BTreeSet<UserId> = of_class.map(|(_, u, _)| *u).collect();
+                for class in &plan.add {
+                    let devices: BTreeSet<DeviceId> = class.devices.iter().copied().collect();
+                    let users: BTreeSet<UserId> = class.users.iter().copied().collect();
                     let packages = self.claim(&users, &devices, &mut report).await?;
                     if !packages.is_empty() {
-                        chosen = Some((policy, packages));
+                        chosen = Some((HistoryPolicy::from(class.policy), packages));
                         break;
                     }
                 }
@@ -239,7 +195,8 @@ impl Client {
         // The new era (if the policy started one) must survive a crash before others
         // can receive posts under it.
         self.save()?;
-        self.send_message(id, "era_key", epoch, &message, None).await?;
+        self.send_message(id, LogKind::EraKey, epoch, &message, None)
+            .await?;
         Ok(())
     }
 }

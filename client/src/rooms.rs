@@ -272,7 +272,8 @@ impl Client {
             let epoch = channel.epoch();
             // The era must survive a crash before anything is sealed under it.
             self.save()?;
-            self.send_message(&id, "era_key", epoch, &message, None).await?;
+            self.send_message(&id, crate::wire::LogKind::EraKey, epoch, &message, None)
+                .await?;
         }
         let channel = self.channels.get(&id).ok_or(ClientError::NotInChannel {
             room,

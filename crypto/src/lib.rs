@@ -2,11 +2,12 @@
 //!
 //! This crate is sans-I/O: it knows nothing of HTTP, SQL, files or an async
 //! runtime, and it builds for native targets and `wasm32-unknown-unknown` alike.
-//! Time and randomness come in as parameters. The MLS group handling, era keys,
-//! post envelopes and attachment encryption land here (see ARCHITECTURE.md); CI
-//! guards the layering with `cargo tree -p kizuna-crypto -i <forbidden crate>`.
+//! Time and randomness come in as parameters. It holds the MLS group handling, era
+//! keys, post envelopes, care content and attachment and photo encryption (see
+//! ARCHITECTURE.md); the client engine (`kizuna-engine`) builds on it, and CI guards
+//! the layering with `cargo tree -p kizuna-crypto -i <forbidden crate>`.
 //!
-//! What is here so far:
+//! The modules:
 //!
 //! * [`era`]: era keys, the symmetric keys a channel's posts are encrypted under, and
 //!   the [`EraKeyring`] a receiver looks them up in.

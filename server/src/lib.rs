@@ -18,6 +18,7 @@ pub mod origin;
 pub mod policy;
 pub mod refusals;
 pub mod routes;
+pub mod service;
 pub mod slow_body;
 pub mod state;
 pub mod sweep;

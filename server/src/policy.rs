@@ -40,20 +40,31 @@ impl Roster {
     }
 }
 
-/// Why a commit was refused, in English and Japanese.
+/// Why room policy refuses a commit. Its wording, in English and Japanese, is in
+/// the error catalogue (`crate::error`), which makes it a `commit_not_allowed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// In English.
-    pub en: String,
-    /// In Japanese.
-    pub ja: String,
-}
-
-fn refuse(en: impl Into<String>, ja: impl Into<String>) -> Refusal {
-    Refusal {
-        en: en.into(),
-        ja: ja.into(),
-    }
+pub enum Refusal {
+    /// The commit was made by another device than the one sending it.
+    NotCommitter,
+    /// It adds a device that is not a live device of someone in the channel.
+    NotInChannel {
+        /// The device's owner.
+        user: UserId,
+        /// The device.
+        device: DeviceId,
+    },
+    /// It removes a device of someone still in the channel (not the committer).
+    StillInChannel {
+        /// The device's owner.
+        user: UserId,
+        /// The device.
+        device: DeviceId,
+    },
+    /// It adds a device under another signature key than the one it registered.
+    UnregisteredKey {
+        /// The device.
+        device: DeviceId,
+    },
 }
 
 /// Checks a validated commit against the roster. `sender` is the signed-in person and
@@ -64,26 +75,23 @@ pub fn check_commit(
     roster: &Roster,
 ) -> Result<(), Refusal> {
     if summary.committer != Some(sender) {
-        return Err(refuse(
-            "a commit must be made by the device that sends it",
-            "コミットは送信する端末自身が作成したものでなければなりません",
-        ));
+        return Err(Refusal::NotCommitter);
     }
     if let Some((user, device)) = summary.added.iter().find(|(u, d)| !roster.may_hold(*u, *d)) {
-        return Err(refuse(
-            format!("device {device} of {user} is not a live device of someone in this channel"),
-            format!("端末 {device}（{user}）はこのチャンネルのメンバーの有効な端末ではありません"),
-        ));
+        return Err(Refusal::NotInChannel {
+            user: *user,
+            device: *device,
+        });
     }
     if let Some((user, device)) = summary
         .removed
         .iter()
         .find(|(u, d)| *u != sender.0 && roster.may_hold(*u, *d))
     {
-        return Err(refuse(
-            format!("device {device} of {user} is still in this channel; ask an owner or delegate to remove the person from the room first"),
-            format!("端末 {device}（{user}）はまだこのチャンネルのメンバーです。先にオーナーまたは代理人がルームから外してください"),
-        ));
+        return Err(Refusal::StillInChannel {
+            user: *user,
+            device: *device,
+        });
     }
     Ok(())
 }
@@ -131,7 +139,13 @@ mod tests {
     fn nobody_adds_someone_outside_the_channel() {
         // user 3 is not in the roster: e.g. a family member and the team channel.
         let refused = check_commit(&summary(&[3], &[]), (user(1), device(1)), &roster());
-        assert!(refused.is_err_and(|r| r.en.contains("not a live device")));
+        assert_eq!(
+            refused,
+            Err(Refusal::NotInChannel {
+                user: user(3),
+                device: device(3)
+            })
+        );
     }
 
     #[test]

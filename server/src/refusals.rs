@@ -56,7 +56,7 @@ fn error_for(status: StatusCode, detail: Option<String>, json_limit: usize) -> A
         431 => ApiError::HeadersTooLarge {
             limit: MAX_HEADER_BYTES as u64,
         },
-        500 => ApiError::Internal(detail.unwrap_or_default()),
+        500 => ApiError::internal(detail.unwrap_or_default()),
         503 => ApiError::Unavailable(detail.unwrap_or_default()),
         other => ApiError::Refused { status: other },
     }

@@ -64,4 +64,15 @@ impl AppState {
             .run(move |conn| Ok(refusable_transaction(conn, f)))
             .await?
     }
+
+    /// Runs `f` on a pooled connection, without a transaction of its own: for use
+    /// cases that only read. `f` may refuse with any [`ApiError`], as in
+    /// [`AppState::write`].
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.db.run(move |conn| Ok(f(conn))).await?
+    }
 }

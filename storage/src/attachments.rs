@@ -11,7 +11,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{BlobId, Channel, OrganisationId, RoomId, Timestamp, UserId};
 
-use crate::error::{parse_id, parse_stored};
 use crate::schema::blobs;
 use crate::{transaction, DbConn, StorageError};
 
@@ -116,14 +115,14 @@ pub fn begin_upload(
         }
         diesel::insert_into(blobs::table)
             .values((
-                blobs::id.eq(upload.id.to_string()),
-                blobs::room_id.eq(upload.room.to_string()),
-                blobs::channel.eq(upload.channel.as_str()),
-                blobs::organisation_id.eq(upload.organisation.to_string()),
-                blobs::uploaded_by.eq(upload.uploaded_by.to_string()),
+                blobs::id.eq(upload.id),
+                blobs::room_id.eq(upload.room),
+                blobs::channel.eq(upload.channel),
+                blobs::organisation_id.eq(upload.organisation),
+                blobs::uploaded_by.eq(upload.uploaded_by),
                 blobs::size.eq(size),
                 blobs::state.eq("uploading"),
-                blobs::created_at.eq(now.millis()),
+                blobs::created_at.eq(now),
             ))
             .execute(conn)?;
         Ok(UploadStart::Go)
@@ -136,7 +135,7 @@ pub fn used_by(conn: &mut DbConn, organisation: OrganisationId) -> Result<u64, S
     // here keeps one code path (a facility has thousands of blobs, and this runs
     // once per upload).
     let sizes = blobs::table
-        .filter(blobs::organisation_id.eq(organisation.to_string()))
+        .filter(blobs::organisation_id.eq(organisation))
         .select(blobs::size)
         .load::<i64>(conn)?;
     Ok(sizes.into_iter().map(|s| s.max(0) as u64).sum())
@@ -144,7 +143,7 @@ pub fn used_by(conn: &mut DbConn, organisation: OrganisationId) -> Result<u64, S
 
 /// Marks an upload complete: its bytes are all in the store.
 pub fn finish_upload(conn: &mut DbConn, id: BlobId) -> Result<(), StorageError> {
-    let updated = diesel::update(blobs::table.find(id.to_string()))
+    let updated = diesel::update(blobs::table.find(id))
         .set(blobs::state.eq("stored"))
         .execute(conn)?;
     if updated == 0 {
@@ -155,29 +154,29 @@ pub fn finish_upload(conn: &mut DbConn, id: BlobId) -> Result<(), StorageError> 
 
 /// Forgets an upload that failed (or a blob that was swept), freeing its ID and quota.
 pub fn forget(conn: &mut DbConn, id: BlobId) -> Result<(), StorageError> {
-    diesel::delete(blobs::table.find(id.to_string())).execute(conn)?;
+    diesel::delete(blobs::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-type Row = (String, String, String, String, i64, String, Option<i64>);
+type Row = (BlobId, RoomId, Channel, UserId, i64, String, Option<i64>);
 
-fn record_of(row: Row) -> Result<BlobRecord, StorageError> {
+fn record_of(row: Row) -> BlobRecord {
     let (id, room, channel, uploaded_by, size, state, post_seq) = row;
-    Ok(BlobRecord {
-        id: parse_id("blobs.id", &id)?,
-        room: parse_id("blobs.room_id", &room)?,
-        channel: parse_stored("blobs.channel", &channel)?,
-        uploaded_by: parse_id("blobs.uploaded_by", &uploaded_by)?,
+    BlobRecord {
+        id,
+        room,
+        channel,
+        uploaded_by,
         size: size.max(0) as u64,
         stored: state == "stored",
         post_seq,
-    })
+    }
 }
 
 /// A blob's record, if there is one.
 pub fn find(conn: &mut DbConn, id: BlobId) -> Result<Option<BlobRecord>, StorageError> {
-    blobs::table
-        .find(id.to_string())
+    Ok(blobs::table
+        .find(id)
         .select((
             blobs::id,
             blobs::room_id,
@@ -189,8 +188,7 @@ pub fn find(conn: &mut DbConn, id: BlobId) -> Result<Option<BlobRecord>, Storage
         ))
         .first::<Row>(conn)
         .optional()?
-        .map(record_of)
-        .transpose()
+        .map(record_of))
 }
 
 /// Whether `author` may reference these blobs from a post in `room`'s `channel`:
@@ -220,8 +218,7 @@ pub fn check_attachable(
 
 /// Records that the post at `seq` in `group` references these blobs.
 pub fn attach(conn: &mut DbConn, blobs: &[BlobId], group: &str, seq: i64) -> Result<(), StorageError> {
-    let ids: Vec<String> = blobs.iter().map(ToString::to_string).collect();
-    diesel::update(blobs::table.filter(blobs::id.eq_any(ids)))
+    diesel::update(blobs::table.filter(blobs::id.eq_any(blobs)))
         .set((blobs::group_id.eq(Some(group)), blobs::post_seq.eq(Some(seq))))
         .execute(conn)?;
     Ok(())
@@ -237,12 +234,12 @@ pub fn stale(
 ) -> Result<Vec<BlobId>, StorageError> {
     let abandoned = blobs::table
         .filter(blobs::state.eq("uploading"))
-        .filter(blobs::created_at.lt(uploading_before.millis()));
+        .filter(blobs::created_at.lt(uploading_before));
     let unposted = blobs::table
         .filter(blobs::state.eq("stored"))
         .filter(blobs::post_seq.is_null())
-        .filter(blobs::created_at.lt(unposted_before.millis()));
-    let mut ids = abandoned.select(blobs::id).load::<String>(conn)?;
-    ids.extend(unposted.select(blobs::id).load::<String>(conn)?);
-    ids.iter().map(|id| parse_id("blobs.id", id)).collect()
+        .filter(blobs::created_at.lt(unposted_before));
+    let mut ids = abandoned.select(blobs::id).load::<BlobId>(conn)?;
+    ids.extend(unposted.select(blobs::id).load::<BlobId>(conn)?);
+    Ok(ids)
 }

@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{AuditId, Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::audit_log;
 use crate::{DbConn, StorageError};
 
@@ -64,9 +63,9 @@ pub struct AuditEvent {
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = audit_log)]
 struct AuditRow {
-    id: String,
-    at: i64,
-    actor_user_id: Option<String>,
+    id: AuditId,
+    at: Timestamp,
+    actor_user_id: Option<UserId>,
     action: String,
     target_kind: Option<String>,
     target_id: Option<String>,
@@ -79,13 +78,9 @@ impl TryFrom<AuditRow> for AuditEvent {
     type Error = StorageError;
     fn try_from(row: AuditRow) -> Result<Self, StorageError> {
         Ok(AuditEvent {
-            id: parse_id("audit_log.id", &row.id)?,
-            at: Timestamp(row.at),
-            actor: row
-                .actor_user_id
-                .as_deref()
-                .map(|u| parse_id("audit_log.actor_user_id", u))
-                .transpose()?,
+            id: row.id,
+            at: row.at,
+            actor: row.actor_user_id,
             action: row.action,
             target_kind: row.target_kind,
             target_id: row.target_id,
@@ -99,9 +94,9 @@ impl TryFrom<AuditRow> for AuditEvent {
 /// Appends a record.
 pub fn append(conn: &mut DbConn, event: &AuditEvent) -> Result<(), StorageError> {
     let row = AuditRow {
-        id: event.id.to_string(),
-        at: event.at.millis(),
-        actor_user_id: event.actor.map(|u| u.to_string()),
+        id: event.id,
+        at: event.at,
+        actor_user_id: event.actor,
         action: event.action.clone(),
         target_kind: event.target_kind.clone(),
         target_id: event.target_id.clone(),

@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::ceremonies;
 use crate::{transaction, DbConn, StorageError};
 
@@ -42,23 +41,22 @@ impl std::fmt::Debug for Ceremony {
 struct CeremonyRow {
     id: String,
     kind: String,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     state: String,
-    created_at: i64,
-    expires_at: i64,
+    created_at: Timestamp,
+    expires_at: Timestamp,
 }
 
 /// Stores a new ceremony, and drops expired ones while at it.
 pub fn start(conn: &mut DbConn, ceremony: &Ceremony) -> Result<(), StorageError> {
-    diesel::delete(ceremonies::table.filter(ceremonies::expires_at.le(ceremony.created_at.millis())))
-        .execute(conn)?;
+    diesel::delete(ceremonies::table.filter(ceremonies::expires_at.le(ceremony.created_at))).execute(conn)?;
     let row = CeremonyRow {
         id: ceremony.id.clone(),
         kind: ceremony.kind.clone(),
-        user_id: ceremony.user.map(|u| u.to_string()),
+        user_id: ceremony.user,
         state: ceremony.state.clone(),
-        created_at: ceremony.created_at.millis(),
-        expires_at: ceremony.expires_at.millis(),
+        created_at: ceremony.created_at,
+        expires_at: ceremony.expires_at,
     };
     diesel::insert_into(ceremonies::table)
         .values(&row)
@@ -78,20 +76,16 @@ pub fn take(
         let row = ceremonies::table.find(id).first::<CeremonyRow>(conn).optional()?;
         let Some(row) = row else { return Ok(None) };
         let deleted = diesel::delete(ceremonies::table.find(id)).execute(conn)?;
-        if deleted != 1 || row.kind != kind || row.expires_at <= now.millis() {
+        if deleted != 1 || row.kind != kind || row.expires_at <= now {
             return Ok(None);
         }
         Ok(Some(Ceremony {
             id: row.id,
             kind: row.kind,
-            user: row
-                .user_id
-                .as_deref()
-                .map(|u| parse_id("ceremonies.user_id", u))
-                .transpose()?,
+            user: row.user_id,
             state: row.state,
-            created_at: Timestamp(row.created_at),
-            expires_at: Timestamp(row.expires_at),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
         }))
     })
 }

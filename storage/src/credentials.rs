@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::webauthn_credentials;
 use crate::{DbConn, StorageError};
 
@@ -29,24 +28,23 @@ pub struct Credential {
 #[diesel(table_name = webauthn_credentials)]
 struct CredentialRow {
     id: String,
-    user_id: String,
+    user_id: UserId,
     name: String,
     passkey: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
+    created_at: Timestamp,
+    last_used_at: Option<Timestamp>,
 }
 
-impl TryFrom<CredentialRow> for Credential {
-    type Error = StorageError;
-    fn try_from(row: CredentialRow) -> Result<Self, StorageError> {
-        Ok(Credential {
+impl From<CredentialRow> for Credential {
+    fn from(row: CredentialRow) -> Self {
+        Credential {
             id: row.id,
-            user: parse_id("webauthn_credentials.user_id", &row.user_id)?,
+            user: row.user_id,
             name: row.name,
             passkey: row.passkey,
-            created_at: Timestamp(row.created_at),
-            last_used_at: row.last_used_at.map(Timestamp),
-        })
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        }
     }
 }
 
@@ -55,11 +53,11 @@ impl TryFrom<CredentialRow> for Credential {
 pub fn add(conn: &mut DbConn, credential: &Credential) -> Result<(), StorageError> {
     let row = CredentialRow {
         id: credential.id.clone(),
-        user_id: credential.user.to_string(),
+        user_id: credential.user,
         name: credential.name.clone(),
         passkey: credential.passkey.clone(),
-        created_at: credential.created_at.millis(),
-        last_used_at: credential.last_used_at.map(Timestamp::millis),
+        created_at: credential.created_at,
+        last_used_at: credential.last_used_at,
     };
     diesel::insert_into(webauthn_credentials::table)
         .values(&row)
@@ -69,16 +67,16 @@ pub fn add(conn: &mut DbConn, credential: &Credential) -> Result<(), StorageErro
 
 /// A person's authenticators, oldest first.
 pub fn for_user(conn: &mut DbConn, user: UserId) -> Result<Vec<Credential>, StorageError> {
-    webauthn_credentials::table
-        .filter(webauthn_credentials::user_id.eq(user.to_string()))
+    Ok(webauthn_credentials::table
+        .filter(webauthn_credentials::user_id.eq(user))
         .order((
             webauthn_credentials::created_at.asc(),
             webauthn_credentials::id.asc(),
         ))
         .load::<CredentialRow>(conn)?
         .into_iter()
-        .map(Credential::try_from)
-        .collect()
+        .map(Credential::from)
+        .collect())
 }
 
 /// Stores the updated passkey (signature counter, backup state) after a sign-in.
@@ -86,7 +84,7 @@ pub fn record_use(conn: &mut DbConn, id: &str, passkey: &str, now: Timestamp) ->
     diesel::update(webauthn_credentials::table.find(id))
         .set((
             webauthn_credentials::passkey.eq(passkey),
-            webauthn_credentials::last_used_at.eq(Some(now.millis())),
+            webauthn_credentials::last_used_at.eq(Some(now)),
         ))
         .execute(conn)?;
     Ok(())
@@ -97,7 +95,7 @@ pub fn remove(conn: &mut DbConn, user: UserId, id: &str) -> Result<bool, Storage
     let removed = diesel::delete(
         webauthn_credentials::table
             .filter(webauthn_credentials::id.eq(id))
-            .filter(webauthn_credentials::user_id.eq(user.to_string())),
+            .filter(webauthn_credentials::user_id.eq(user)),
     )
     .execute(conn)?;
     Ok(removed > 0)
@@ -106,9 +104,7 @@ pub fn remove(conn: &mut DbConn, user: UserId, id: &str) -> Result<bool, Storage
 /// Removes all of a person's authenticators (a leaver, or a reset after a lost key).
 pub fn remove_all(conn: &mut DbConn, user: UserId) -> Result<usize, StorageError> {
     Ok(
-        diesel::delete(
-            webauthn_credentials::table.filter(webauthn_credentials::user_id.eq(user.to_string())),
-        )
-        .execute(conn)?,
+        diesel::delete(webauthn_credentials::table.filter(webauthn_credentials::user_id.eq(user)))
+            .execute(conn)?,
     )
 }

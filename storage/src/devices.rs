@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{DeviceId, Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::{devices, key_packages, session_devices, sessions};
 use crate::{DbConn, StorageError};
 
@@ -27,37 +26,36 @@ pub struct Device {
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = devices)]
 struct DeviceRow {
-    id: String,
-    user_id: String,
+    id: DeviceId,
+    user_id: UserId,
     name: String,
     signature_key: Vec<u8>,
-    created_at: i64,
-    revoked_at: Option<i64>,
+    created_at: Timestamp,
+    revoked_at: Option<Timestamp>,
 }
 
-impl TryFrom<DeviceRow> for Device {
-    type Error = StorageError;
-    fn try_from(row: DeviceRow) -> Result<Self, StorageError> {
-        Ok(Device {
-            id: parse_id("devices.id", &row.id)?,
-            user: parse_id("devices.user_id", &row.user_id)?,
+impl From<DeviceRow> for Device {
+    fn from(row: DeviceRow) -> Self {
+        Device {
+            id: row.id,
+            user: row.user_id,
             name: row.name,
             signature_key: row.signature_key,
-            created_at: Timestamp(row.created_at),
-            revoked_at: row.revoked_at.map(Timestamp),
-        })
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
     }
 }
 
 /// Registers a device.
 pub fn register(conn: &mut DbConn, device: &Device) -> Result<(), StorageError> {
     let row = DeviceRow {
-        id: device.id.to_string(),
-        user_id: device.user.to_string(),
+        id: device.id,
+        user_id: device.user,
         name: device.name.clone(),
         signature_key: device.signature_key.clone(),
-        created_at: device.created_at.millis(),
-        revoked_at: device.revoked_at.map(Timestamp::millis),
+        created_at: device.created_at,
+        revoked_at: device.revoked_at,
     };
     diesel::insert_into(devices::table).values(&row).execute(conn)?;
     Ok(())
@@ -65,43 +63,36 @@ pub fn register(conn: &mut DbConn, device: &Device) -> Result<(), StorageError> 
 
 /// One device by ID.
 pub fn get(conn: &mut DbConn, id: DeviceId) -> Result<Device, StorageError> {
-    devices::table
-        .find(id.to_string())
-        .first::<DeviceRow>(conn)?
-        .try_into()
+    Ok(devices::table.find(id).first::<DeviceRow>(conn)?.into())
 }
 
 /// A person's devices, revoked ones included, oldest first.
 pub fn for_user(conn: &mut DbConn, user: UserId) -> Result<Vec<Device>, StorageError> {
-    devices::table
-        .filter(devices::user_id.eq(user.to_string()))
+    Ok(devices::table
+        .filter(devices::user_id.eq(user))
         .order((devices::created_at.asc(), devices::id.asc()))
         .load::<DeviceRow>(conn)?
         .into_iter()
-        .map(Device::try_from)
-        .collect()
+        .map(Device::from)
+        .collect())
 }
 
 /// Revokes a device: it gets nothing more, its unused key packages are dropped and
 /// every session acting for it ends. Returns whether it was live.
 pub fn revoke(conn: &mut DbConn, id: DeviceId, now: Timestamp) -> Result<bool, StorageError> {
-    let revoked = diesel::update(
-        devices::table
-            .find(id.to_string())
-            .filter(devices::revoked_at.is_null()),
-    )
-    .set(devices::revoked_at.eq(Some(now.millis())))
-    .execute(conn)?;
-    diesel::delete(key_packages::table.filter(key_packages::device_id.eq(id.to_string()))).execute(conn)?;
+    let revoked = diesel::update(devices::table.find(id).filter(devices::revoked_at.is_null()))
+        .set(devices::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+    diesel::delete(key_packages::table.filter(key_packages::device_id.eq(id))).execute(conn)?;
     let bound = session_devices::table
-        .filter(session_devices::device_id.eq(id.to_string()))
+        .filter(session_devices::device_id.eq(id))
         .select(session_devices::session_id);
     diesel::update(
         sessions::table
             .filter(sessions::id.eq_any(bound))
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)?;
     Ok(revoked > 0)
 }
@@ -112,7 +103,7 @@ pub fn bind_session(conn: &mut DbConn, session: &str, device: DeviceId) -> Resul
     diesel::insert_into(session_devices::table)
         .values((
             session_devices::session_id.eq(session),
-            session_devices::device_id.eq(device.to_string()),
+            session_devices::device_id.eq(device),
         ))
         .execute(conn)?;
     Ok(())
@@ -121,7 +112,7 @@ pub fn bind_session(conn: &mut DbConn, session: &str, device: DeviceId) -> Resul
 /// The sessions acting for a device (to close their live connections).
 pub fn sessions_of(conn: &mut DbConn, device: DeviceId) -> Result<Vec<String>, StorageError> {
     Ok(session_devices::table
-        .filter(session_devices::device_id.eq(device.to_string()))
+        .filter(session_devices::device_id.eq(device))
         .select(session_devices::session_id)
         .load(conn)?)
 }
@@ -163,7 +154,7 @@ pub fn upload_key_packages(
     if packages.iter().any(|p| p.last_resort) {
         diesel::delete(
             key_packages::table
-                .filter(key_packages::device_id.eq(device.to_string()))
+                .filter(key_packages::device_id.eq(device))
                 .filter(key_packages::last_resort.eq(true)),
         )
         .execute(conn)?;
@@ -172,10 +163,10 @@ pub fn upload_key_packages(
         diesel::insert_into(key_packages::table)
             .values((
                 key_packages::id.eq(&package.id),
-                key_packages::device_id.eq(device.to_string()),
+                key_packages::device_id.eq(device),
                 key_packages::body.eq(&package.body),
                 key_packages::last_resort.eq(package.last_resort),
-                key_packages::created_at.eq(now.millis()),
+                key_packages::created_at.eq(now),
             ))
             .execute(conn)?;
     }
@@ -196,7 +187,7 @@ pub fn claim_key_package(
     // the conditional update then changes nothing and we try the next one.
     for _ in 0..16 {
         let candidate = key_packages::table
-            .filter(key_packages::device_id.eq(device.to_string()))
+            .filter(key_packages::device_id.eq(device))
             .filter(key_packages::last_resort.eq(false))
             .filter(key_packages::claimed_at.is_null())
             .order(key_packages::created_at.asc())
@@ -209,14 +200,14 @@ pub fn claim_key_package(
                 .find(&id)
                 .filter(key_packages::claimed_at.is_null()),
         )
-        .set(key_packages::claimed_at.eq(Some(now.millis())))
+        .set(key_packages::claimed_at.eq(Some(now)))
         .execute(conn)?;
         if claimed == 1 {
             return Ok(Some(body));
         }
     }
     Ok(key_packages::table
-        .filter(key_packages::device_id.eq(device.to_string()))
+        .filter(key_packages::device_id.eq(device))
         .filter(key_packages::last_resort.eq(true))
         .select(key_packages::body)
         .first::<Vec<u8>>(conn)
@@ -226,7 +217,7 @@ pub fn claim_key_package(
 /// How many unused one-time packages a device has left (so it can upload more).
 pub fn key_packages_left(conn: &mut DbConn, device: DeviceId) -> Result<i64, StorageError> {
     Ok(key_packages::table
-        .filter(key_packages::device_id.eq(device.to_string()))
+        .filter(key_packages::device_id.eq(device))
         .filter(key_packages::last_resort.eq(false))
         .filter(key_packages::claimed_at.is_null())
         .count()

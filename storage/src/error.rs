@@ -49,6 +49,9 @@ impl From<DieselError> for StorageError {
     fn from(err: DieselError) -> Self {
         match err {
             DieselError::NotFound => StorageError::NotFound,
+            // A stored value that does not read back as its type (an ID that is not a
+            // UUID, an unknown vocabulary name): say so, as the hand-written parsing did.
+            DieselError::DeserializationError(e) => StorageError::Corrupt(with_causes(e.as_ref())),
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 StorageError::Conflict(info.message().to_owned())
             }
@@ -71,6 +74,19 @@ impl From<DieselError> for StorageError {
     }
 }
 
+/// An error's message followed by its causes' (diesel names the column in one error
+/// and says what was wrong with the value in its cause).
+fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
 /// Whether a database error message says the disk is full.
 ///
 /// SQLite's `SQLITE_FULL` always reads "database or disk is full". PostgreSQL's
@@ -89,18 +105,6 @@ impl From<r2d2::Error> for StorageError {
     fn from(err: r2d2::Error) -> Self {
         StorageError::Pool(err.to_string())
     }
-}
-
-/// Reads a vocabulary name back from a column.
-pub(crate) fn parse_stored<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
-    value
-        .parse()
-        .map_err(|_| StorageError::Corrupt(format!("{column} = {value:?}")))
-}
-
-/// Reads a UUID-typed ID back from a column.
-pub(crate) fn parse_id<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, StorageError> {
-    parse_stored(column, value)
 }
 
 #[cfg(test)]

@@ -9,11 +9,10 @@
 //! wins. The loser learns the current epoch, fetches the missing commits and retries.
 
 use diesel::prelude::*;
-use kizuna_proto::{BlobId, Channel, DeviceId, PostId, RoomId, Timestamp, Urgency, UserId};
+use kizuna_proto::{BlobId, Channel, DeviceId, LogKind, PostId, RoomId, Timestamp, Urgency, UserId};
 
 use crate::attachments::{self, AttachRefusal};
 
-use crate::error::{parse_id, parse_stored};
 use crate::schema::{group_log, groups, welcomes};
 use crate::{transaction, DbConn, StorageError};
 
@@ -69,23 +68,28 @@ pub enum EntryKind {
     Post,
 }
 
-impl EntryKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Commit => "commit",
-            EntryKind::Proposal => "proposal",
-            EntryKind::EraKey => "era_key",
-            EntryKind::Post => "post",
+/// The wire kind of a stored entry; `group_log.kind` holds its name.
+impl From<EntryKind> for LogKind {
+    fn from(kind: EntryKind) -> Self {
+        match kind {
+            EntryKind::Commit => LogKind::Commit,
+            EntryKind::Proposal => LogKind::Proposal,
+            EntryKind::EraKey => LogKind::EraKey,
+            EntryKind::Post => LogKind::Post,
         }
     }
+}
 
-    fn parse(value: &str) -> Result<Self, StorageError> {
-        match value {
-            "commit" => Ok(EntryKind::Commit),
-            "proposal" => Ok(EntryKind::Proposal),
-            "era_key" => Ok(EntryKind::EraKey),
-            "post" => Ok(EntryKind::Post),
-            other => Err(StorageError::Corrupt(format!("group_log.kind = {other:?}"))),
+/// A known wire kind as an entry kind; [`LogKind::Unknown`] is never stored.
+impl TryFrom<LogKind> for EntryKind {
+    type Error = StorageError;
+    fn try_from(kind: LogKind) -> Result<Self, StorageError> {
+        match kind {
+            LogKind::Commit => Ok(EntryKind::Commit),
+            LogKind::Proposal => Ok(EntryKind::Proposal),
+            LogKind::EraKey => Ok(EntryKind::EraKey),
+            LogKind::Post => Ok(EntryKind::Post),
+            LogKind::Unknown => Err(StorageError::Corrupt("group_log.kind = \"unknown\"".into())),
         }
     }
 }
@@ -167,11 +171,11 @@ pub enum Appended {
 #[derive(Queryable)]
 struct GroupRow {
     id: String,
-    room_id: String,
-    channel: String,
+    room_id: RoomId,
+    channel: Channel,
     epoch: i64,
     _next_seq: i64,
-    created_at: i64,
+    created_at: Timestamp,
 }
 
 /// Creates a group at epoch 0 with an empty log and the server's public view of it.
@@ -179,11 +183,11 @@ pub fn create(conn: &mut DbConn, group: &Group, public_state: &[u8]) -> Result<(
     diesel::insert_into(groups::table)
         .values((
             groups::id.eq(&group.id),
-            groups::room_id.eq(group.room.to_string()),
-            groups::channel.eq(group.channel.as_str()),
+            groups::room_id.eq(group.room),
+            groups::channel.eq(group.channel),
             groups::epoch.eq(group.epoch),
             groups::next_seq.eq(1i64),
-            groups::created_at.eq(group.created_at.millis()),
+            groups::created_at.eq(group.created_at),
             groups::public_state.eq(Some(public_state)),
         ))
         .execute(conn)?;
@@ -206,36 +210,35 @@ const GROUP_COLUMNS: (
     groups::created_at,
 );
 
-fn group_of(row: GroupRow) -> Result<Group, StorageError> {
-    Ok(Group {
+fn group_of(row: GroupRow) -> Group {
+    Group {
         id: row.id,
-        room: parse_id("groups.room_id", &row.room_id)?,
-        channel: parse_stored("groups.channel", &row.channel)?,
+        room: row.room_id,
+        channel: row.channel,
         epoch: row.epoch,
-        created_at: Timestamp(row.created_at),
-    })
+        created_at: row.created_at,
+    }
 }
 
 /// One group by ID.
 pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
-    group_of(
+    Ok(group_of(
         groups::table
             .find(id)
             .select(GROUP_COLUMNS)
             .first::<GroupRow>(conn)?,
-    )
+    ))
 }
 
 /// The group of a room's channel, if its owner has created it.
 pub fn for_channel(conn: &mut DbConn, room: RoomId, channel: Channel) -> Result<Option<Group>, StorageError> {
-    groups::table
-        .filter(groups::room_id.eq(room.to_string()))
-        .filter(groups::channel.eq(channel.as_str()))
+    Ok(groups::table
+        .filter(groups::room_id.eq(room))
+        .filter(groups::channel.eq(channel))
         .select(GROUP_COLUMNS)
         .first::<GroupRow>(conn)
         .optional()?
-        .map(group_of)
-        .transpose()
+        .map(group_of))
 }
 
 /// The server's public view of a group and the epoch it is at.
@@ -266,7 +269,7 @@ pub fn seq_of_key(conn: &mut DbConn, group: &str, key: &str) -> Result<Option<i6
 pub fn seq_of_post(conn: &mut DbConn, group: &str, post: PostId) -> Result<Option<i64>, StorageError> {
     Ok(group_log::table
         .filter(group_log::group_id.eq(group))
-        .filter(group_log::post_id.eq(post.to_string()))
+        .filter(group_log::post_id.eq(post))
         .select(group_log::seq)
         .first::<i64>(conn)
         .optional()?)
@@ -412,14 +415,14 @@ fn append_then(
             .values((
                 group_log::group_id.eq(group),
                 group_log::seq.eq(seq),
-                group_log::kind.eq(entry.kind.as_str()),
-                group_log::sender_device.eq(entry.sender.map(|d| d.to_string())),
+                group_log::kind.eq(LogKind::from(entry.kind)),
+                group_log::sender_device.eq(entry.sender),
                 group_log::epoch.eq(entry.epoch),
                 group_log::body.eq(&entry.body),
                 group_log::idempotency_key.eq(&entry.idempotency_key),
-                group_log::created_at.eq(now.millis()),
-                group_log::urgency.eq(entry.urgency.map(Urgency::as_str)),
-                group_log::post_id.eq(entry.post_id.map(|p| p.to_string())),
+                group_log::created_at.eq(now),
+                group_log::urgency.eq(entry.urgency),
+                group_log::post_id.eq(entry.post_id),
             ))
             .execute(conn)?;
         also(conn, seq)?;
@@ -454,12 +457,12 @@ fn append_then(
 type EntryRow = (
     String,
     i64,
-    String,
-    Option<String>,
+    LogKind,
+    Option<DeviceId>,
     i64,
     Vec<u8>,
-    i64,
-    Option<String>,
+    Timestamp,
+    Option<Urgency>,
 );
 
 /// The entries after position `after`, in order, at most `limit` of them.
@@ -490,18 +493,12 @@ pub fn entries_after(
             Ok(LogEntry {
                 group,
                 seq,
-                kind: EntryKind::parse(&kind)?,
-                sender: sender
-                    .as_deref()
-                    .map(|d| parse_id("group_log.sender_device", d))
-                    .transpose()?,
+                kind: kind.try_into()?,
+                sender,
                 epoch,
                 body,
-                created_at: Timestamp(created_at),
-                urgency: urgency
-                    .as_deref()
-                    .map(|u| parse_stored("group_log.urgency", u))
-                    .transpose()?,
+                created_at,
+                urgency,
             })
         })
         .collect()
@@ -540,10 +537,10 @@ pub fn queue_welcome(
     diesel::insert_into(welcomes::table)
         .values((
             welcomes::id.eq(uuid::Uuid::new_v4().to_string()),
-            welcomes::device_id.eq(device.to_string()),
+            welcomes::device_id.eq(device),
             welcomes::group_id.eq(group),
             welcomes::body.eq(body),
-            welcomes::created_at.eq(now.millis()),
+            welcomes::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
@@ -557,18 +554,18 @@ pub fn take_welcomes(
 ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     transaction(conn, |conn| {
         // Write first, so SQLite takes the write lock before reading (see `append`).
-        diesel::update(welcomes::table.filter(welcomes::device_id.eq(device.to_string())))
+        diesel::update(welcomes::table.filter(welcomes::device_id.eq(device)))
             .set(welcomes::fetched_at.eq(welcomes::fetched_at))
             .execute(conn)?;
         let waiting = welcomes::table
-            .filter(welcomes::device_id.eq(device.to_string()))
+            .filter(welcomes::device_id.eq(device))
             .filter(welcomes::fetched_at.is_null())
             .order(welcomes::created_at.asc())
             .select((welcomes::id, welcomes::group_id, welcomes::body))
             .load::<(String, String, Vec<u8>)>(conn)?;
         let ids: Vec<&String> = waiting.iter().map(|(id, _, _)| id).collect();
         diesel::update(welcomes::table.filter(welcomes::id.eq_any(ids)))
-            .set(welcomes::fetched_at.eq(Some(now.millis())))
+            .set(welcomes::fetched_at.eq(Some(now)))
             .execute(conn)?;
         Ok(waiting
             .into_iter()

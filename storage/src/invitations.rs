@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{InvitationId, OrganisationId, RoomId, Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::invitations;
 use crate::{DbConn, StorageError};
 
@@ -86,18 +85,18 @@ impl Invitation {
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = invitations)]
 struct InvitationRow {
-    id: String,
+    id: InvitationId,
     token_hash: String,
     kind: String,
-    organisation_id: Option<String>,
-    room_id: Option<String>,
+    organisation_id: Option<OrganisationId>,
+    room_id: Option<RoomId>,
     role: Option<String>,
     invitee_name: Option<String>,
-    created_by: Option<String>,
-    created_at: i64,
-    expires_at: i64,
-    used_at: Option<i64>,
-    target_user_id: Option<String>,
+    created_by: Option<UserId>,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    used_at: Option<Timestamp>,
+    target_user_id: Option<UserId>,
     sealed_invitee_name: Option<Vec<u8>>,
 }
 
@@ -105,34 +104,18 @@ impl TryFrom<InvitationRow> for Invitation {
     type Error = StorageError;
     fn try_from(row: InvitationRow) -> Result<Self, StorageError> {
         Ok(Invitation {
-            id: parse_id("invitations.id", &row.id)?,
+            id: row.id,
             token_hash: row.token_hash,
             kind: InvitationKind::parse(&row.kind)?,
-            organisation: row
-                .organisation_id
-                .as_deref()
-                .map(|o| parse_id("invitations.organisation_id", o))
-                .transpose()?,
-            room: row
-                .room_id
-                .as_deref()
-                .map(|r| parse_id("invitations.room_id", r))
-                .transpose()?,
+            organisation: row.organisation_id,
+            room: row.room_id,
             role: row.role,
             invitee_name: row.invitee_name,
-            created_by: row
-                .created_by
-                .as_deref()
-                .map(|u| parse_id("invitations.created_by", u))
-                .transpose()?,
-            created_at: Timestamp(row.created_at),
-            expires_at: Timestamp(row.expires_at),
-            used_at: row.used_at.map(Timestamp),
-            target_user: row
-                .target_user_id
-                .as_deref()
-                .map(|u| parse_id("invitations.target_user_id", u))
-                .transpose()?,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+            target_user: row.target_user_id,
             sealed_invitee_name: row.sealed_invitee_name,
         })
     }
@@ -141,18 +124,18 @@ impl TryFrom<InvitationRow> for Invitation {
 /// Stores a new link.
 pub fn create(conn: &mut DbConn, invitation: &Invitation) -> Result<(), StorageError> {
     let row = InvitationRow {
-        id: invitation.id.to_string(),
+        id: invitation.id,
         token_hash: invitation.token_hash.clone(),
         kind: invitation.kind.as_str().to_owned(),
-        organisation_id: invitation.organisation.map(|o| o.to_string()),
-        room_id: invitation.room.map(|r| r.to_string()),
+        organisation_id: invitation.organisation,
+        room_id: invitation.room,
         role: invitation.role.clone(),
         invitee_name: invitation.invitee_name.clone(),
-        created_by: invitation.created_by.map(|u| u.to_string()),
-        created_at: invitation.created_at.millis(),
-        expires_at: invitation.expires_at.millis(),
-        used_at: invitation.used_at.map(Timestamp::millis),
-        target_user_id: invitation.target_user.map(|u| u.to_string()),
+        created_by: invitation.created_by,
+        created_at: invitation.created_at,
+        expires_at: invitation.expires_at,
+        used_at: invitation.used_at,
+        target_user_id: invitation.target_user,
         sealed_invitee_name: invitation.sealed_invitee_name.clone(),
     };
     diesel::insert_into(invitations::table)
@@ -176,11 +159,11 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
 pub fn consume(conn: &mut DbConn, id: InvitationId, now: Timestamp) -> Result<bool, StorageError> {
     let updated = diesel::update(
         invitations::table
-            .find(id.to_string())
+            .find(id)
             .filter(invitations::used_at.is_null())
-            .filter(invitations::expires_at.gt(now.millis())),
+            .filter(invitations::expires_at.gt(now)),
     )
-    .set(invitations::used_at.eq(Some(now.millis())))
+    .set(invitations::used_at.eq(Some(now)))
     .execute(conn)?;
     Ok(updated == 1)
 }
@@ -194,7 +177,7 @@ pub fn pending(
     invitations::table
         .filter(invitations::kind.eq(kind.as_str()))
         .filter(invitations::used_at.is_null())
-        .filter(invitations::expires_at.gt(now.millis()))
+        .filter(invitations::expires_at.gt(now))
         .order(invitations::created_at.asc())
         .load::<InvitationRow>(conn)?
         .into_iter()
@@ -213,16 +196,16 @@ pub fn expire_pending(
         invitations::table
             .filter(invitations::kind.eq(kind.as_str()))
             .filter(invitations::used_at.is_null())
-            .filter(invitations::expires_at.gt(now.millis())),
+            .filter(invitations::expires_at.gt(now)),
     )
-    .set(invitations::expires_at.eq(now.millis()))
+    .set(invitations::expires_at.eq(now))
     .execute(conn)?)
 }
 
 /// One link by ID.
 pub fn get(conn: &mut DbConn, id: InvitationId) -> Result<Invitation, StorageError> {
     invitations::table
-        .find(id.to_string())
+        .find(id)
         .first::<InvitationRow>(conn)?
         .try_into()
 }
@@ -232,11 +215,11 @@ pub fn get(conn: &mut DbConn, id: InvitationId) -> Result<Invitation, StorageErr
 pub fn expire_for_user(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<usize, StorageError> {
     Ok(diesel::update(
         invitations::table
-            .filter(invitations::target_user_id.eq(user.to_string()))
+            .filter(invitations::target_user_id.eq(user))
             .filter(invitations::used_at.is_null())
-            .filter(invitations::expires_at.gt(now.millis())),
+            .filter(invitations::expires_at.gt(now)),
     )
-    .set(invitations::expires_at.eq(now.millis()))
+    .set(invitations::expires_at.eq(now))
     .execute(conn)?)
 }
 
@@ -251,10 +234,10 @@ pub fn set_sealed_invitee_name(
 ) -> Result<bool, StorageError> {
     let updated = diesel::update(
         invitations::table
-            .find(id.to_string())
-            .filter(invitations::created_by.eq(by.to_string()))
+            .find(id)
+            .filter(invitations::created_by.eq(by))
             .filter(invitations::used_at.is_null())
-            .filter(invitations::expires_at.gt(now.millis())),
+            .filter(invitations::expires_at.gt(now)),
     )
     .set(invitations::sealed_invitee_name.eq(Some(sealed.to_vec())))
     .execute(conn)?;

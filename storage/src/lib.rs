@@ -29,6 +29,7 @@ mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
+mod typed;
 pub mod users;
 
 pub use blobs::{BlobError, BlobLocation, BlobStore, S3Location, StoredBlob};

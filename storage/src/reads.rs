@@ -3,9 +3,8 @@
 //! post, never what it said.
 
 use diesel::prelude::*;
-use kizuna_proto::{Timestamp, UserId};
+use kizuna_proto::{DeviceId, LogKind, Timestamp, Urgency, UserId};
 
-use crate::error::parse_id;
 use crate::schema::read_positions;
 use crate::{transaction, DbConn, StorageError};
 
@@ -45,16 +44,12 @@ fn mark_read_once(
     seq: i64,
     now: Timestamp,
 ) -> Result<i64, StorageError> {
-    let user_text = user.to_string();
     transaction(conn, |conn| {
         let mine = read_positions::table
             .filter(read_positions::group_id.eq(group))
-            .filter(read_positions::user_id.eq(&user_text));
+            .filter(read_positions::user_id.eq(user));
         let moved = diesel::update(mine.filter(read_positions::seq.lt(seq)))
-            .set((
-                read_positions::seq.eq(seq),
-                read_positions::read_at.eq(now.millis()),
-            ))
+            .set((read_positions::seq.eq(seq), read_positions::read_at.eq(now)))
             .execute(conn)?;
         if moved > 0 {
             return Ok(seq);
@@ -65,9 +60,9 @@ fn mark_read_once(
         diesel::insert_into(read_positions::table)
             .values((
                 read_positions::group_id.eq(group),
-                read_positions::user_id.eq(&user_text),
+                read_positions::user_id.eq(user),
                 read_positions::seq.eq(seq),
-                read_positions::read_at.eq(now.millis()),
+                read_positions::read_at.eq(now),
             ))
             .execute(conn)?;
         Ok(seq)
@@ -76,7 +71,7 @@ fn mark_read_once(
 
 /// Everyone's read position in a group (people who never opened it are absent).
 pub fn positions(conn: &mut DbConn, group: &str) -> Result<Vec<ReadPosition>, StorageError> {
-    read_positions::table
+    Ok(read_positions::table
         .filter(read_positions::group_id.eq(group))
         .order(read_positions::user_id.asc())
         .select((
@@ -84,16 +79,10 @@ pub fn positions(conn: &mut DbConn, group: &str) -> Result<Vec<ReadPosition>, St
             read_positions::seq,
             read_positions::read_at,
         ))
-        .load::<(String, i64, i64)>(conn)?
+        .load::<(UserId, i64, Timestamp)>(conn)?
         .into_iter()
-        .map(|(user, seq, at)| {
-            Ok(ReadPosition {
-                user: parse_id("read_positions.user_id", &user)?,
-                seq,
-                read_at: Timestamp(at),
-            })
-        })
-        .collect()
+        .map(|(user, seq, read_at)| ReadPosition { user, seq, read_at })
+        .collect())
 }
 
 /// How much of a channel one person has not read yet, from metadata alone: the
@@ -116,10 +105,9 @@ pub struct Unread {
 pub fn unread(conn: &mut DbConn, group: &str, user: UserId) -> Result<Unread, StorageError> {
     use crate::schema::{devices, group_log};
 
-    let user_text = user.to_string();
     let read_seq = read_positions::table
         .filter(read_positions::group_id.eq(group))
-        .filter(read_positions::user_id.eq(&user_text))
+        .filter(read_positions::user_id.eq(user))
         .select(read_positions::seq)
         .first::<i64>(conn)
         .optional()?
@@ -136,22 +124,22 @@ pub fn unread(conn: &mut DbConn, group: &str, user: UserId) -> Result<Unread, St
             ..Unread::default()
         });
     }
-    let mine: Vec<String> = devices::table
-        .filter(devices::user_id.eq(&user_text))
+    let mine: Vec<DeviceId> = devices::table
+        .filter(devices::user_id.eq(user))
         .select(devices::id)
         .load(conn)?;
-    let counts: Vec<(Option<String>, i64)> = group_log::table
+    let counts: Vec<(Option<Urgency>, i64)> = group_log::table
         .filter(group_log::group_id.eq(group))
         .filter(group_log::seq.gt(read_seq))
-        .filter(group_log::kind.eq("post"))
+        .filter(group_log::kind.eq(LogKind::Post))
         .filter(diesel::dsl::not(group_log::sender_device.eq_any(&mine)))
         .group_by(group_log::urgency)
         .select((group_log::urgency, diesel::dsl::count_star()))
         .load(conn)?;
-    let count = |level: Option<&str>| {
+    let count = |level: Option<Urgency>| {
         counts
             .iter()
-            .filter(|(u, _)| level.is_none() || u.as_deref() == level)
+            .filter(|(u, _)| level.is_none() || *u == level)
             .map(|(_, n)| n)
             .sum::<i64>()
     };
@@ -159,7 +147,7 @@ pub fn unread(conn: &mut DbConn, group: &str, user: UserId) -> Result<Unread, St
         last_seq,
         read_seq,
         posts: count(None),
-        urgent: count(Some("urgent")),
-        soon: count(Some("soon")),
+        urgent: count(Some(Urgency::Urgent)),
+        soon: count(Some(Urgency::Soon)),
     })
 }

@@ -5,7 +5,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{InvitationId, OrganisationId, Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::reset_ledger;
 use crate::{DbConn, StorageError};
 
@@ -35,26 +34,26 @@ pub struct ResetEntry {
 #[diesel(table_name = reset_ledger)]
 struct ResetRow {
     id: String,
-    at: i64,
-    organisation_id: String,
-    user_id: String,
-    performed_by: String,
+    at: Timestamp,
+    organisation_id: OrganisationId,
+    user_id: UserId,
+    performed_by: UserId,
     verification_method: String,
     verification_note: String,
-    invitation_id: String,
+    invitation_id: InvitationId,
 }
 
 /// Appends an entry.
 pub fn append(conn: &mut DbConn, entry: &ResetEntry) -> Result<(), StorageError> {
     let row = ResetRow {
         id: entry.id.clone(),
-        at: entry.at.millis(),
-        organisation_id: entry.organisation.to_string(),
-        user_id: entry.user.to_string(),
-        performed_by: entry.performed_by.to_string(),
+        at: entry.at,
+        organisation_id: entry.organisation,
+        user_id: entry.user,
+        performed_by: entry.performed_by,
         verification_method: entry.verification_method.clone(),
         verification_note: entry.verification_note.clone(),
-        invitation_id: entry.invitation.to_string(),
+        invitation_id: entry.invitation,
     };
     diesel::insert_into(reset_ledger::table)
         .values(&row)
@@ -64,22 +63,20 @@ pub fn append(conn: &mut DbConn, entry: &ResetEntry) -> Result<(), StorageError>
 
 /// A facility's entries, oldest first.
 pub fn for_organisation(conn: &mut DbConn, org: OrganisationId) -> Result<Vec<ResetEntry>, StorageError> {
-    reset_ledger::table
-        .filter(reset_ledger::organisation_id.eq(org.to_string()))
+    Ok(reset_ledger::table
+        .filter(reset_ledger::organisation_id.eq(org))
         .order((reset_ledger::at.asc(), reset_ledger::id.asc()))
         .load::<ResetRow>(conn)?
         .into_iter()
-        .map(|row| {
-            Ok(ResetEntry {
-                id: row.id,
-                at: Timestamp(row.at),
-                organisation: parse_id("reset_ledger.organisation_id", &row.organisation_id)?,
-                user: parse_id("reset_ledger.user_id", &row.user_id)?,
-                performed_by: parse_id("reset_ledger.performed_by", &row.performed_by)?,
-                verification_method: row.verification_method,
-                verification_note: row.verification_note,
-                invitation: parse_id("reset_ledger.invitation_id", &row.invitation_id)?,
-            })
+        .map(|row| ResetEntry {
+            id: row.id,
+            at: row.at,
+            organisation: row.organisation_id,
+            user: row.user_id,
+            performed_by: row.performed_by,
+            verification_method: row.verification_method,
+            verification_note: row.verification_note,
+            invitation: row.invitation_id,
         })
-        .collect()
+        .collect())
 }

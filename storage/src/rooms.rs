@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{Channel, OrganisationId, RoomId, RoomRole, Timestamp, UserId};
 
-use crate::error::{parse_id, parse_stored};
 use crate::schema::{room_members, rooms};
 use crate::{DbConn, StorageError};
 
@@ -47,37 +46,36 @@ impl Room {
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = rooms)]
 struct RoomRow {
-    id: String,
-    organisation_id: String,
-    created_by: String,
-    created_at: i64,
+    id: RoomId,
+    organisation_id: OrganisationId,
+    created_by: UserId,
+    created_at: Timestamp,
     sealed_state: Option<Vec<u8>>,
     state_revision: i64,
     legacy_name: Option<String>,
 }
 
-impl TryFrom<RoomRow> for Room {
-    type Error = StorageError;
-    fn try_from(row: RoomRow) -> Result<Self, StorageError> {
-        Ok(Room {
-            id: parse_id("rooms.id", &row.id)?,
-            organisation: parse_id("rooms.organisation_id", &row.organisation_id)?,
-            created_by: parse_id("rooms.created_by", &row.created_by)?,
-            created_at: Timestamp(row.created_at),
+impl From<RoomRow> for Room {
+    fn from(row: RoomRow) -> Self {
+        Room {
+            id: row.id,
+            organisation: row.organisation_id,
+            created_by: row.created_by,
+            created_at: row.created_at,
             sealed_state: row.sealed_state,
             state_revision: row.state_revision,
             legacy_name: row.legacy_name,
-        })
+        }
     }
 }
 
 /// Creates a room.
 pub fn create(conn: &mut DbConn, room: &Room) -> Result<(), StorageError> {
     let row = RoomRow {
-        id: room.id.to_string(),
-        organisation_id: room.organisation.to_string(),
-        created_by: room.created_by.to_string(),
-        created_at: room.created_at.millis(),
+        id: room.id,
+        organisation_id: room.organisation,
+        created_by: room.created_by,
+        created_at: room.created_at,
         sealed_state: room.sealed_state.clone(),
         state_revision: room.state_revision,
         legacy_name: room.legacy_name.clone(),
@@ -88,21 +86,18 @@ pub fn create(conn: &mut DbConn, room: &Room) -> Result<(), StorageError> {
 
 /// One room by ID.
 pub fn get(conn: &mut DbConn, id: RoomId) -> Result<Room, StorageError> {
-    rooms::table
-        .find(id.to_string())
-        .first::<RoomRow>(conn)?
-        .try_into()
+    Ok(rooms::table.find(id).first::<RoomRow>(conn)?.into())
 }
 
 /// The rooms a facility owns, oldest first.
 pub fn list_for_organisation(conn: &mut DbConn, org: OrganisationId) -> Result<Vec<Room>, StorageError> {
-    rooms::table
-        .filter(rooms::organisation_id.eq(org.to_string()))
+    Ok(rooms::table
+        .filter(rooms::organisation_id.eq(org))
         .order((rooms::created_at.asc(), rooms::id.asc()))
         .load::<RoomRow>(conn)?
         .into_iter()
-        .map(Room::try_from)
-        .collect()
+        .map(Room::from)
+        .collect())
 }
 
 /// Stores `sealed` as revision `revision` of the room's state, only if the stored
@@ -117,7 +112,7 @@ pub fn replace_state(
 ) -> Result<bool, StorageError> {
     let updated = diesel::update(
         rooms::table
-            .find(room.to_string())
+            .find(room)
             .filter(rooms::state_revision.eq(revision - 1)),
     )
     .set((
@@ -162,31 +157,26 @@ impl RoomMember {
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = room_members)]
 struct RoomMemberRow {
-    room_id: String,
-    user_id: String,
-    role: String,
+    room_id: RoomId,
+    user_id: UserId,
+    role: RoomRole,
     team_access: bool,
     family_access: bool,
-    added_by: Option<String>,
-    added_at: i64,
+    added_by: Option<UserId>,
+    added_at: Timestamp,
 }
 
-impl TryFrom<RoomMemberRow> for RoomMember {
-    type Error = StorageError;
-    fn try_from(row: RoomMemberRow) -> Result<Self, StorageError> {
-        Ok(RoomMember {
-            room: parse_id("room_members.room_id", &row.room_id)?,
-            user: parse_id("room_members.user_id", &row.user_id)?,
-            role: parse_stored("room_members.role", &row.role)?,
+impl From<RoomMemberRow> for RoomMember {
+    fn from(row: RoomMemberRow) -> Self {
+        RoomMember {
+            room: row.room_id,
+            user: row.user_id,
+            role: row.role,
             team_access: row.team_access,
             family_access: row.family_access,
-            added_by: row
-                .added_by
-                .as_deref()
-                .map(|u| parse_id("room_members.added_by", u))
-                .transpose()?,
-            added_at: Timestamp(row.added_at),
-        })
+            added_by: row.added_by,
+            added_at: row.added_at,
+        }
     }
 }
 
@@ -194,13 +184,13 @@ impl TryFrom<RoomMemberRow> for RoomMember {
 /// is given team access, or if they are already a member.
 pub fn add_member(conn: &mut DbConn, member: &RoomMember) -> Result<(), StorageError> {
     let row = RoomMemberRow {
-        room_id: member.room.to_string(),
-        user_id: member.user.to_string(),
-        role: member.role.as_str().to_owned(),
+        room_id: member.room,
+        user_id: member.user,
+        role: member.role,
         team_access: member.team_access,
         family_access: member.family_access,
-        added_by: member.added_by.map(|u| u.to_string()),
-        added_at: member.added_at.millis(),
+        added_by: member.added_by,
+        added_at: member.added_at,
     };
     diesel::insert_into(room_members::table)
         .values(&row)
@@ -210,30 +200,28 @@ pub fn add_member(conn: &mut DbConn, member: &RoomMember) -> Result<(), StorageE
 
 /// Removes a person from a room. Returns whether they were a member.
 pub fn remove_member(conn: &mut DbConn, room: RoomId, user: UserId) -> Result<bool, StorageError> {
-    let removed =
-        diesel::delete(room_members::table.find((room.to_string(), user.to_string()))).execute(conn)?;
+    let removed = diesel::delete(room_members::table.find((room, user))).execute(conn)?;
     Ok(removed > 0)
 }
 
 /// A person's membership in a room, if any.
 pub fn member(conn: &mut DbConn, room: RoomId, user: UserId) -> Result<Option<RoomMember>, StorageError> {
-    room_members::table
-        .find((room.to_string(), user.to_string()))
+    Ok(room_members::table
+        .find((room, user))
         .first::<RoomMemberRow>(conn)
         .optional()?
-        .map(RoomMember::try_from)
-        .transpose()
+        .map(RoomMember::from))
 }
 
 /// Everyone in a room.
 pub fn members(conn: &mut DbConn, room: RoomId) -> Result<Vec<RoomMember>, StorageError> {
-    room_members::table
-        .filter(room_members::room_id.eq(room.to_string()))
+    Ok(room_members::table
+        .filter(room_members::room_id.eq(room))
         .order((room_members::added_at.asc(), room_members::user_id.asc()))
         .load::<RoomMemberRow>(conn)?
         .into_iter()
-        .map(RoomMember::try_from)
-        .collect()
+        .map(RoomMember::from)
+        .collect())
 }
 
 /// Everyone in any room a facility owns (e.g. families, for the facility's
@@ -242,24 +230,21 @@ pub fn members_of_organisation_rooms(
     conn: &mut DbConn,
     org: OrganisationId,
 ) -> Result<Vec<RoomMember>, StorageError> {
-    room_members::table
+    Ok(room_members::table
         .inner_join(rooms::table)
-        .filter(rooms::organisation_id.eq(org.to_string()))
+        .filter(rooms::organisation_id.eq(org))
         .select(room_members::all_columns)
         .order((room_members::user_id.asc(), room_members::room_id.asc()))
         .load::<RoomMemberRow>(conn)?
         .into_iter()
-        .map(RoomMember::try_from)
-        .collect()
+        .map(RoomMember::from)
+        .collect())
 }
 
 /// The rooms a person is a member of.
 pub fn rooms_of_user(conn: &mut DbConn, user: UserId) -> Result<Vec<RoomId>, StorageError> {
-    room_members::table
-        .filter(room_members::user_id.eq(user.to_string()))
+    Ok(room_members::table
+        .filter(room_members::user_id.eq(user))
         .select(room_members::room_id)
-        .load::<String>(conn)?
-        .iter()
-        .map(|r| parse_id("room_members.room_id", r))
-        .collect()
+        .load(conn)?)
 }

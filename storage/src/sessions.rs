@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::sessions;
 use crate::{DbConn, StorageError};
 
@@ -38,31 +37,30 @@ pub struct Session {
 struct SessionRow {
     id: String,
     token_hash: String,
-    user_id: String,
-    created_at: i64,
-    last_seen_at: i64,
-    expires_at: i64,
+    user_id: UserId,
+    created_at: Timestamp,
+    last_seen_at: Timestamp,
+    expires_at: Timestamp,
     ip: Option<String>,
     user_agent: Option<String>,
-    revoked_at: Option<i64>,
-    reauthenticated_at: Option<i64>,
+    revoked_at: Option<Timestamp>,
+    reauthenticated_at: Option<Timestamp>,
 }
 
-impl TryFrom<SessionRow> for Session {
-    type Error = StorageError;
-    fn try_from(row: SessionRow) -> Result<Self, StorageError> {
-        Ok(Session {
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Session {
             id: row.id,
             token_hash: row.token_hash,
-            user: parse_id("sessions.user_id", &row.user_id)?,
-            created_at: Timestamp(row.created_at),
-            last_seen_at: Timestamp(row.last_seen_at),
-            expires_at: Timestamp(row.expires_at),
+            user: row.user_id,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            expires_at: row.expires_at,
             ip: row.ip,
             user_agent: row.user_agent,
-            revoked_at: row.revoked_at.map(Timestamp),
-            reauthenticated_at: row.reauthenticated_at.map(Timestamp),
-        })
+            revoked_at: row.revoked_at,
+            reauthenticated_at: row.reauthenticated_at,
+        }
     }
 }
 
@@ -71,14 +69,14 @@ pub fn create(conn: &mut DbConn, session: &Session) -> Result<(), StorageError> 
     let row = SessionRow {
         id: session.id.clone(),
         token_hash: session.token_hash.clone(),
-        user_id: session.user.to_string(),
-        created_at: session.created_at.millis(),
-        last_seen_at: session.last_seen_at.millis(),
-        expires_at: session.expires_at.millis(),
+        user_id: session.user,
+        created_at: session.created_at,
+        last_seen_at: session.last_seen_at,
+        expires_at: session.expires_at,
         ip: session.ip.clone(),
         user_agent: session.user_agent.clone(),
-        revoked_at: session.revoked_at.map(Timestamp::millis),
-        reauthenticated_at: session.reauthenticated_at.map(Timestamp::millis),
+        revoked_at: session.revoked_at,
+        reauthenticated_at: session.reauthenticated_at,
     };
     diesel::insert_into(sessions::table).values(&row).execute(conn)?;
     Ok(())
@@ -86,18 +84,17 @@ pub fn create(conn: &mut DbConn, session: &Session) -> Result<(), StorageError> 
 
 /// The session whose token hashes to `token_hash`, revoked or not.
 pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<Session>, StorageError> {
-    sessions::table
+    Ok(sessions::table
         .filter(sessions::token_hash.eq(token_hash))
         .first::<SessionRow>(conn)
         .optional()?
-        .map(Session::try_from)
-        .transpose()
+        .map(Session::from))
 }
 
 /// Records activity on a session.
 pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
     diesel::update(sessions::table.find(id))
-        .set(sessions::last_seen_at.eq(now.millis()))
+        .set(sessions::last_seen_at.eq(now))
         .execute(conn)?;
     Ok(())
 }
@@ -105,22 +102,22 @@ pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageE
 /// Records that a session has just proved both factors again.
 pub fn mark_reauthenticated(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
     diesel::update(sessions::table.find(id))
-        .set(sessions::reauthenticated_at.eq(Some(now.millis())))
+        .set(sessions::reauthenticated_at.eq(Some(now)))
         .execute(conn)?;
     Ok(())
 }
 
 /// A person's sessions that have not been ended, newest first.
 pub fn live_for_user(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<Vec<Session>, StorageError> {
-    sessions::table
-        .filter(sessions::user_id.eq(user.to_string()))
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now.millis()))
+        .filter(sessions::expires_at.gt(now))
         .order(sessions::created_at.desc())
         .load::<SessionRow>(conn)?
         .into_iter()
-        .map(Session::try_from)
-        .collect()
+        .map(Session::from)
+        .collect())
 }
 
 /// Ends one of a person's sessions. Returns whether there was a live one to end.
@@ -128,10 +125,10 @@ pub fn revoke(conn: &mut DbConn, user: UserId, id: &str, now: Timestamp) -> Resu
     let ended = diesel::update(
         sessions::table
             .filter(sessions::id.eq(id))
-            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::user_id.eq(user))
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)?;
     Ok(ended > 0)
 }
@@ -146,13 +143,13 @@ pub fn revoke_others(
 ) -> Result<Vec<String>, StorageError> {
     let others = || {
         sessions::table
-            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::user_id.eq(user))
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::id.ne(keep.to_owned()))
     };
     let ids: Vec<String> = others().select(sessions::id).load(conn)?;
     diesel::update(others())
-        .set(sessions::revoked_at.eq(Some(now.millis())))
+        .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     Ok(ids)
 }
@@ -160,16 +157,16 @@ pub fn revoke_others(
 /// Ends all of a person's sessions. Returns the IDs ended.
 pub fn revoke_all(conn: &mut DbConn, user: UserId, now: Timestamp) -> Result<Vec<String>, StorageError> {
     let live: Vec<String> = sessions::table
-        .filter(sessions::user_id.eq(user.to_string()))
+        .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
         .select(sessions::id)
         .load(conn)?;
     diesel::update(
         sessions::table
-            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::user_id.eq(user))
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now.millis())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)?;
     Ok(live)
 }

@@ -27,13 +27,13 @@ pub fn get(conn: &mut DbConn, key: &str) -> Result<Failures, StorageError> {
             login_throttle::last_failure_at,
             login_throttle::locked_at,
         ))
-        .first::<(i32, i64, Option<i64>)>(conn)
+        .first::<(i32, Timestamp, Option<Timestamp>)>(conn)
         .optional()?;
     Ok(
         row.map_or_else(Failures::default, |(count, last, locked)| Failures {
             count,
-            last_at: Some(Timestamp(last)),
-            locked_at: locked.map(Timestamp),
+            last_at: Some(last),
+            locked_at: locked,
         }),
     )
 }
@@ -56,8 +56,8 @@ pub fn record_failure(
         .values((
             login_throttle::key.eq(key),
             login_throttle::failures.eq(count),
-            login_throttle::last_failure_at.eq(now.millis()),
-            login_throttle::locked_at.eq(locked_at.map(Timestamp::millis)),
+            login_throttle::last_failure_at.eq(now),
+            login_throttle::locked_at.eq(locked_at),
         ))
         .execute(conn)?;
     Ok(Failures {

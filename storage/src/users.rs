@@ -4,7 +4,6 @@
 use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
-use crate::error::parse_id;
 use crate::schema::{password_history, users};
 use crate::{DbConn, StorageError};
 
@@ -63,13 +62,13 @@ pub struct User {
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 struct UserRow {
-    id: String,
+    id: UserId,
     login_id: String,
     display_name: String,
     is_system_admin: bool,
     status: String,
-    created_at: i64,
-    last_sign_in_at: Option<i64>,
+    created_at: Timestamp,
+    last_sign_in_at: Option<Timestamp>,
     birth_date: Option<String>,
 }
 
@@ -77,13 +76,13 @@ impl TryFrom<UserRow> for User {
     type Error = StorageError;
     fn try_from(row: UserRow) -> Result<Self, StorageError> {
         Ok(User {
-            id: parse_id("users.id", &row.id)?,
+            id: row.id,
             login_id: row.login_id,
             display_name: row.display_name,
             is_system_admin: row.is_system_admin,
             status: UserStatus::parse(&row.status)?,
-            created_at: Timestamp(row.created_at),
-            last_sign_in_at: row.last_sign_in_at.map(Timestamp),
+            created_at: row.created_at,
+            last_sign_in_at: row.last_sign_in_at,
             birth_date: row.birth_date,
         })
     }
@@ -92,13 +91,13 @@ impl TryFrom<UserRow> for User {
 /// Creates an account. Fails with [`StorageError::Conflict`] if the login ID is taken.
 pub fn create(conn: &mut DbConn, user: &User) -> Result<(), StorageError> {
     let row = UserRow {
-        id: user.id.to_string(),
+        id: user.id,
         login_id: user.login_id.clone(),
         display_name: user.display_name.clone(),
         is_system_admin: user.is_system_admin,
         status: user.status.as_str().to_owned(),
-        created_at: user.created_at.millis(),
-        last_sign_in_at: user.last_sign_in_at.map(Timestamp::millis),
+        created_at: user.created_at,
+        last_sign_in_at: user.last_sign_in_at,
         birth_date: user.birth_date.clone(),
     };
     diesel::insert_into(users::table).values(&row).execute(conn)?;
@@ -108,7 +107,7 @@ pub fn create(conn: &mut DbConn, user: &User) -> Result<(), StorageError> {
 /// One account by ID.
 pub fn get(conn: &mut DbConn, id: UserId) -> Result<User, StorageError> {
     users::table
-        .find(id.to_string())
+        .find(id)
         .select(UserRow::as_select())
         .first(conn)?
         .try_into()
@@ -139,7 +138,7 @@ pub fn system_admin_exists(conn: &mut DbConn) -> Result<bool, StorageError> {
 pub fn set_status(conn: &mut DbConn, id: UserId, status: UserStatus) -> Result<(), StorageError> {
     let updated = diesel::update(
         users::table
-            .find(id.to_string())
+            .find(id)
             .filter(users::status.ne(UserStatus::Disabled.as_str())),
     )
     .set(users::status.eq(status.as_str()))
@@ -156,7 +155,6 @@ pub fn set_status(conn: &mut DbConn, id: UserId, status: UserStatus) -> Result<(
 
 /// Several accounts by ID (missing IDs are skipped).
 pub fn get_many(conn: &mut DbConn, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
-    let ids: Vec<String> = ids.iter().map(UserId::to_string).collect();
     users::table
         .filter(users::id.eq_any(ids))
         .order(users::display_name.asc())
@@ -171,7 +169,7 @@ pub fn get_many(conn: &mut DbConn, ids: &[UserId]) -> Result<Vec<User>, StorageE
 /// out of [`User`] so it cannot travel with the account by accident.
 pub fn password_hash(conn: &mut DbConn, id: UserId) -> Result<Option<String>, StorageError> {
     Ok(users::table
-        .find(id.to_string())
+        .find(id)
         .select(users::password_hash)
         .first::<Option<String>>(conn)?)
 }
@@ -185,7 +183,7 @@ pub fn set_password_hash(
     hash: &str,
     now: Timestamp,
 ) -> Result<(), StorageError> {
-    let updated = diesel::update(users::table.find(id.to_string()))
+    let updated = diesel::update(users::table.find(id))
         .set(users::password_hash.eq(Some(hash)))
         .execute(conn)?;
     if updated == 0 {
@@ -193,9 +191,9 @@ pub fn set_password_hash(
     }
     diesel::insert_into(password_history::table)
         .values((
-            password_history::user_id.eq(id.to_string()),
+            password_history::user_id.eq(id),
             password_history::password_hash.eq(hash),
-            password_history::created_at.eq(now.millis()),
+            password_history::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
@@ -208,7 +206,7 @@ pub fn recent_password_hashes(
     limit: i64,
 ) -> Result<Vec<String>, StorageError> {
     Ok(password_history::table
-        .filter(password_history::user_id.eq(id.to_string()))
+        .filter(password_history::user_id.eq(id))
         .order(password_history::created_at.desc())
         .limit(limit)
         .select(password_history::password_hash)
@@ -217,8 +215,8 @@ pub fn recent_password_hashes(
 
 /// Records a successful sign-in.
 pub fn touch_sign_in(conn: &mut DbConn, id: UserId, now: Timestamp) -> Result<(), StorageError> {
-    diesel::update(users::table.find(id.to_string()))
-        .set(users::last_sign_in_at.eq(Some(now.millis())))
+    diesel::update(users::table.find(id))
+        .set(users::last_sign_in_at.eq(Some(now)))
         .execute(conn)?;
     Ok(())
 }

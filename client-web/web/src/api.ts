@@ -1,34 +1,11 @@
-// The server's HTTP API, as far as this client uses it. The session travels in the
+// The account endpoints: invitations, registration, sign-in, confirming it is me,
+// who I am. Sent through the one HTTP client (http/); the session travels in the
 // server's `HttpOnly; Secure; SameSite=Strict` cookie: scripts never hold it (the
 // token also present in the JSON answer is for native clients and is dropped here).
+// These ceremonies never ask for a confirmation themselves (`reauth: false`).
 
-import { lang, t } from './i18n';
-
-/** An answer the server refused, with its stable code and both messages. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly messageEn: string,
-    readonly messageJa: string,
-  ) {
-    super(messageEn);
-    this.name = 'ApiError';
-  }
-
-  /** The server's own words in the language in force. */
-  localized(): string {
-    return lang() === 'ja' ? this.messageJa : this.messageEn;
-  }
-}
-
-/** The server could not be reached at all. */
-export class NetworkError extends Error {
-  constructor() {
-    super('network');
-    this.name = 'NetworkError';
-  }
-}
+import { ApiError, http } from './http';
+import { malformed } from './http/answer';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -41,63 +18,19 @@ function str(value: Json | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-async function request(method: 'GET' | 'POST', path: string, body?: JsonObject): Promise<Json> {
-  const init: RequestInit = {
-    method,
-    credentials: 'same-origin',
-    cache: 'no-store',
-    headers: body === undefined ? { accept: 'application/json' } : {
-      accept: 'application/json',
-      'content-type': 'application/json',
-    },
-  };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  let response: Response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new NetworkError();
-  }
-  return (await readAnswer(response)) as Json;
-}
-
-/**
- * The JSON answer of an API response (null when empty); a refusal as `ApiError`
- * with the server's code and its English and Japanese words.
- */
-export async function readAnswer(response: Response): Promise<unknown> {
-  const text = await response.text();
-  let parsed: unknown = null;
-  if (text !== '') {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-  }
-  if (!response.ok) {
-    const error = isObject(parsed as Json) ? (parsed as JsonObject)['error'] : undefined;
-    if (error !== undefined && isObject(error)) {
-      throw new ApiError(
-        response.status,
-        str(error['code']) ?? 'unknown',
-        str(error['message']) ?? t().unexpected,
-        str(error['message_ja']) ?? t().unexpected,
-      );
-    }
-    throw new ApiError(response.status, 'unexpected', t().unexpected, t().unexpected);
-  }
-  return parsed;
+/** A POST or GET of the account endpoints (no confirmation asked on reauth_required). */
+function request(method: 'GET' | 'POST', path: string, body?: JsonObject): Promise<Json> {
+  return http.json<Json>(method, path, body, { reauth: false });
 }
 
 function object(value: Json): JsonObject {
-  if (!isObject(value)) throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  if (!isObject(value)) throw malformed();
   return value;
 }
 
 function field(value: JsonObject, key: string): string {
   const found = value[key];
-  if (typeof found !== 'string') throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  if (typeof found !== 'string') throw malformed();
   return found;
 }
 
@@ -161,7 +94,7 @@ export interface Grant {
 function ceremony(value: Json): Ceremony {
   const body = object(value);
   const options = body['options'];
-  if (!isObject(options)) throw new ApiError(0, 'unexpected', t().unexpected, t().unexpected);
+  if (!isObject(options)) throw malformed();
   return { ceremonyId: field(body, 'ceremony_id'), options };
 }
 
@@ -170,7 +103,7 @@ function grant(value: Json): Grant {
 }
 
 export async function inspectInvitation(token: string): Promise<InvitationInfo> {
-  const body = object(await request('POST', '/api/v1/invitations/inspect', { token }));
+  const body = object(await request('POST', '/invitations/inspect', { token }));
   const expires = body['expires_at'];
   return {
     kind: field(body, 'kind'),
@@ -192,7 +125,7 @@ export async function registerBegin(input: RegisterBegin): Promise<Ceremony> {
   const body: JsonObject = { token: input.token, password: input.password };
   if (input.loginId !== null) body['login_id'] = input.loginId;
   if (input.displayName !== null) body['display_name'] = input.displayName;
-  return ceremony(await request('POST', '/api/v1/invitations/register/begin', body));
+  return ceremony(await request('POST', '/invitations/register/begin', body));
 }
 
 export async function registerFinish(
@@ -202,11 +135,11 @@ export async function registerFinish(
 ): Promise<Grant> {
   const body: JsonObject = { ceremony_id: ceremonyId, credential };
   if (credentialName !== null) body['credential_name'] = credentialName;
-  return grant(await request('POST', '/api/v1/invitations/register/finish', body));
+  return grant(await request('POST', '/invitations/register/finish', body));
 }
 
 export async function signInBegin(loginId: string): Promise<Ceremony> {
-  return ceremony(await request('POST', '/api/v1/auth/sign-in/begin', { login_id: loginId }));
+  return ceremony(await request('POST', '/auth/sign-in/begin', { login_id: loginId }));
 }
 
 export async function signInFinish(
@@ -215,7 +148,7 @@ export async function signInFinish(
   credential: JsonObject,
 ): Promise<Grant> {
   return grant(
-    await request('POST', '/api/v1/auth/sign-in/finish', {
+    await request('POST', '/auth/sign-in/finish', {
       ceremony_id: ceremonyId,
       password,
       credential,
@@ -225,27 +158,22 @@ export async function signInFinish(
 
 /** Starts confirming it is me again (password + passkey) for a sensitive action. */
 export async function reauthBegin(): Promise<Ceremony> {
-  return ceremony(await request('POST', '/api/v1/me/reauth/begin', {}));
+  return ceremony(await request('POST', '/me/reauth/begin', {}));
 }
 
 /** Finishes the confirmation: this session may do sensitive actions for a few minutes. */
 export async function reauthFinish(ceremonyId: string, password: string, credential: JsonObject): Promise<void> {
-  await request('POST', '/api/v1/me/reauth/finish', { ceremony_id: ceremonyId, password, credential });
-}
-
-/** Whether the server asks for a fresh confirmation (password + passkey) first. */
-export function isReauthRequired(error: unknown): boolean {
-  return error instanceof ApiError && error.code === 'reauth_required';
+  await request('POST', '/me/reauth/finish', { ceremony_id: ceremonyId, password, credential });
 }
 
 export async function signOut(): Promise<void> {
-  await request('POST', '/api/v1/auth/sign-out');
+  await request('POST', '/auth/sign-out');
 }
 
 /** The signed-in person, or null when there is no live session. */
 export async function me(): Promise<Me | null> {
   try {
-    const body = object(await request('GET', '/api/v1/me'));
+    const body = object(await request('GET', '/me'));
     return {
       userId: field(body, 'user_id'),
       loginId: field(body, 'login_id'),
@@ -257,11 +185,4 @@ export async function me(): Promise<Me | null> {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
   }
-}
-
-/** Words for any failure, in the language in force, saying what to do next. */
-export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return error.localized();
-  if (error instanceof NetworkError) return t().networkError;
-  return t().unexpected;
 }

@@ -185,6 +185,11 @@ export function t(): Messages {
   return catalogues[current];
 }
 
+/** One message in both languages (for errors that carry both, like the server's). */
+export function inBoth<K extends keyof Messages>(key: K): { en: Messages[K]; ja: Messages[K] } {
+  return { en: en[key], ja: ja[key] };
+}
+
 /** Switches the language, remembers it on this device and updates `<html lang>`. */
 export function setLang(next: Lang): void {
   current = next;

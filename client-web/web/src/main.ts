@@ -6,7 +6,8 @@ import './care/hooks'; // care cards, vitals/handover/photo composers, trend cha
 
 import { html } from 'lit-html';
 
-import { describeError, me, NetworkError } from './api';
+import { me } from './api';
+import { describeError, isNetwork } from './http';
 import { parseRoute, session, show, type View } from './app';
 import { t } from './i18n';
 import { homeView } from './views/home';
@@ -57,7 +58,7 @@ async function route(): Promise<void> {
       session.me = await me();
     } catch (error) {
       // Offline: the last person of this device reads what it keeps (engine/who.ts).
-      const offline = error instanceof NetworkError ? offlineMe() : null;
+      const offline = isNetwork(error) ? offlineMe() : null;
       if (offline === null) {
         show(messageView(() => t().appName, () => describeError(error)));
         return;

@@ -2,13 +2,14 @@
 // `reauth_required` when the session's last two-factor check (sign-in or a
 // confirmation) is older than a few minutes and the action needs a fresh one:
 // adding or removing a passkey or device, changing the password, acting on another
-// person's account. `withReauth` then asks for the password and the passkey in a
-// modal dialog, confirms both with the server (`/me/reauth/begin` + `/finish`) and
-// sends the refused request once more. Cancelling gives the original refusal back.
+// person's account. The HTTP client (http/client.ts) then calls `confirmIdentity`,
+// which asks for the password and the passkey in a modal dialog and confirms both
+// with the server (`/me/reauth/begin` + `/finish`); the client sends the refused
+// request once more. Cancelling gives the original refusal back.
 
 import { html, nothing, render } from 'lit-html';
 
-import { isReauthRequired, reauthBegin, reauthFinish } from './api';
+import { reauthBegin, reauthFinish } from './api';
 import { lang } from './i18n';
 import { problemText } from './views/parts';
 import { getAssertion } from './webauthn';
@@ -137,18 +138,4 @@ export function confirmIdentity(): Promise<boolean> {
     document.getElementById('reauth-password')?.focus();
   });
   return open;
-}
-
-/**
- * Runs an API call; when the server wants a fresh confirmation first, asks for it
- * and runs the call once more. Cancelling the dialog gives back the refusal.
- */
-export async function withReauth<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (!isReauthRequired(error)) throw error;
-    if (!(await confirmIdentity())) throw error;
-    return call();
-  }
 }

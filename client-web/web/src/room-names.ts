@@ -6,7 +6,8 @@
 // seals it again when the family channel has moved to a newer era (a family member
 // who joined since holds only the newest), as the native client does (rooms.rs).
 
-import { b64, call, isCode, seg, unb64 } from './engine/http';
+import { http, isCode, seg } from './http';
+import { b64, unb64 } from './base64';
 import { saveDevice } from './engine/device';
 import { need, wasm, type Engine, type RoomInfo } from './engine/state';
 import { syncGroup } from './engine/sync';
@@ -40,7 +41,7 @@ export async function storeRoomName(roomId: string, name: string, revision: numb
   const started = channel.start_era(Date.now());
   if (started.era_key !== null) {
     await saveDevice(engine);
-    await call('POST', `/groups/${seg(group)}/messages`, {
+    await http.json('POST', `/groups/${seg(group)}/messages`, {
       kind: 'era_key',
       sender_device: engine.meta.deviceId,
       epoch: started.epoch,
@@ -50,7 +51,7 @@ export async function storeRoomName(roomId: string, name: string, revision: numb
   }
   const sealed = channel.seal_room_state(name, revision, Date.now());
   await saveDevice(engine);
-  const stored = await call<{ state_revision: number }>('PUT', `/rooms/${seg(roomId)}/state`, { sealed_state: b64(sealed) });
+  const stored = await http.json<{ state_revision: number }>('PUT', `/rooms/${seg(roomId)}/state`, { sealed_state: b64(sealed) });
   return stored.state_revision;
 }
 
@@ -105,5 +106,5 @@ export async function sealInviteeName(roomId: string, invitationId: string, link
   const core = await wasm();
   const token = link.split('#/invite/')[1] ?? '';
   const sealed = core.seal_invitee_name(token, name);
-  await call('PUT', `/rooms/${seg(roomId)}/invitations/${seg(invitationId)}/sealed-name`, { sealed_invitee_name: b64(sealed) });
+  await http.json('PUT', `/rooms/${seg(roomId)}/invitations/${seg(invitationId)}/sealed-name`, { sealed_invitee_name: b64(sealed) });
 }

@@ -36,8 +36,8 @@ pub async fn hash(state: &AppState, password: String) -> Result<String, ApiError
     let cost = cost(state);
     tokio::task::spawn_blocking(move || password::hash_password(&password, &cost))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 /// Verifies a password off the async runtime. With no stored hash, spends the same
@@ -52,16 +52,12 @@ pub async fn verify(state: &AppState, password: String, stored: Option<String>) 
         }
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    .map_err(ApiError::internal)
 }
 
 /// Turns a password rule violation into the API error.
 pub fn rejected(problem: password::PasswordProblem) -> ApiError {
-    ApiError::PasswordRejected {
-        code: problem.code(),
-        message: problem.message_en(),
-        message_ja: problem.message_ja(),
-    }
+    ApiError::from(problem)
 }
 
 /// Stores a ceremony's state and returns its ID.
@@ -76,7 +72,7 @@ pub async fn start_ceremony<T: Serialize>(
         id: crate::tokens::new_token().expose().clone(),
         kind: kind.to_owned(),
         user,
-        state: serde_json::to_string(data).map_err(|e| ApiError::Internal(e.to_string()))?,
+        state: serde_json::to_string(data).map_err(ApiError::internal)?,
         created_at: now,
         expires_at: now.plus(CEREMONY_TTL),
     };
@@ -100,6 +96,6 @@ pub async fn take_ceremony<T: DeserializeOwned>(
         .run(move |conn| ceremonies::take(conn, &id, kind, now))
         .await?
         .ok_or(ApiError::CeremonyInvalid)?;
-    let data = serde_json::from_str(&ceremony.state).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let data = serde_json::from_str(&ceremony.state).map_err(ApiError::internal)?;
     Ok((ceremony, data))
 }

@@ -129,73 +129,22 @@ pub enum PasswordProblem {
     Reused,
 }
 
+// The code and the wording of every rule are rows of the catalogue in
+// `crate::error`, with every other user-facing sentence of the server.
 impl PasswordProblem {
     /// Stable snake_case code for the API and the client's translations.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::TooShort { .. } => "password_too_short",
-            Self::TooLong { .. } => "password_too_long",
-            Self::MissingLetter => "password_missing_letter",
-            Self::MissingDigit => "password_missing_digit",
-            Self::MissingSymbol => "password_missing_symbol",
-            Self::ContainsLoginId => "password_contains_login_id",
-            Self::ContainsName => "password_contains_name",
-            Self::ContainsBirthDate => "password_contains_birth_date",
-            Self::Common => "password_common",
-            Self::Sequence => "password_sequence",
-            Self::Reused => "password_reused",
-        }
+        self.row().code
     }
 
     /// What to do next, in plain English.
     pub fn message_en(&self) -> String {
-        match self {
-            Self::TooShort { min } => format!("Please use at least {min} characters."),
-            Self::TooLong { max } => format!("Please use no more than {max} characters."),
-            Self::MissingLetter => "Please include at least one letter (a-z or A-Z).".into(),
-            Self::MissingDigit => "Please include at least one number (0-9).".into(),
-            Self::MissingSymbol => "Please include at least one symbol, such as ! # % or &.".into(),
-            Self::ContainsLoginId => {
-                "Your password cannot contain your login ID. Please choose another.".into()
-            }
-            Self::ContainsName => "Your password cannot contain your name. Please choose another.".into(),
-            Self::ContainsBirthDate => {
-                "Your password cannot contain your birthday. Please choose another.".into()
-            }
-            Self::Common => "This password is too easy to guess. Please avoid common words and names.".into(),
-            Self::Sequence => "Please avoid runs like \"abcd\", \"1234\" or \"qwerty\".".into(),
-            Self::Reused => format!(
-                "You used this password recently. Please choose one different from your last {REUSE_HISTORY}."
-            ),
-        }
+        self.row().en
     }
 
     /// What to do next, in plain Japanese for care workers.
     pub fn message_ja(&self) -> String {
-        match self {
-            Self::TooShort { min } => format!("パスワードは{min}文字以上にしてください。"),
-            Self::TooLong { max } => format!("パスワードは{max}文字以内にしてください。"),
-            Self::MissingLetter => "英字（a〜z、A〜Z）を1文字以上入れてください。".into(),
-            Self::MissingDigit => "数字（0〜9）を1文字以上入れてください。".into(),
-            Self::MissingSymbol => "記号（! # % & など）を1文字以上入れてください。".into(),
-            Self::ContainsLoginId => {
-                "ログインIDはパスワードに使えません。別のパスワードにしてください。".into()
-            }
-            Self::ContainsName => "お名前はパスワードに使えません。別のパスワードにしてください。".into(),
-            Self::ContainsBirthDate => {
-                "生年月日はパスワードに使えません。別のパスワードにしてください。".into()
-            }
-            Self::Common => {
-                "よく使われる言葉や名前で、推測されやすいパスワードです。別のパスワードにしてください。"
-                    .into()
-            }
-            Self::Sequence => {
-                "「abcd」「1234」「qwerty」のような並びは使えません。別のパスワードにしてください。".into()
-            }
-            Self::Reused => {
-                format!("最近使ったパスワードです。過去{REUSE_HISTORY}回とは違うパスワードにしてください。")
-            }
-        }
+        self.row().ja
     }
 }
 

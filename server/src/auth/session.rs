@@ -243,3 +243,23 @@ pub fn user_agent(req: &HttpRequest) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(200).collect())
 }
+
+/// Where a request comes from, as a use case records it: the address and the
+/// browser, read once from the request so the use case needs no HTTP.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The client's address ([`client_ip`]).
+    pub ip: Option<String>,
+    /// The client's User-Agent, shortened ([`user_agent`]).
+    pub agent: Option<String>,
+}
+
+impl Client {
+    /// The client of `req`.
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            ip: client_ip(req),
+            agent: user_agent(req),
+        }
+    }
+}

@@ -1,68 +1,13 @@
-//! Signing in with two factors, and signing out.
-//!
-//! 1. `begin` takes only a login ID and answers a WebAuthn challenge. For an
-//!    unknown login ID (or an account without authenticators) the challenge lists
-//!    decoy credentials, so the answer reveals neither whether the account exists
-//!    nor what it has. A known account gets its real credentials *whatever its
-//!    state* (active, suspended, disabled, locked): the answer never changes with
-//!    the state, so nobody who knows a login ID can watch it. The refusal comes at
-//!    `finish`, as the same `sign_in_failed` (or `account_locked`).
-//! 2. `finish` takes the password *and* the authenticator's assertion. Both are
-//!    checked every time; only both together give a session. Any failure gets the
-//!    same `sign_in_failed`.
+//! Signing in with two factors, and signing out, over HTTP. How the two steps
+//! reveal nothing about an account is told in [`crate::service::sign_in`].
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use kizuna_proto::UserId;
-use kizuna_storage::credentials;
-use kizuna_storage::sessions;
-use kizuna_storage::users::{self, UserStatus};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
 
-use crate::audit::{self, Entry};
-use crate::auth::session::{self, Authenticated, SessionGrant};
-use crate::auth::webauthn::{credential_id, parse_passkey};
-use crate::auth::{self as authn, throttle};
+use crate::auth::session::{self, Authenticated, Client, SessionGrant};
 use crate::error::ApiError;
-use crate::routes::registration::CeremonyStarted;
+use crate::service::registration::CeremonyStarted;
+use crate::service::sign_in::{self, SignInBegin, SignInFinish};
 use crate::state::AppState;
-
-/// Who is signing in.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignInBegin {
-    /// The login ID.
-    pub login_id: String,
-}
-
-/// Both factors.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignInFinish {
-    /// From `begin`.
-    pub ceremony_id: String,
-    /// The password.
-    pub password: String,
-    /// The `PublicKeyCredential` from `navigator.credentials.get`.
-    #[schema(value_type = Object)]
-    pub credential: PublicKeyCredential,
-}
-
-impl std::fmt::Debug for SignInFinish {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInFinish")
-            .field("ceremony_id", &self.ceremony_id)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Pending {
-    login_id: String,
-    /// `None` for a decoy: no usable account.
-    account: Option<(UserId, PasskeyAuthentication)>,
-}
 
 /// Starts a sign-in: a WebAuthn challenge for the login ID.
 #[utoipa::path(
@@ -75,36 +20,7 @@ pub async fn sign_in_begin(
     state: web::Data<AppState>,
     body: web::Json<SignInBegin>,
 ) -> Result<HttpResponse, ApiError> {
-    let login_id = body.into_inner().login_id.trim().to_lowercase();
-    let lookup = login_id.clone();
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(user) = users::find_by_login(conn, &lookup)? else {
-                return Ok(None);
-            };
-            // No look at the account's state here: see the module documentation.
-            let passkeys: Vec<_> = credentials::for_user(conn, user.id)?
-                .iter()
-                .filter_map(|c| parse_passkey(&c.passkey))
-                .collect();
-            Ok(Some((user.id, passkeys)))
-        })
-        .await?;
-    let (options, account) = match found {
-        Some((user, passkeys)) if !passkeys.is_empty() => {
-            let (options, auth) = state
-                .relying
-                .webauthn
-                .start_passkey_authentication(&passkeys)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            (options, Some((user, auth)))
-        }
-        _ => (state.relying.decoy_challenge(&login_id), None),
-    };
-    let ceremony_id = authn::start_ceremony(&state, "sign_in", None, &Pending { login_id, account }).await?;
-    let options = serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().json(CeremonyStarted { ceremony_id, options }))
+    Ok(HttpResponse::Ok().json(sign_in::begin(&state, body.into_inner()).await?))
 }
 
 /// Finishes a sign-in: password and assertion together, or nothing.
@@ -125,80 +41,7 @@ pub async fn sign_in_finish(
     req: HttpRequest,
     body: web::Json<SignInFinish>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let (_, pending): (_, Pending) = authn::take_ceremony(&state, body.ceremony_id, "sign_in").await?;
-    let ip = session::client_ip(&req);
-    let now = state.now();
-    let (login, ip_key) = (pending.login_id.clone(), ip.clone());
-    state
-        .db
-        .run(move |conn| Ok(throttle::check(conn, &login, ip_key.as_deref(), now)))
-        .await??;
-
-    // Check both factors, always, so neither the answer nor its timing says which failed.
-    let user = pending.account.as_ref().map(|(user, _)| *user);
-    let stored = match user {
-        Some(id) => state.db.run(move |conn| users::password_hash(conn, id)).await?,
-        None => None,
-    };
-    let password_ok = authn::verify(&state, body.password, stored).await?;
-    let assertion = pending.account.as_ref().map(|(_, auth)| {
-        state
-            .relying
-            .webauthn
-            .finish_passkey_authentication(&body.credential, auth)
-    });
-    let (factor, verified) = match (password_ok, assertion) {
-        (true, Some(Ok(result))) => ("both", Some(result)),
-        (false, Some(Ok(_))) => ("password", None),
-        (true, Some(Err(_))) => ("webauthn", None),
-        _ => ("password_and_webauthn", None),
-    };
-
-    let login = pending.login_id.clone();
-    let (Some(result), Some(user)) = (verified, user) else {
-        // Counting the failure must survive the refusal: its own transaction.
-        let failure = throttle::Failure {
-            login_id: login,
-            user,
-            ip,
-            action: "auth.sign_in",
-            factor,
-        };
-        return Err(throttle::refuse(&state, failure).await);
-    };
-    let agent = session::user_agent(&req);
-    let st = state.clone();
-    let new = state
-        .write(move |conn| {
-            // Suspended, disabled (or changed between begin and finish): the same
-            // answer as any other failure.
-            if users::get(conn, user)?.status != UserStatus::Active {
-                return Err(ApiError::SignInFailed);
-            }
-            let cred_id = credential_id(result.cred_id());
-            if let Some(stored) = credentials::for_user(conn, user)?
-                .into_iter()
-                .find(|c| c.id == cred_id)
-            {
-                if let Some(mut passkey) = parse_passkey(&stored.passkey) {
-                    passkey.update_credential(&result);
-                    let json = serde_json::to_string(&passkey).unwrap_or(stored.passkey);
-                    credentials::record_use(conn, &cred_id, &json, now)?;
-                }
-            }
-            // Only this login ID's failures are forgotten; the address's count decays
-            // with time, so one valid account cannot launder guesses at others.
-            throttle::succeed(conn, &login)?;
-            let new = session::create(conn, &st, user, ip.clone(), agent)?;
-            audit::record(
-                conn,
-                now,
-                Entry::success(user, "auth.sign_in", ("session", new.id.clone()), ip.as_deref()),
-            )?;
-            Ok(new)
-        })
-        .await?;
+    let (user, new) = sign_in::finish(&state, Client::of(&req), body.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .cookie(session::cookie(&new))
         .json(session::grant(user, &new)))
@@ -218,20 +61,7 @@ pub async fn sign_out(
     auth: Authenticated,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.now();
-    let (user, id, ip) = (auth.user.id, auth.session_id.clone(), session::client_ip(&req));
-    state
-        .db
-        .run(move |conn| {
-            sessions::revoke(conn, user, &id, now)?;
-            audit::record(
-                conn,
-                now,
-                Entry::success(user, "auth.sign_out", ("session", id), ip.as_deref()),
-            )
-        })
-        .await?;
-    state.live.close_session(&auth.session_id);
+    sign_in::sign_out(&state, auth.user.id, auth.session_id, session::client_ip(&req)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(session::clearing_cookie())
         .finish())

@@ -1,5 +1,10 @@
-//! HTTP resources, one module each. Handlers are thin: extract, authorise, call
-//! storage, respond.
+//! HTTP resources, one module each. Handlers are thin: they extract the request's
+//! input, call one use case in [`crate::service`] and answer with what it returns
+//! (its refusals are [`crate::error::ApiError`]s, answered by the error catalogue).
+//!
+//! A route module never imports another route module: what two of them share (a
+//! check, a view type, a helper) belongs in [`crate::service`] or lower, so each
+//! module can be read, changed and moved on its own.
 
 pub mod admin;
 pub mod auth;

@@ -134,14 +134,14 @@ async fn send(path: PathBuf, cache: &'static str) -> Result<HttpResponse, ApiErr
     let content_type = content_type(&path);
     let read = web::block(move || std::fs::read(&path))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     match read {
         Ok(bytes) => Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
             .body(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::NotFound),
-        Err(e) => Err(ApiError::Internal(format!("web client file: {e}"))),
+        Err(e) => Err(ApiError::internal_in("reading a web client file", e)),
     }
 }
 

@@ -31,7 +31,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::auth::session::{self, Authenticated};
 use crate::error::ApiError;
 use crate::live;
-use crate::routes::delivery::{entry_view, group_for_member};
+use crate::service::delivery::{entry_view, group_for_member};
 use crate::state::AppState;
 
 /// How often the server pings, and re-checks the session.

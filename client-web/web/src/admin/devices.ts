@@ -7,11 +7,11 @@ import './devices.css';
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { describeError } from '../api';
+import { describeError } from '../http';
 import { rerender } from '../app';
 import { formatTime } from '../i18n';
 import { errorBox, noticeBox } from '../views/parts';
-import { revokeDevice, type StaffDevice, type StaffMember } from './http';
+import { revokeDevice, type StaffDevice, type StaffMember } from './api';
 import { deviceText } from './device-messages';
 import { adminText } from './messages';
 import type { FacilityState } from './state';

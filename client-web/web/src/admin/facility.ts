@@ -4,10 +4,11 @@
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { ApiError, describeError, type Me } from '../api';
+import { type Me } from '../api';
+import { ApiError, describeError } from '../http';
 import { rerender, type View } from '../app';
 import { errorBox, field, formText, noticeBox } from '../views/parts';
-import { inviteStaff, listStaff, resetLedger } from './http';
+import { inviteStaff, listStaff, resetLedger } from './api';
 import { fetchOrganisations, fromRoles } from './model';
 import { ledgerSection } from './ledger';
 import { adminText } from './messages';

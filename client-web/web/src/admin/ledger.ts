@@ -4,11 +4,11 @@
 
 import { html, type TemplateResult } from 'lit-html';
 
-import { describeError } from '../api';
+import { describeError } from '../http';
 import { rerender } from '../app';
 import { formatTime } from '../i18n';
 import { errorBox } from '../views/parts';
-import { resetLedgerCsv } from './http';
+import { resetLedgerCsv } from './api';
 import { adminText } from './messages';
 import { methodName } from './vocab';
 import { nameOf, type FacilityState } from './state';

@@ -5,7 +5,7 @@
 // that opening a facility shows its name at once; every screen asks again.
 
 import type { Me } from '../api';
-import { listOrganisations, type Organisation } from './http';
+import { listOrganisations, type Organisation } from './api';
 
 /** Roles that administer an organisation (facility administrators; officers oversee). */
 const ADMIN_ROLES = new Set(['facility_admin', 'officer']);

@@ -5,7 +5,7 @@ import { html, svg, nothing, type TemplateResult } from 'lit-html';
 import { encode } from 'uqr';
 
 import { formatTime } from '../i18n';
-import type { IssuedLink } from './http';
+import type { IssuedLink } from './api';
 import { adminText } from './messages';
 
 /** The QR code of a link as SVG squares (presentation attributes only; the CSP forbids inline styles). */

@@ -4,10 +4,10 @@
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { describeError } from '../api';
+import { describeError } from '../http';
 import { rerender } from '../app';
 import { errorBox, noticeBox } from '../views/parts';
-import { changeRole, staffAction, type StaffAction, type StaffMember } from './http';
+import { changeRole, staffAction, type StaffAction, type StaffMember } from './api';
 import { adminText } from './messages';
 import { ORG_ROLES, roleName } from './vocab';
 import { resetForm } from './reset';

@@ -3,10 +3,10 @@
 
 import { html, type TemplateResult } from 'lit-html';
 
-import { describeError } from '../api';
+import { describeError } from '../http';
 import { rerender } from '../app';
 import { errorBox, formText } from '../views/parts';
-import { resetPerson, type StaffMember } from './http';
+import { resetPerson, type StaffMember } from './api';
 import { adminText } from './messages';
 import { copyLink, linkBox, selectField } from './parts';
 import type { FacilityState } from './state';

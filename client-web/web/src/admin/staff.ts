@@ -5,7 +5,7 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import { formatTime } from '../i18n';
-import type { StaffMember } from './http';
+import type { StaffMember } from './api';
 import { adminText } from './messages';
 import { roleName } from './vocab';
 import { deviceCount } from './devices';

@@ -1,7 +1,7 @@
 // The state of one facility's administration screen, shared by its parts.
 
 import type { Me } from '../api';
-import type { LedgerLine, StaffAction, StaffMember } from './http';
+import type { LedgerLine, StaffAction, StaffMember } from './api';
 import type { LinkState } from './parts';
 
 export type Confirmable = Extract<StaffAction, 'suspend' | 'disable'>;

@@ -7,11 +7,12 @@ import './admin.css';
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { describeError, type Me } from '../api';
+import { type Me } from '../api';
+import { describeError } from '../http';
 import { rerender, type View } from '../app';
 import { errorBox, field, formText, noticeBox } from '../views/parts';
 import { facilityView } from './facility';
-import { createOrganisation } from './http';
+import { createOrganisation } from './api';
 import { adminText } from './messages';
 import { kindName, ORG_KINDS, roleName } from './vocab';
 import { adminLinkVisible, fetchOrganisations, mayCreate, regionalBodies, type KnownOrganisation } from './model';

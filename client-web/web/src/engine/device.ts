@@ -3,9 +3,8 @@
 // is bound to it after each sign-in, as the native client does (account.rs).
 
 import type { Device, KeyPackageUpload } from '../wasm/kizuna_client_web';
-import { ApiError } from '../api';
 import { lang } from '../i18n';
-import { call, seg } from './http';
+import { http, isNotFound, seg } from '../http';
 import { need, type Engine, type Meta, type Wasm } from './state';
 import * as store from './store';
 
@@ -49,16 +48,16 @@ export async function openDevice(
     }
     if (device !== null && device.user_id === userId) {
       try {
-        await call('POST', `/devices/${seg(meta.deviceId)}/session`, {});
+        await http.json('POST', `/devices/${seg(meta.deviceId)}/session`, {});
         return { device, meta, dataKey: key, created: false };
       } catch (error) {
         // A revoked device (404) starts afresh; anything else (offline) keeps it.
-        if (!(error instanceof ApiError && error.status === 404)) return { device, meta, dataKey: key, created: false };
+        if (!isNotFound(error)) return { device, meta, dataKey: key, created: false };
       }
     }
   }
   const signing = new wasm.DeviceKey();
-  const registered = await call<{ id: string }>('POST', '/devices', {
+  const registered = await http.json<{ id: string }>('POST', '/devices', {
     name: deviceName(),
     signature_key: signing.signature_key,
   });
@@ -79,7 +78,7 @@ export async function topUpKeyPackages(engine: Engine = need()): Promise<void> {
   const packages: KeyPackageUpload[] = engine.device.generate_key_packages(KEY_PACKAGE_BATCH, false);
   if (lastResort) packages.push(...engine.device.generate_key_packages(1, true));
   await saveDevice(engine);
-  const left = await call<{ left: number }>('POST', `/devices/${seg(engine.meta.deviceId)}/key-packages`, { packages });
+  const left = await http.json<{ left: number }>('POST', `/devices/${seg(engine.meta.deviceId)}/key-packages`, { packages });
   engine.meta.keyPackagesLeft = left.left;
   engine.meta.lastResortUploaded = true;
   await saveMeta(engine);

@@ -21,7 +21,7 @@
 // the core's NotebookView over them.
 
 import type { AttachmentRef, ChannelName, NotebookView, PostEnvelope, ReceivedPost } from '../wasm/kizuna_client_web';
-import { call, getBytes, seg } from './http';
+import { http, seg } from '../http';
 import { saveMeta } from './device';
 import { whenStopped } from './lifecycle';
 import { discard, enqueue, outgoing, type Outgoing } from './outbox';
@@ -140,14 +140,14 @@ export function openChannel(roomId: string, channel: ChannelName): ChannelHandle
     },
     outbox: () => outgoing().filter((o) => o.roomId === roomId && o.channel === channel),
     members: () => current()?.members[roomId] ?? [],
-    reads: () => call<MemberRead[]>('GET', `/groups/${seg(group)}/reads`),
+    reads: () => http.json<MemberRead[]>('GET', `/groups/${seg(group)}/reads`),
     markRead: async () => {
       const engine = need();
       const ch = engine.device.channel(roomId, channel);
       if (ch === undefined) return;
       const last = ch.last_seq;
       if (last < 1 || last <= (engine.meta.reads[group] ?? 0)) return;
-      const done = await call<{ seq: number }>('PUT', `/groups/${seg(group)}/read`, { seq: last });
+      const done = await http.json<{ seq: number }>('PUT', `/groups/${seg(group)}/read`, { seq: last });
       engine.meta.reads[group] = Math.max(done.seq, engine.meta.reads[group] ?? 0);
       await saveMeta(engine);
       changed();
@@ -171,7 +171,7 @@ export async function fetchAttachment(roomId: string, channel: ChannelName, ref:
   void roomId;
   void channel;
   const engine = need();
-  const bytes = await getBytes(`/blobs/${seg(ref.blob)}`);
+  const bytes = await http.bytes(`/blobs/${seg(ref.blob)}`);
   return engine.wasm.open_attachment(bytes, ref);
 }
 

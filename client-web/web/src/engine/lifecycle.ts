@@ -3,7 +3,7 @@
 // (no server notice comes when a member registers a device on an older server).
 
 import type { Me } from '../api';
-import { call } from './http';
+import { http } from '../http';
 import { openDevice } from './device';
 import { reconnectNow, startLive, stopLive } from './live';
 import { flush, loadOutbox, startOutbox, stopOutbox } from './outbox';
@@ -39,7 +39,7 @@ export function status(): {
 
 async function organisations(): Promise<{ id: string; name: string }[]> {
   type Role = { organisation_id: string; organisation_name?: string; role: string };
-  const me = await call<{ roles?: Role[] }>('GET', '/me');
+  const me = await http.json<{ roles?: Role[] }>('GET', '/me');
   const professional = (role: string): boolean => role !== 'officer' && role !== 'facility_admin';
   const out: { id: string; name: string }[] = [];
   for (const r of me.roles ?? []) {

@@ -1,23 +1,20 @@
 // Following live (follow.rs of the native client): one WebSocket, subscribed to
 // every channel from its last position; entries are ingested as they arrive, a gap
 // is filled over HTTP, `welcome` joins the new group. It reconnects with backoff and
-// resumes from the last position, so nothing is missed or repeated.
+// resumes from the last position, so nothing is missed or repeated. The socket's
+// upkeep (reconnecting, backoff) is link.ts's; here the frames meet the engine.
 
 import type { LogEntry } from '../wasm/kizuna_client_web';
 import { activeGroups, fetchWelcomes, ingest, observeGeneration, syncGroup } from './sync';
+import { realClock } from './clock';
+import { LiveLink, type SocketHandlers, type SocketLike } from './link';
 import { changed, current, locked, parseGroup, type Engine } from './state';
 
-/** Close codes: the session ended / removed from a room. */
-const SESSION_ENDED = 4401;
-
-let socket: WebSocket | null = null;
-let failures = 0;
-let retryTimer: ReturnType<typeof setTimeout> | null = null;
-let stopped = true;
+let link: LiveLink | null = null;
 let onOpen: () => void = () => undefined;
 let onMembers: () => void = () => undefined;
 
-function subscribe(ws: WebSocket, engine: Engine, groups: string[]): void {
+function subscribe(ws: SocketLike, engine: Engine, groups: string[]): void {
   for (const group of groups) {
     const where = parseGroup(group);
     const channel = where === null ? undefined : engine.device.channel(where.room, where.channel);
@@ -26,7 +23,7 @@ function subscribe(ws: WebSocket, engine: Engine, groups: string[]): void {
   }
 }
 
-async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void> {
+async function handle(ws: SocketLike, engine: Engine, text: string): Promise<void> {
   let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown; log_generation?: unknown };
   try {
     frame = JSON.parse(text) as typeof frame;
@@ -41,7 +38,7 @@ async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void
       const joined = await fetchWelcomes(engine).catch(() => []);
       void joined;
       subscribe(ws, engine, activeGroups(engine));
-      failures = 0;
+      link?.opened();
       engine.live = 'open';
       changed();
       onOpen();
@@ -85,64 +82,58 @@ async function handle(ws: WebSocket, engine: Engine, text: string): Promise<void
   }
 }
 
-function schedule(engine: Engine): void {
-  if (stopped || retryTimer !== null) return;
-  failures += 1;
-  const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-  retryTimer = setTimeout(() => {
-    retryTimer = null;
-    connect(engine);
-  }, wait);
-}
-
-function connect(engine: Engine): void {
-  if (stopped || current() !== engine) return;
+/** The browser's WebSocket to this server's `/api/v1/ws`. */
+function openSocket(on: SocketHandlers): SocketLike {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
-  socket = ws;
-  engine.live = 'connecting';
-  changed();
   ws.onmessage = (event: MessageEvent) => {
-    if (typeof event.data !== 'string') return;
-    const text = event.data;
-    void locked(() => handle(ws, engine, text)).catch(() => {
-      // A failed fetch while handling a frame: the next reconnect resumes.
-    });
+    if (typeof event.data === 'string') on.message(event.data);
   };
-  ws.onclose = (event: CloseEvent) => {
-    if (socket === ws) socket = null;
-    engine.live = 'closed';
-    changed();
-    if (event.code === SESSION_ENDED) {
-      stopped = true;
-      engine.problem = { en: 'Your session ended. Please sign in again.', ja: 'セッションが終了しました。もう一度サインインしてください。' };
-      return;
-    }
-    schedule(engine);
-  };
+  ws.onclose = (event: CloseEvent) => on.close(event.code);
+  return ws;
+}
+
+function engineLink(engine: Engine): LiveLink {
+  return new LiveLink(
+    openSocket,
+    {
+      wanted: () => current() === engine,
+      connecting: () => {
+        engine.live = 'connecting';
+        changed();
+      },
+      frame: (ws, text) => {
+        void locked(() => handle(ws, engine, text)).catch(() => {
+          // A failed fetch while handling a frame: the next reconnect resumes.
+        });
+      },
+      closed: (ended) => {
+        engine.live = 'closed';
+        changed();
+        if (ended) {
+          engine.problem = { en: 'Your session ended. Please sign in again.', ja: 'セッションが終了しました。もう一度サインインしてください。' };
+        }
+      },
+    },
+    realClock,
+  );
 }
 
 /** Opens the live connection; `opened` runs after every (re)connect. */
 export function startLive(engine: Engine, opened: () => void, members: () => void): void {
-  stopped = false;
-  failures = 0;
+  link?.stop();
   onOpen = opened;
   onMembers = members;
-  connect(engine);
+  link = engineLink(engine);
+  link.start();
 }
 
 /** Connects again at once (e.g. the network came back). */
 export function reconnectNow(engine: Engine): void {
-  if (stopped || socket !== null) return;
-  if (retryTimer !== null) clearTimeout(retryTimer);
-  retryTimer = null;
-  connect(engine);
+  if (current() === engine) link?.reconnectNow();
 }
 
 export function stopLive(): void {
-  stopped = true;
-  if (retryTimer !== null) clearTimeout(retryTimer);
-  retryTimer = null;
-  socket?.close();
-  socket = null;
+  link?.stop();
+  link = null;
 }

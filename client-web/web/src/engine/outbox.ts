@@ -1,51 +1,24 @@
 // The outbox: a post is queued first (sealed with the vault in IndexedDB), shown at
-// once as "waiting to send", and sent when the network allows. At send time the
-// channel is read up to date, the post sealed once (the sealed bytes are kept: a
-// retry resends the very same request), the era key sent first if the post started
-// an era, then the post with its post ID as idempotency key — so a post lands
-// exactly once however often it is retried (the server answers duplicate:true).
+// once as "waiting to send", and sent when the network allows. The queue's rules
+// are in delivery.ts; here they meet the engine: the channel seals, the HTTP client
+// sends, the store keeps the queue, the engine's lock orders every attempt.
 
-import type { AttachmentRef, ChannelName, PostEnvelope, ReceivedPost, SealedPost } from '../wasm/kizuna_client_web';
-import { ApiError, NetworkError } from '../api';
-import { b64, putBytes, seg, transient, unb64 } from './http';
+import type { AttachmentRef, ChannelName, PostEnvelope, ReceivedPost } from '../wasm/kizuna_client_web';
+import { b64, unb64 } from '../base64';
+import { http, seg } from '../http';
 import { saveDevice } from './device';
-import { sendRetrying } from './reconcile';
+import { isDecision, localDecision, Outbox, RETRY_MS, type Decide, type DeliveryIo, type Outgoing } from './delivery';
 import { syncGroup } from './sync';
-import { changed, coreError, groupId, locked, need, type Engine } from './state';
+import { changed, groupId, locked, need, type Engine } from './state';
 import * as store from './store';
 
-export interface Outgoing {
-  postId: string;
-  roomId: string;
-  channel: ChannelName;
-  envelope: PostEnvelope;
-  createdAt: number;
-  /** Attachments to upload first: reference and ciphertext (base64). */
-  files: { reference: AttachmentRef; ciphertext: string }[];
-  filesUploaded: boolean;
-  sealed: SealedPost | null;
-  eraSent: boolean;
-  state: 'waiting' | 'sending' | 'failed';
-  /** Why it failed (server's or core's words). */
-  error: { en: string; ja: string } | null;
-}
+export type { Outgoing };
 
-const RETRY_MS = 10_000;
-let items: Outgoing[] = [];
+let box: Outbox | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
-let flushing = false;
 
 export function outgoing(): readonly Outgoing[] {
-  return items;
-}
-
-async function persist(engine: Engine): Promise<void> {
-  await store.putJson(`${engine.userId}:outbox`, items);
-}
-
-export async function loadOutbox(engine: Engine): Promise<void> {
-  const saved = await store.getJson<Outgoing[]>(`${engine.userId}:outbox`);
-  items = (saved ?? []).map((item) => (item.state === 'sending' ? { ...item, state: 'waiting' } : item));
+  return box?.list() ?? [];
 }
 
 /** The thresholds in force for a room (the team channel's notebook). */
@@ -60,101 +33,67 @@ function thresholds(engine: Engine, room: string): string | null {
   }
 }
 
-function delivered(engine: Engine, item: Outgoing): boolean {
-  const posts: ReceivedPost[] = engine.posts.get(groupId(item.roomId, item.channel)) ?? [];
-  return posts.some((p) => p.post_id === item.postId);
-}
-
-/** One attempt; true when the post is stored on the server. */
-async function sendOne(engine: Engine, item: Outgoing): Promise<boolean> {
-  const group = groupId(item.roomId, item.channel);
-  const channel = engine.device.channel(item.roomId, item.channel);
-  if (channel === undefined) return false; // not joined yet: stays waiting
-  for (const file of item.filesUploaded ? [] : item.files) {
-    await putBytes(`/rooms/${seg(item.roomId)}/channels/${item.channel}/blobs/${seg(file.reference.blob)}`, unb64(file.ciphertext));
-  }
-  if (!item.filesUploaded) {
-    item.filesUploaded = true;
-    await persist(engine);
-  }
-  if (item.sealed === null) {
-    // Catch up first so the post goes under the current era.
-    await syncGroup(group, engine);
-    item.sealed = channel.seal_post(JSON.stringify(item.envelope), item.postId, Date.now(), thresholds(engine, item.roomId));
-    await saveDevice(engine);
-    await persist(engine);
-  }
-  const sealed = item.sealed;
-  if (sealed.era_key !== null && !item.eraSent) {
-    await sendRetrying(`/groups/${seg(group)}/messages`, {
-      kind: 'era_key',
-      sender_device: engine.meta.deviceId,
-      epoch: sealed.epoch,
-      body: sealed.era_key,
-      idempotency_key: `era-${item.postId}`,
-    });
-    item.eraSent = true;
-    await persist(engine);
-  }
-  const body: Record<string, unknown> = {
-    kind: 'post',
-    sender_device: engine.meta.deviceId,
-    epoch: sealed.epoch,
-    body: sealed.post,
-    idempotency_key: item.postId,
-    blobs: sealed.blobs,
+/** The engine as the outbox uses it. */
+function engineIo(engine: Engine): DeliveryIo {
+  const channelOf = (item: Outgoing) => engine.device.channel(item.roomId, item.channel);
+  const group = (item: Outgoing): string => groupId(item.roomId, item.channel);
+  return {
+    deviceId: () => engine.meta.deviceId,
+    joined: (item) => channelOf(item) !== undefined,
+    delivered: (item) => {
+      const posts: ReceivedPost[] = engine.posts.get(group(item)) ?? [];
+      return posts.some((p) => p.post_id === item.postId);
+    },
+    upload: async (item, file) => {
+      const path = `/rooms/${seg(item.roomId)}/channels/${item.channel}/blobs/${seg(file.reference.blob)}`;
+      await http.putBytes(path, unb64(file.ciphertext));
+    },
+    catchUp: (item) => syncGroup(group(item), engine),
+    seal: async (item) => {
+      const channel = channelOf(item);
+      if (channel === undefined) throw new Error('not in the channel');
+      const sealed = channel.seal_post(JSON.stringify(item.envelope), item.postId, Date.now(), thresholds(engine, item.roomId));
+      await saveDevice(engine);
+      return sealed;
+    },
+    send: async (item, body) => {
+      await http.json('POST', `/groups/${seg(group(item))}/messages`, body);
+    },
+    save: (items) => store.putJson(`${engine.userId}:outbox`, items),
+    changed,
+    locked,
+    online: () => navigator.onLine,
   };
-  if (sealed.urgency !== null) body['urgency'] = sealed.urgency;
-  await sendRetrying(`/groups/${seg(group)}/messages`, body);
-  // Read it back through the log, so it shows as any other post.
-  await syncGroup(group, engine).catch(() => undefined);
-  return true;
 }
 
-async function attempt(engine: Engine, item: Outgoing): Promise<void> {
-  if (delivered(engine, item)) {
-    items = items.filter((i) => i !== item);
-    return;
-  }
-  item.state = 'sending';
-  changed();
-  try {
-    if (await sendOne(engine, item)) items = items.filter((i) => i !== item);
-    else item.state = 'waiting';
-  } catch (error) {
-    if (error instanceof NetworkError || transient(error)) {
-      item.state = 'waiting';
-    } else if (error instanceof ApiError) {
-      item.state = 'failed';
-      item.error = { en: error.messageEn, ja: error.messageJa };
-    } else {
-      const why = coreError(error);
-      // A commit of this device is being settled: try again shortly.
-      if (why.code === 'pending_commit' || why.code === 'busy') item.state = 'waiting';
-      else {
-        item.state = 'failed';
-        item.error = { en: why.en, ja: why.ja };
-      }
+/**
+ * The retry rule: the WebAssembly core's `outboxDecision` when this build has it
+ * (the same rule as the native client), else delivery.ts's.
+ */
+function decision(engine: Engine): Decide {
+  const exported: unknown = (engine.wasm as Record<string, unknown>)['outboxDecision'];
+  if (typeof exported !== 'function') return localDecision;
+  const core = exported as (status: number | null, code: string | null, attempt: number) => unknown;
+  return (status, code, attempt) => {
+    try {
+      const answer = core(status, code, attempt);
+      if (isDecision(answer)) return answer;
+    } catch {
+      // An answer the UI does not understand: the UI's own rule decides.
     }
-  }
-  await persist(engine);
-  changed();
+    return localDecision(status, code, attempt);
+  };
+}
+
+export async function loadOutbox(engine: Engine): Promise<void> {
+  box?.stop();
+  box = new Outbox(engineIo(engine), decision(engine));
+  box.load(await store.getJson<Outgoing[]>(`${engine.userId}:outbox`));
 }
 
 /** Sends whatever waits (in order), one at a time. */
 export async function flush(): Promise<void> {
-  const engine = need();
-  if (flushing || !navigator.onLine) return;
-  flushing = true;
-  try {
-    for (const item of [...items]) {
-      if (item.state !== 'waiting') continue;
-      await locked(() => attempt(engine, item));
-      if (item.state === 'waiting') break; // offline or busy: keep the order
-    }
-  } finally {
-    flushing = false;
-  }
+  await box?.flush();
 }
 
 /** Queues a post; it shows at once and is sent as soon as possible. */
@@ -164,7 +103,8 @@ export async function enqueue(
   envelope: PostEnvelope,
   files: { reference: AttachmentRef; ciphertext: Uint8Array }[] = [],
 ): Promise<string> {
-  const engine = need();
+  need();
+  if (box === null) throw new Error('outbox not loaded');
   const item: Outgoing = {
     postId: crypto.randomUUID(),
     roomId,
@@ -178,22 +118,17 @@ export async function enqueue(
     state: 'waiting',
     error: null,
   };
-  items = [...items, item];
-  await persist(engine);
-  changed();
-  void flush();
+  await box.add(item);
   return item.postId;
 }
 
 /** Drops a post that failed for good (the person decided). */
 export async function discard(postId: string): Promise<void> {
-  const engine = need();
-  items = items.filter((i) => !(i.postId === postId && i.state === 'failed'));
-  await persist(engine);
-  changed();
+  need();
+  await box?.discard(postId);
 }
 
-const onOnline = (): void => void flush();
+const onOnline = (): void => void box?.flush(true);
 
 export function startOutbox(): void {
   window.addEventListener('online', onOnline);
@@ -204,6 +139,6 @@ export function stopOutbox(): void {
   window.removeEventListener('online', onOnline);
   if (timer !== null) clearInterval(timer);
   timer = null;
-  items = [];
+  box?.stop();
+  box = null;
 }
-

@@ -4,7 +4,7 @@
 // dropped, the log read, and the plan made again.
 
 import type { ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy } from '../wasm/kizuna_client_web';
-import { call, isCode, isNotFound, seg, transient } from './http';
+import { http, isCode, isNotFound, seg, transient } from '../http';
 import { saveDevice } from './device';
 import { fetchMembers, syncGroup } from './sync';
 import { groupId, need, type Engine } from './state';
@@ -19,7 +19,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function sendRetrying<T>(path: string, body: unknown): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await call<T>('POST', path, body);
+      return await http.json<T>('POST', path, body);
     } catch (error) {
       if (!transient(error) || isCode(error, 'wrong_epoch') || attempt >= MAX_SEND_ATTEMPTS) throw error;
       await sleep(200 * attempt);
@@ -33,7 +33,7 @@ async function claim(users: string[], devices: string[]): Promise<ClaimedKeyPack
   for (const user of users) {
     let claimed: ClaimedKeyPackage[];
     try {
-      claimed = await call<ClaimedKeyPackage[]>('POST', `/users/${seg(user)}/key-packages/claim`, {});
+      claimed = await http.json<ClaimedKeyPackage[]>('POST', `/users/${seg(user)}/key-packages/claim`, {});
     } catch (error) {
       if (isNotFound(error)) continue; // they left the room meanwhile
       throw error;

@@ -2,7 +2,7 @@
 // the groups of rooms I own, every channel's log, key packages, then reconciling
 // each channel with its room's members. One round at a time, under the lock.
 
-import { call, seg } from './http';
+import { http, seg } from '../http';
 import { topUpKeyPackages } from './device';
 import { flush } from './outbox';
 import { reconcileChannel } from './reconcile';
@@ -68,7 +68,7 @@ export async function reconcileRoom(roomId: string): Promise<void> {
 export async function createRoom(organisationId: string, name: string): Promise<string> {
   const engine = need();
   // The name never goes to the server in clear: it is sealed for the room's members.
-  const room = await call<{ id: string }>('POST', `/organisations/${seg(organisationId)}/rooms`, {});
+  const room = await http.json<{ id: string }>('POST', `/organisations/${seg(organisationId)}/rooms`, {});
   await locked(async () => {
     for (const channel of CHANNELS) await openGroup(room.id, channel, engine);
     await storeRoomName(room.id, name, 1, engine);

@@ -3,7 +3,7 @@
 // anything else happens; decrypted posts go to the sealed offline cache.
 
 import type { ChannelEvent, ChannelName, LogEntry, ReceivedPost, WelcomeView } from '../wasm/kizuna_client_web';
-import { call, getWithHeader, isNotFound, seg } from './http';
+import { http, isNotFound, seg } from '../http';
 import { saveDevice, saveMeta } from './device';
 import { CHANNELS, changed, groupId, need, parseGroup, type Engine, type MemberInfo, type RoomInfo } from './state';
 import { forgetProblems, loadProblems, rememberProblems } from './problems';
@@ -34,7 +34,7 @@ export async function loadCached(engine: Engine): Promise<void> {
 }
 
 export async function fetchRooms(engine: Engine = need()): Promise<void> {
-  engine.rooms = await call<RoomInfo[]>('GET', '/rooms');
+  engine.rooms = await http.json<RoomInfo[]>('GET', '/rooms');
   let moved = false;
   for (const room of engine.rooms) {
     for (const listed of room.channels ?? []) {
@@ -51,7 +51,7 @@ export async function fetchRooms(engine: Engine = need()): Promise<void> {
 }
 
 export async function fetchMembers(room: string, engine: Engine = need()): Promise<MemberInfo[]> {
-  const members = await call<MemberInfo[]>('GET', `/rooms/${seg(room)}/members`);
+  const members = await http.json<MemberInfo[]>('GET', `/rooms/${seg(room)}/members`);
   engine.members[room] = members;
   await saveRooms(engine);
   return members;
@@ -59,7 +59,7 @@ export async function fetchMembers(room: string, engine: Engine = need()): Promi
 
 /** Joins every group a welcome waits for. Returns the groups joined. */
 export async function fetchWelcomes(engine: Engine = need()): Promise<string[]> {
-  const welcomes = await call<WelcomeView[]>('GET', `/devices/${seg(engine.meta.deviceId)}/welcomes`);
+  const welcomes = await http.json<WelcomeView[]>('GET', `/devices/${seg(engine.meta.deviceId)}/welcomes`);
   if (welcomes.length === 0) return [];
   const report = engine.device.process_welcomes(welcomes);
   engine.meta.keyPackagesLeft = Math.max(0, engine.meta.keyPackagesLeft - report.joined.length);
@@ -73,7 +73,7 @@ export async function fetchWelcomes(engine: Engine = need()): Promise<string[]> 
 export async function openChannel(room: string, channel: ChannelName, engine: Engine = need()): Promise<boolean> {
   if (engine.device.channel(room, channel) !== undefined) return false;
   try {
-    await call('GET', `/rooms/${seg(room)}/channels/${channel}/group`);
+    await http.json('GET', `/rooms/${seg(room)}/channels/${channel}/group`);
     return false;
   } catch (error) {
     if (!isNotFound(error)) throw error;
@@ -81,7 +81,7 @@ export async function openChannel(room: string, channel: ChannelName, engine: En
   const created = engine.device.create_channel(room, channel);
   await saveDevice(engine);
   try {
-    await call('POST', `/rooms/${seg(room)}/channels/${channel}/group`, created);
+    await http.json('POST', `/rooms/${seg(room)}/channels/${channel}/group`, created);
   } catch (error) {
     engine.device.forget_channel(room, channel);
     await saveDevice(engine);
@@ -179,7 +179,7 @@ export async function syncGroup(group: string, engine: Engine = need()): Promise
     if (channel === undefined) return;
     let page: LogEntry[];
     try {
-      const [entries, generation] = await getWithHeader<LogEntry[]>(
+      const [entries, generation] = await http.jsonWithHeader<LogEntry[]>(
         `/groups/${seg(group)}/messages?after=${channel.last_seq}&limit=${PAGE}`,
         GENERATION_HEADER,
       );
@@ -203,7 +203,7 @@ export async function syncGroup(group: string, engine: Engine = need()): Promise
 
 /** My read position of each channel, from the server. */
 export async function fetchMyRead(group: string, engine: Engine = need()): Promise<void> {
-  const reads = await call<{ user_id: string; seq: number }[]>('GET', `/groups/${seg(group)}/reads`);
+  const reads = await http.json<{ user_id: string; seq: number }[]>('GET', `/groups/${seg(group)}/reads`);
   const mine = reads.find((r) => r.user_id === engine.userId);
   if (mine !== undefined && mine.seq > (engine.meta.reads[group] ?? 0)) {
     engine.meta.reads[group] = mine.seq;

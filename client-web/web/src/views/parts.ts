@@ -3,7 +3,7 @@
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { describeError } from '../api';
+import { describeError } from '../http';
 import { t } from '../i18n';
 import { PasskeyError } from '../webauthn';
 

@@ -12,8 +12,8 @@ use kizuna_crypto::proto::{BlobId, PostId, Timestamp, Urgency, UserId};
 use kizuna_crypto::{AttachmentRef, PostEnvelope, Random};
 use serde::{Deserialize, Serialize};
 
-use crate::error::WebError;
-use crate::wire::Bytes;
+use crate::codec::Bytes;
+use crate::error::EngineError;
 
 /// [`PhotoOptions`] as the UI may give them; every field optional.
 #[derive(Debug, Default, Deserialize)]
@@ -57,7 +57,7 @@ pub struct PreparedPhoto {
 }
 
 /// Prepares a photo on the device (see `kizuna_crypto::photo`).
-pub fn prepare_photo(bytes: &[u8], options: PhotoOptionsIn) -> Result<PreparedPhoto, WebError> {
+pub fn prepare_photo(bytes: &[u8], options: PhotoOptionsIn) -> Result<PreparedPhoto, EngineError> {
     let p = photo::prepare_photo(bytes, &options.into())?;
     Ok(PreparedPhoto {
         width: p.width,
@@ -81,9 +81,13 @@ pub struct SealedFile {
 }
 
 /// Seals a file held in memory under a fresh key, with a fresh blob ID.
-pub fn seal_attachment(plaintext: &[u8], mime: &str, rng: &mut dyn Random) -> Result<SealedFile, WebError> {
+pub fn seal_attachment(
+    plaintext: &[u8],
+    mime: &str,
+    rng: &mut dyn Random,
+) -> Result<SealedFile, EngineError> {
     if mime.is_empty() || mime.len() > 127 || !mime.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(WebError::invalid_input("MIME type", format!("{mime:?}")));
+        return Err(EngineError::invalid_input("MIME type", format!("{mime:?}")));
     }
     let sealed = attachment::seal_all(plaintext, rng)?;
     let mut id = [0u8; 16];
@@ -102,7 +106,7 @@ pub fn seal_attachment(plaintext: &[u8], mime: &str, rng: &mut dyn Random) -> Re
 
 /// Opens a downloaded file and checks it is the one `reference` describes (size and
 /// SHA-256). A damaged, cut-off, swapped or altered file is an error, never bytes.
-pub fn open_attachment(ciphertext: &[u8], reference: &AttachmentRef) -> Result<Vec<u8>, WebError> {
+pub fn open_attachment(ciphertext: &[u8], reference: &AttachmentRef) -> Result<Vec<u8>, EngineError> {
     let key = AttachmentKey::from_bytes(reference.key);
     let mut opener = AttachmentOpener::with_limit(&key, reference.size);
     let mut plaintext = opener.push(ciphertext)?;
@@ -162,7 +166,7 @@ pub enum Validation {
         unusual: Vec<FlagOut>,
         /// Readings outside the client's thresholds.
         out_of_range: Vec<FlagOut>,
-        /// The urgency [`crate::state::SealedPost::urgency`] will expose.
+        /// The urgency [`crate::SealedPost::urgency`] will expose.
         urgency: Option<Urgency>,
     },
     /// The post breaks a rule: nothing may be sent.
@@ -171,7 +175,7 @@ pub enum Validation {
         ok: bool,
         /// Why, with the field at fault.
         #[serde(flatten)]
-        error: WebError,
+        error: EngineError,
     },
 }
 
@@ -208,11 +212,11 @@ pub fn validate_envelope(json: &str, thresholds_json: Option<&str>) -> Validatio
 }
 
 /// The client's thresholds from their JSON (a `thresholds` post's payload), checked.
-pub fn parse_thresholds(json: &str) -> Result<Thresholds, WebError> {
-    let thresholds: Thresholds = crate::wire::from_json("thresholds", json)?;
+pub fn parse_thresholds(json: &str) -> Result<Thresholds, EngineError> {
+    let thresholds: Thresholds = crate::codec::from_json("thresholds", json)?;
     thresholds
         .validate()
-        .map_err(|e| WebError::from(kizuna_crypto::EnvelopeError::Thresholds(e)))?;
+        .map_err(|e| EngineError::from(kizuna_crypto::EnvelopeError::Thresholds(e)))?;
     Ok(thresholds)
 }
 
@@ -383,8 +387,8 @@ pub struct NotebookOut {
 }
 
 /// The notebook of one channel from its posts (`post` events, any order).
-pub fn notebook(posts_json: &str) -> Result<NotebookOut, WebError> {
-    let posts: Vec<PostIn> = crate::wire::from_json("posts", posts_json)?;
+pub fn notebook(posts_json: &str) -> Result<NotebookOut, EngineError> {
+    let posts: Vec<PostIn> = crate::codec::from_json("posts", posts_json)?;
     let mut notebook = Notebook::new();
     for p in posts {
         notebook.add(NotebookPost {

@@ -1,82 +1,17 @@
-// The administration endpoints of the server (README, "administration"). Errors
-// arrive as the shared ApiError with the server's en/ja words; the session travels
-// in the HttpOnly cookie.
+// The administration endpoints of the server (README, "administration"), sent
+// through the one HTTP client (http/): failures arrive as its ApiError with the
+// server's en/ja words; the session travels in the HttpOnly cookie.
 
-import { ApiError, NetworkError } from '../api';
-import { t } from '../i18n';
-import { withReauth } from '../reauth';
+import { http } from '../http';
+import { list, num, object, str, strings, type Body } from '../http/answer';
 
-type Body = Record<string, unknown>;
+type Method = 'GET' | 'POST';
 
-function unexpected(status: number): ApiError {
-  return new ApiError(status, 'unexpected', t().unexpected, t().unexpected);
+function json(method: Method, path: string, body?: Body): Promise<unknown> {
+  return http.json<unknown>(method, path, body);
 }
 
-function record(value: unknown): Body | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : null;
-}
-
-/** Sends once more after a fresh password + passkey confirmation when the server asks for one (reauth.ts). */
-function send(method: 'GET' | 'POST', path: string, body?: Body, accept = 'application/json'): Promise<Response> {
-  return withReauth(() => sendOnce(method, path, body, accept));
-}
-
-async function sendOnce(method: 'GET' | 'POST', path: string, body: Body | undefined, accept: string): Promise<Response> {
-  const init: RequestInit = { method, credentials: 'same-origin', cache: 'no-store', headers: { accept } };
-  if (body !== undefined) {
-    init.headers = { accept, 'content-type': 'application/json' };
-    init.body = JSON.stringify(body);
-  }
-  let response: Response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new NetworkError();
-  }
-  if (response.ok) return response;
-  let parsed: unknown = null;
-  try {
-    parsed = await response.json();
-  } catch {
-    throw unexpected(response.status);
-  }
-  const error = record(record(parsed)?.['error']);
-  if (error === null) throw unexpected(response.status);
-  const text = (key: string): string => (typeof error[key] === 'string' ? (error[key] as string) : t().unexpected);
-  throw new ApiError(response.status, text('code'), text('message'), text('message_ja'));
-}
-
-async function json(method: 'GET' | 'POST', path: string, body?: Body): Promise<unknown> {
-  const response = await send(method, path, body);
-  if (response.status === 204) return null;
-  try {
-    return await response.json();
-  } catch {
-    throw unexpected(response.status);
-  }
-}
-
-function str(body: Body, key: string): string {
-  const value = body[key];
-  if (typeof value !== 'string') throw unexpected(0);
-  return value;
-}
-
-function num(body: Body, key: string): number | null {
-  const value = body[key];
-  return typeof value === 'number' ? value : null;
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function list(value: unknown): Body[] {
-  if (!Array.isArray(value)) throw unexpected(0);
-  return value.map((item) => record(item) ?? {});
-}
-
-const org = (id: string): string => `/api/v1/organisations/${encodeURIComponent(id)}`;
+const org = (id: string): string => `/organisations/${encodeURIComponent(id)}`;
 
 export interface Organisation {
   id: string;
@@ -92,13 +27,11 @@ function organisation(body: Body): Organisation {
 
 /** The organisations this person may administer (empty for people who administer none). */
 export async function listOrganisations(): Promise<Organisation[]> {
-  return list(await json('GET', '/api/v1/organisations')).map(organisation);
+  return list(await json('GET', '/organisations')).map(organisation);
 }
 
 export async function createOrganisation(name: string, kind: string, parentId: string | null): Promise<Organisation> {
-  const body = record(await json('POST', '/api/v1/organisations', { name, kind, parent_id: parentId }));
-  if (body === null) throw unexpected(0);
-  return organisation(body);
+  return organisation(object(await json('POST', '/organisations', { name, kind, parent_id: parentId })));
 }
 
 /** A one-time link: shown once, given to one person. */
@@ -109,8 +42,7 @@ export interface IssuedLink {
 }
 
 function issued(value: unknown): IssuedLink {
-  const body = record(value);
-  if (body === null) throw unexpected(0);
+  const body = object(value);
   return { link: str(body, 'link'), qrPayload: str(body, 'qr_payload'), expiresAt: num(body, 'expires_at') ?? 0 };
 }
 
@@ -207,6 +139,5 @@ export async function resetLedger(orgId: string): Promise<LedgerLine[]> {
 
 /** The ledger as the server's CSV, for a download. */
 export async function resetLedgerCsv(orgId: string): Promise<Blob> {
-  const response = await send('GET', `${org(orgId)}/reset-ledger?format=csv`, undefined, 'text/csv');
-  return response.blob();
+  return http.blob(`${org(orgId)}/reset-ledger?format=csv`, 'text/csv');
 }

@@ -1,6 +1,6 @@
 //! Which devices a channel's group should gain or lose, from the room's member list
-//! (`GET /rooms/{room}/members`): the pure half of the native client's
-//! `client/src/reconcile.rs`, with the same rules.
+//! (`GET /rooms/{room}/members`). Both clients follow this plan; they differ only
+//! in how they claim key packages and send the commits.
 //!
 //! * Removals first, in one commit: devices of people who may no longer use the
 //!   channel and revoked devices (never this device), so a new era starts before
@@ -15,37 +15,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kizuna_crypto::proto::{Channel, DeviceId, RoomRole, UserId};
-use serde::{Deserialize, Serialize};
+use kizuna_proto::{Channel, DeviceId, RoomMember, RoomRole, UserId};
+use serde::Serialize;
 
-use crate::wire::Policy;
-
-/// A room member as `GET /rooms/{room}/members` lists them (other fields ignored).
-#[derive(Debug, Clone, Deserialize)]
-pub struct RoomMember {
-    /// The person.
-    pub user_id: UserId,
-    /// Their role in the room.
-    pub role: RoomRole,
-    /// Whether they may use the team channel.
-    #[serde(default)]
-    pub team_access: bool,
-    /// Whether they may use the family channel.
-    #[serde(default)]
-    pub family_access: bool,
-    /// Their live devices.
-    #[serde(default)]
-    pub devices: Vec<DeviceId>,
-}
-
-impl RoomMember {
-    fn may_use(&self, channel: Channel) -> bool {
-        match channel {
-            Channel::Team => self.team_access,
-            Channel::Family => self.family_access,
-        }
-    }
-}
+use crate::policy::Policy;
+use crate::slot::Slot;
 
 /// Devices to add under one history policy, in one commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +54,20 @@ fn policy_for(role: RoomRole, user: UserId, already_in: bool) -> Policy {
         RoomRole::Owner | RoomRole::Delegate | RoomRole::Professional => Policy::Full,
         RoomRole::Family | RoomRole::Volunteer if already_in => Policy::SameAsUser(user),
         RoomRole::Family | RoomRole::Volunteer => Policy::FromNow,
+    }
+}
+
+impl Slot {
+    /// The plan for this channel's group as it is now, seen by device `me` of user
+    /// `my_user`.
+    pub fn plan(&self, members: &[RoomMember], my_user: UserId, me: DeviceId) -> Plan {
+        let current: BTreeMap<DeviceId, UserId> = self
+            .state
+            .members()
+            .into_iter()
+            .map(|m| (m.device, m.user))
+            .collect();
+        plan(self.state.channel(), members, &current, my_user, me)
     }
 }
 
@@ -151,6 +139,7 @@ mod tests {
     fn member(n: u128, role: RoomRole, team: bool, devices: &[u128]) -> RoomMember {
         RoomMember {
             user_id: user(n),
+            display_name: String::new(),
             role,
             team_access: team,
             family_access: true,

@@ -6,8 +6,10 @@ use kizuna_crypto::{ContentType, DeviceSigningKey, PostEnvelope, ServerGroupView
 use uuid::Uuid;
 
 use super::*;
-use crate::random::OsRandom;
-use crate::wire::{unb64, Policy};
+use kizuna_proto::{ClaimedKeyPackage as Claimed, LogEntry, Welcome};
+
+use crate::codec::{b64, unb64};
+use crate::test_random::OsRandom;
 
 /// 2027-01-15T08:00:00Z.
 const T0: Timestamp = Timestamp(1_800_000_000_000);
@@ -44,7 +46,7 @@ impl Log {
     fn append(&mut self, kind: &str, sender: DeviceId, body: &str, at: Timestamp) {
         self.entries.push(LogEntry {
             seq: self.entries.len() as i64 + 1,
-            kind: kind.into(),
+            kind: kind.parse().unwrap(),
             sender_device: Some(sender),
             epoch: 0,
             body: body.into(),

@@ -4,7 +4,7 @@ use kizuna_crypto::proto::Urgency;
 use serde_json::json;
 
 use super::*;
-use crate::random::OsRandom;
+use crate::test_random::OsRandom;
 
 /// A small camera-like JPEG: a gradient, `width`×`height`.
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
