@@ -11,7 +11,7 @@
 //! * Proposals and kinds newer than this build are skipped.
 //! * Once this device is removed, nothing more is read.
 
-use kizuna_crypto::channel::{ChannelError, ChannelEvent, LogKind as CoreKind};
+use kizuna_crypto::channel::{ChannelError, ChannelEvent};
 use kizuna_proto::{LogEntry, LogKind};
 
 use crate::codec::unb64;
@@ -21,17 +21,6 @@ use crate::slot::Slot;
 
 /// Most posts kept waiting for their era key per channel (the oldest go first).
 pub const MAX_WAITING: usize = 10_000;
-
-/// The crypto core's kind for a log kind it processes; `None` for those it skips.
-fn core_kind(kind: LogKind) -> Option<CoreKind> {
-    match kind {
-        LogKind::Commit => Some(CoreKind::Commit),
-        LogKind::EraKey => Some(CoreKind::EraKey),
-        LogKind::Post => Some(CoreKind::Post),
-        // Proposals are not used by Kizuna clients; unknown kinds are newer than us.
-        LogKind::Proposal | LogKind::Unknown => None,
-    }
-}
 
 /// The cause of a refusal in words, as the native client reports and keeps it.
 fn detail(error: &ChannelError) -> String {
@@ -96,12 +85,14 @@ impl Slot {
 
     /// One entry; false if the log cannot go past it.
     fn ingest_one(&mut self, entry: &LogEntry, events: &mut Vec<Event>) -> bool {
-        let Some(kind) = core_kind(entry.kind) else {
+        let kind = entry.kind;
+        // Proposals are not used by Kizuna clients; unknown kinds are newer than us.
+        if matches!(kind, LogKind::Proposal | LogKind::Unknown) {
             return true;
-        };
+        }
         let body = match unb64("log entry body", &entry.body) {
             Ok(body) => body,
-            Err(error) if kind == CoreKind::Commit => {
+            Err(error) if kind == LogKind::Commit => {
                 events.push(Event::Stalled {
                     seq: entry.seq,
                     error,
@@ -133,14 +124,14 @@ impl Slot {
             // Commits already applied and era keys from before this device joined:
             // the core reads the epoch from the MLS message itself.
             Ok(ChannelEvent::Ignored) => {}
-            Err(e) if kind == CoreKind::Post && e.is_unknown_era() => {
+            Err(e) if kind == LogKind::Post && e.is_unknown_era() => {
                 self.waiting.push(entry.clone());
                 if self.waiting.len() > MAX_WAITING {
                     self.waiting.remove(0);
                 }
                 events.push(Event::Waiting { seq: entry.seq });
             }
-            Err(e) if kind == CoreKind::Commit => {
+            Err(e) if kind == LogKind::Commit => {
                 let detail = detail(&e);
                 events.push(Event::Stalled {
                     seq: entry.seq,
@@ -166,7 +157,7 @@ impl Slot {
             };
             match self
                 .state
-                .process_at(entry.seq, CoreKind::Post, entry.sender_device, &body)
+                .process_at(entry.seq, LogKind::Post, entry.sender_device, &body)
             {
                 Ok(ChannelEvent::Post(opened, header)) => events.push(received(&entry, opened, header)),
                 Err(e) if e.is_unknown_era() => still.push(entry),

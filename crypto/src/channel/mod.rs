@@ -78,30 +78,9 @@ pub use state::ChannelState;
 use crate::era::EraId;
 use crate::mls::{CommitOutput, CommitSummary};
 use crate::post::{OpenedPost, PostHeader};
+/// The kind of a group-log entry: the one vocabulary in `kizuna_proto`.
+pub use crate::proto::LogKind;
 use crate::proto::UserId;
-
-/// The kind of a group-log entry (the server's `kind`). Proposals are not used by
-/// Kizuna clients; skip such entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LogKind {
-    /// An MLS commit (public message).
-    Commit,
-    /// An era-key message (MLS application message).
-    EraKey,
-    /// A sealed post ([`crate::SealedPost`] bytes).
-    Post,
-}
-
-impl LogKind {
-    /// The server's name for the kind: `commit`, `era_key` or `post`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Commit => "commit",
-            Self::EraKey => "era_key",
-            Self::Post => "post",
-        }
-    }
-}
 
 /// Which earlier eras the devices just added receive ([`ChannelState::share_eras`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -31,6 +31,7 @@ impl ChannelState {
     /// * Era keys: [`ChannelEvent::Eras`] with the eras learned; this device's own
     ///   message, or one sent before it joined, is [`ChannelEvent::Ignored`].
     /// * Posts: [`ChannelEvent::Post`] once checked (see [`Self::open_post`]).
+    /// * Proposals and kinds newer than this build: [`ChannelEvent::Ignored`].
     ///
     /// After [`ChannelEvent::Removed`] every entry gives [`ChannelError::Inactive`].
     pub fn process(
@@ -48,6 +49,9 @@ impl ChannelState {
                 let header = opened.header;
                 Ok(ChannelEvent::Post(opened, header))
             }
+            // Kizuna clients make no proposals, and a kind newer than this build
+            // carries nothing this device could read.
+            LogKind::Proposal | LogKind::Unknown => Ok(ChannelEvent::Ignored),
         }
     }
 

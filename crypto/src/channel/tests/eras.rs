@@ -397,3 +397,20 @@ fn the_era_table_round_trips_and_refuses_damage() {
             .is_err());
     }
 }
+
+#[test]
+fn proposals_and_kinds_newer_than_this_build_change_nothing() {
+    let mut rng = TestRandom::new(7);
+    let (mut log, mut doctor, mut nurse, _helper) = team(&mut rng);
+    nurse.sync(&log);
+    let era = nurse.state.current_era();
+    for kind in [LogKind::Proposal, LogKind::Unknown] {
+        let event = nurse
+            .state
+            .process(kind, Some(doctor.id()), b"whatever a newer server sends");
+        assert!(matches!(event, Ok(ChannelEvent::Ignored)), "{kind}: {event:?}");
+    }
+    assert_eq!(nurse.state.current_era(), era);
+    assert!(!doctor.say(&mut log, "still readable", hours(1), &mut rng));
+    assert_eq!(nurse.read(&log), vec!["still readable"]);
+}
