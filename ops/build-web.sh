@@ -49,7 +49,7 @@ for p in meta["packages"]:
 ' || echo no)
 
 if [ "$is_bindgen_cdylib" = yes ]; then
-  if stale "$WASM_OUT/kizuna_client_web_bg.wasm" client-web/src client-web/Cargo.toml crypto proto Cargo.lock Cargo.toml; then
+  if stale "$WASM_OUT/kizuna_client_web_bg.wasm" client-web/src client-web/Cargo.toml engine crypto proto Cargo.lock Cargo.toml; then
     version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
     [ -n "$version" ] || die "wasm-bindgen is not in Cargo.lock"
     if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $version" ]; then

@@ -83,6 +83,18 @@ ops/build-web.sh
 step "the web client's unit tests (HTTP client, live reconnect, outbox retries; vitest in Node)"
 (cd client-web/web && npm run --silent test:unit)
 
+step "the generated TypeScript types are current (client-web/web/src/generated, from the Rust types)"
+# The UI's data types and serde samples, written by a test of kizuna-client-web
+# (src/types.rs) with the ts feature; the build above type-checks the UI and the
+# samples against the committed copy, so it must be what the Rust types give today.
+ts_regen="cargo test --locked -p kizuna-client-web --features ts --lib generated_types"
+ts_out=$(mktemp -d)
+KIZUNA_TS_OUT=$ts_out $ts_regen -- --quiet || die "the TypeScript type generator failed; run: ${ts_regen/--locked /}"
+diff -ru client-web/web/src/generated "$ts_out" ||
+  die "client-web/web/src/generated is stale; run: ${ts_regen/--locked /}"
+rm -rf "$ts_out"
+echo "ok: client-web/web/src/generated matches the Rust types"
+
 step "the WebAssembly core's own tests, in Node (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${KIZUNA_TOOLS_DIR:-$PWD/target/tools}/bin/wasm-bindgen-test-runner" \
   cargo test --locked -p kizuna-client-web --target wasm32-unknown-unknown 2>&1 | tee "$TARGET/wasm-test-output.log"

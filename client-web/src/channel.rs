@@ -26,9 +26,12 @@ pub struct Channel {
 
 /// `Channel.info()`.
 #[derive(Serialize)]
-struct Info {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ChannelInfo"))]
+pub(crate) struct Info {
     group_id: String,
+    #[cfg_attr(feature = "ts", ts(as = "kizuna_crypto::proto::RoomId"))]
     room: String,
+    #[cfg_attr(feature = "ts", ts(as = "kizuna_crypto::proto::Channel"))]
     channel: &'static str,
     epoch: u64,
     active: bool,

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kizuna_crypto::proto::{Channel as ChannelName, DeviceId, RoomId, UserId, Welcome};
+use kizuna_crypto::proto::{Channel as ChannelName, DeviceId, NewGroup, RoomId, UserId, Welcome};
 use kizuna_crypto::DeviceSigningKey;
 use kizuna_engine::{ChannelRef, Core};
 use serde::Serialize;
@@ -52,19 +52,12 @@ pub struct Device {
 
 /// A channel as `Device.channels()` lists it.
 #[derive(Serialize)]
-struct ChannelListed {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct ChannelListed {
     #[serde(flatten)]
     reference: ChannelRef,
     active: bool,
     last_seq: i64,
-}
-
-/// What `Device.create_channel` returns: the body of
-/// `POST /rooms/{room}/channels/{channel}/group`.
-#[derive(Serialize)]
-struct NewGroup {
-    group_id: String,
-    group_info: String,
 }
 
 #[wasm_bindgen]

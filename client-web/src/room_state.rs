@@ -13,14 +13,6 @@ use crate::error::{thrown, OrThrow, WebError};
 use crate::random::OsRandom;
 use crate::wire::{b64, to_js};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** `Channel.start_era()`: the era-key message to send first, if one was started. */
-export interface StartedEra { era_key: string | null; epoch: number }
-/** `Channel.open_room_state()`. */
-export interface OpenedRoomName { name: string; era: string; revision: number; author_user: string }
-"#;
-
 fn room_state_error(e: RoomStateError) -> WebError {
     match e {
         RoomStateError::InvalidName => WebError::new(
@@ -43,16 +35,19 @@ fn room_state_error(e: RoomStateError) -> WebError {
 
 /// `Channel.open_room_state()`.
 #[derive(Serialize)]
-struct OpenedName {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "OpenedRoomName"))]
+pub(crate) struct OpenedName {
     name: String,
     era: String,
     revision: u64,
+    #[cfg_attr(feature = "ts", ts(as = "kizuna_crypto::proto::UserId"))]
     author_user: String,
 }
 
 /// `Channel.start_era()`.
 #[derive(Serialize)]
-struct StartedEra {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct StartedEra {
     /// Base64, as the server's log takes it.
     era_key: Option<String>,
     epoch: u64,

@@ -1,123 +1,343 @@
-//! The TypeScript types of the values that cross the boundary, written into the
-//! generated `.d.ts` so the UI is type-checked against what this crate really sends
-//! and takes (the `unchecked_*_type` attributes on the exported functions name them).
-//! They mirror the `Serialize`/`Deserialize` types of `kizuna_engine` and
-//! `kizuna_proto`, and the envelope of `kizuna_crypto`; the wasm-bindgen-test suite
-//! checks the shapes.
+//! The TypeScript types of the values that cross the boundary, generated from the
+//! Rust types themselves (`kizuna_proto`'s wire types, `kizuna_crypto`'s envelope,
+//! `kizuna_engine`'s events and results, the few structs of this crate) by ts-rs, so
+//! the UI is type-checked against what this crate really sends and takes.
+//!
+//! * `web/src/generated/types.ts`: every type, the UI imports its data types from it.
+//!   Written by `cargo test -p kizuna-client-web --features ts --lib generated_types`
+//!   (the test below); `ops/test.sh` regenerates it and fails when the committed file
+//!   differs. The derives sit behind the `ts` feature of proto, crypto, engine and this
+//!   crate, so no other build sees them.
+//! * `web/src/generated/serde-samples.ts`: values serialised by serde
+//!   (`types_samples.rs`), each checked by `tsc` against its generated type
+//!   (`satisfies`), so a type that says something serde does not do fails the UI's
+//!   build.
+//! * The wasm-bindgen `.d.ts` names the types in its signatures (`unchecked_*_type`):
+//!   [`IMPORTS`] brings them in from the generated file.
+//!
+//! Numbers: `u64`/`i64` are `number` in TypeScript, as the JSON and the JS values carry
+//! them (log positions, epochs and times stay far below 2^53).
 
 use wasm_bindgen::prelude::*;
 
+/// What the wasm-bindgen `.d.ts` (written to `web/src/wasm/`) says besides the
+/// functions and classes: it takes the types its signatures name from the generated
+/// file, and passes every type on (code that imported data types from the core's
+/// module keeps compiling; new code imports them from `generated/types`). The test
+/// below checks the list against the `unchecked_*_type` attributes of `src/`.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** What every thrown `Error` carries as JSON in its `message`: `JSON.parse(e.message)`. */
-export interface WebError { code: string; en: string; ja: string; field?: string }
-
-export type ChannelName = "team" | "family";
-export type Urgency = "normal" | "soon" | "urgent";
-export type RoomRole = "owner" | "delegate" | "professional" | "family" | "volunteer";
-/** History an added device gets. */
-export type HistoryPolicy = "full" | "from_now" | { same_as_user: string };
-
-export interface KeyPackageUpload { id: string; body: string; last_resort: boolean }
-export interface WelcomeView { group_id: string; welcome: string }
-export interface ChannelRef { group_id: string; room: string; channel: ChannelName }
-export interface JoinReport { joined: ChannelRef[]; problems: (WebError & { group_id: string })[] }
-export interface NewGroup { group_id: string; group_info: string }
-export interface ChannelListed extends ChannelRef { active: boolean; last_seq: number }
-export interface Who { user: string; device: string }
-export interface ChannelMember { user: string; device: string; signature_key: string }
-export interface ChannelInfo {
-  group_id: string; room: string; channel: ChannelName; epoch: number; active: boolean;
-  pending_commit: boolean; last_seq: number; waiting: number; current_era: string | null;
-  members: ChannelMember[];
-}
-
-/** One log entry as `GET /groups/{g}/messages` and the WebSocket send it. */
-export interface LogEntry {
-  seq: number; kind: string; sender_device?: string | null; epoch?: number; body: string;
-  stored_at: number; urgency?: Urgency | null;
-}
-
-export interface AttachmentRef { blob: string; key: number[]; sha256: number[]; mime: string; size: number }
-export type ContentType = "note" | "handover" | "handover_taken" | "vitals" | "photo" | "thresholds";
-export type HandoverTarget =
-  | { kind: "next_visitor" } | { kind: "role"; role: string } | { kind: "person"; user: string };
-export interface Handover { to: HandoverTarget; items?: { text: string; done?: boolean }[] }
-export interface Vitals {
-  measured_at: number; temperature_c?: number;
-  blood_pressure?: { systolic_mmhg: number; diastolic_mmhg: number };
-  pulse_per_min?: number; spo2_percent?: number; respiratory_rate_per_min?: number;
-  weight_kg?: number; blood_glucose_mg_dl?: number;
-  meal_intake?: { tenths: number } | { percent: number }; fluid_intake_ml?: number;
-  excretion?: { urine_count?: number; stool_count?: number; notes?: string };
-  pain_0_10?: number; consciousness?: "alert" | { jcs: number }; remarks?: string;
-}
-export interface Range { min?: number; max?: number }
-export interface Thresholds {
-  temperature_c?: Range; systolic_mmhg?: Range; diastolic_mmhg?: Range; pulse_per_min?: Range;
-  spo2_percent?: Range; respiratory_rate_per_min?: Range; blood_glucose_mg_dl?: Range; weight_kg?: Range;
-}
-export interface PhotoContent {
-  image: AttachmentRef; thumbnail: AttachmentRef; width: number; height: number;
-  thumb_width: number; thumb_height: number; body_site?: string; same_wound_as?: string;
-}
-/** A post's plaintext. Pass it to `seal_post`/`validate_envelope` as `JSON.stringify(envelope)`. */
-export interface PostEnvelope {
-  version: 1; content_type: ContentType; body: string; attachments?: AttachmentRef[];
-  reply_to?: string | null; mentions?: string[]; amendment_of?: string | null; urgency?: Urgency;
-  handover?: Handover; taken_over?: string; vitals?: Vitals; photo?: PhotoContent; thresholds?: Thresholds;
-}
-
-export interface ReceivedPost {
-  type: "post"; seq: number; post_id: string; author_user: string; author_device: string;
-  sent_at: number; stored_at: number; exposed_urgency: Urgency | null; envelope: PostEnvelope;
-}
-/** What `Channel.ingest` reports, in log order. */
-export type ChannelEvent =
-  | ReceivedPost
-  | { type: "commit"; seq: number; epoch_from: number; epoch: number; committer: Who | null; added: Who[]; removed: Who[] }
-  | { type: "eras"; seq: number; eras: string[] }
-  | { type: "removed"; seq: number }
-  | { type: "waiting"; seq: number }
-  | ({ type: "problem"; seq: number; kind: string } & WebError)
-  | ({ type: "stalled"; seq: number } & WebError)
-  | { type: "gap"; after: number; next: number };
-
-export interface SealedPost {
-  post_id: string; era_key: string | null; post: string; epoch: number; urgency: Urgency | null; blobs: string[];
-}
-export interface ClaimedKeyPackage { device_id: string; key_package: string }
-export interface CommitRequest { commit: string; welcome: string | null; epoch: number; added: Who[]; removed: Who[] }
-export interface Accepted { epoch: number; added: Who[]; removed: Who[]; era_key: string | null; problem: WebError | null }
-export interface RoomMember {
-  user_id: string; role: RoomRole; team_access: boolean; family_access: boolean; devices: string[];
-}
-/** What `outboxDecision` answers after a failed send. */
-export interface OutboxDecision { action: "retry" | "resync" | "done" | "fail"; delay_ms?: number }
-export interface ReconcilePlan { remove: string[]; add: { policy: HistoryPolicy; users: string[]; devices: string[] }[] }
-
-export interface PhotoOptions {
-  max_edge?: number; thumb_edge?: number; quality?: number; thumb_quality?: number; max_pixels?: number;
-}
-export interface PreparedPhoto {
-  image: Uint8Array; thumbnail: Uint8Array; width: number; height: number; thumb_width: number; thumb_height: number;
-}
-export interface SealedFile { ciphertext: Uint8Array; reference: AttachmentRef }
-export interface Flag { measurement: string; en: string; ja: string }
-export type Validation =
-  | { ok: true; unusual: Flag[]; out_of_range: Flag[]; urgency: Urgency | null }
-  | ({ ok: false } & WebError);
-
-export interface NotebookPost { seq: number; post_id: string; author: string; sent_at: number; envelope: PostEnvelope }
-export interface NotebookEntry {
-  post_id: string; current: NotebookPost; history: NotebookPost[]; amended: boolean;
-  taken_over: { by: string; at: number } | null; take_overs: NotebookPost[];
-  alert: { unusual: Flag[]; out_of_range: Flag[]; shown_as_urgent: boolean } | null;
-  effective_urgency: Urgency; thresholds_in_force: Thresholds | null;
-  readings: { measurement: string; value: number; unit: string }[];
-}
-export interface NotebookView {
-  entries: NotebookEntry[]; rejected: { post_id: string; en: string; ja: string }[];
-  pending: string[]; thresholds: Thresholds | null; open_handovers: string[];
-}
+const IMPORTS: &'static str = r#"
+import type { Accepted, AttachmentRef, ChannelEvent, ChannelInfo, ChannelListed, ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy, JoinReport, KeyPackageUpload, LogEntry, NewGroup, NotebookView, OpenedRoomName, OutboxDecision, PhotoOptions, PreparedPhoto, ReconcilePlan, RoomMember, SealedFile, SealedPost, StartedEra, Validation, WelcomeView } from "../generated/types";
+export type * from "../generated/types";
 "#;
+
+/// The TypeScript with no Rust type of its own, appended to the generated file.
+///
+/// `ReceivedPost`: the UI keeps posts as the `post` events `Channel.ingest` returns,
+/// i.e. the fields of `kizuna_engine::ReceivedPost` plus the tag `type: "post"` that
+/// serde adds inside `Event` (`#[serde(tag = "type")]`). In Rust that is one variant
+/// of the enum, not a type, and ts-rs names no single member of a union; so it is
+/// spelt here, as that member of the generated `ChannelEvent`, which keeps it exact.
+#[cfg(test)]
+#[cfg(feature = "ts")]
+const HAND_WRITTEN: &str = r#"/** A `post` event of `Channel.ingest`: a post this device opened and verified, as the UI keeps it. */
+export type ReceivedPost = Extract<ChannelEvent, { type: "post" }>;
+"#;
+
+#[cfg(test)]
+#[cfg(feature = "ts")]
+mod generated_types {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::PathBuf;
+
+    use kizuna_crypto::proto::{
+        ClaimedKeyPackage, CommitStored, GroupView, KeyPackageBatch, KeyPackageUpload, KeyPackagesLeft,
+        LogEntry, MessageStored, NewCommit, NewMessage, RoomMember, WelcomeView,
+    };
+    use kizuna_crypto::PostEnvelope;
+    use kizuna_engine::care::{NotebookOut, PhotoOptionsIn, PreparedPhoto, SealedFile, Validation};
+    use kizuna_engine::outbox::Decision;
+    use kizuna_engine::reconcile::Plan;
+    use kizuna_engine::{Accepted, CommitRequest, EngineError, Event, Joined, Policy, SealedPost};
+    use serde_json::Value;
+    use ts_rs::{Config, TypeVisitor, TS};
+
+    use super::HAND_WRITTEN;
+    use crate::channel::Info;
+    use crate::device::ChannelListed;
+    use crate::room_state::{OpenedName, StartedEra};
+    use kizuna_engine::proto::NewGroup;
+
+    const COMMAND: &str = "cargo test -p kizuna-client-web --features ts --lib generated_types";
+
+    /// Every declaration reachable from the types the UI names, by TypeScript name.
+    struct Declarations {
+        config: Config,
+        found: BTreeMap<String, String>,
+        roots: BTreeSet<String>,
+    }
+
+    impl Declarations {
+        fn root<T: TS + 'static>(&mut self) {
+            self.roots.insert(T::ident(&self.config));
+            self.visit::<T>();
+        }
+    }
+
+    impl TypeVisitor for Declarations {
+        fn visit<T: TS + 'static + ?Sized>(&mut self) {
+            // Primitives and std containers have no declaration: they are written inline.
+            if T::output_path().is_none() {
+                return;
+            }
+            let name = T::ident(&self.config);
+            let declaration = format!(
+                "{}export {}",
+                T::docs().unwrap_or_default(),
+                T::decl(&self.config)
+            );
+            if let Some(seen) = self.found.get(&name) {
+                assert_eq!(
+                    seen, &declaration,
+                    "two Rust types are called {name} in TypeScript"
+                );
+                return;
+            }
+            self.found.insert(name, declaration);
+            T::visit_dependencies(self);
+            T::visit_generics(self);
+        }
+    }
+
+    /// Every type the UI or the `.d.ts` names; the types they use come along.
+    fn declarations() -> Declarations {
+        let mut d = Declarations {
+            // u64/i64 reach JS as numbers; byte arrays (keys, hashes) as arrays.
+            config: Config::new().with_large_int("number").with_array_tuple_limit(0),
+            found: BTreeMap::new(),
+            roots: BTreeSet::new(),
+        };
+        // The delivery endpoints' JSON (kizuna_proto).
+        d.root::<LogEntry>();
+        d.root::<RoomMember>();
+        d.root::<WelcomeView>();
+        d.root::<ClaimedKeyPackage>();
+        d.root::<KeyPackageUpload>();
+        d.root::<KeyPackageBatch>();
+        d.root::<KeyPackagesLeft>();
+        d.root::<NewMessage>();
+        d.root::<MessageStored>();
+        d.root::<NewCommit>();
+        d.root::<CommitStored>();
+        d.root::<GroupView>();
+        // A post's plaintext (kizuna_crypto).
+        d.root::<PostEnvelope>();
+        // The engine's events, requests and results (kizuna_engine).
+        d.root::<Event>();
+        d.root::<SealedPost>();
+        d.root::<CommitRequest>();
+        d.root::<Accepted>();
+        d.root::<Joined>();
+        d.root::<Policy>();
+        d.root::<Plan>();
+        d.root::<Decision>();
+        d.root::<EngineError>();
+        d.root::<PhotoOptionsIn>();
+        d.root::<PreparedPhoto>();
+        d.root::<SealedFile>();
+        d.root::<Validation>();
+        d.root::<NotebookOut>();
+        // This crate's own results.
+        d.root::<Info>();
+        d.root::<ChannelListed>();
+        d.root::<NewGroup>();
+        d.root::<OpenedName>();
+        d.root::<StartedEra>();
+        d
+    }
+
+    fn types_ts(declarations: &BTreeMap<String, String>) -> String {
+        let mut out = format!(
+            "// Generated from the Rust types by `{COMMAND}`\n\
+             // (client-web/src/types.rs). Do not edit: change the Rust type and run that.\n"
+        );
+        for declaration in declarations.values() {
+            out.push('\n');
+            out.push_str(&indented(declaration));
+        }
+        out.push_str("\n// Written by hand in client-web/src/types.rs: no Rust type of its own.\n");
+        out.push_str(HAND_WRITTEN);
+        out
+    }
+
+    fn samples_ts() -> String {
+        let mut out = format!(
+            "// Generated by `{COMMAND}` (client-web/src/types_samples.rs): values as serde\n\
+             // writes them, each checked by tsc against its generated type. Never imported.\n\n\
+             import type * as T from './types';\n\nexport const samples: readonly unknown[] = [\n"
+        );
+        for (name, value) in super::samples::samples() {
+            out.push_str(&format!("  {} satisfies T.{name},\n", literal(&value, 1)));
+        }
+        out.push_str("];\n");
+        out
+    }
+
+    /// A declaration as ts-rs writes it (every field and doc line at the left margin,
+    /// trailing spaces) indented by its braces, for people reading the file.
+    fn indented(declaration: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0usize;
+        for line in declaration.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let doc = line.starts_with("/**") || line.starts_with('*');
+            let code: String = if doc { String::new() } else { unquoted(line) };
+            let opens = code.matches('{').count();
+            let closes = code.matches('}').count();
+            let before = if code.starts_with('}') {
+                depth.saturating_sub(1)
+            } else {
+                depth
+            };
+            let margin = "  ".repeat(before);
+            let space = if line.starts_with('*') { " " } else { "" };
+            out.push_str(&format!("{margin}{space}{line}\n"));
+            depth = (depth + opens).saturating_sub(closes);
+        }
+        out
+    }
+
+    /// `line` without what is inside double quotes (a field name may hold a brace).
+    fn unquoted(line: &str) -> String {
+        line.split('"').step_by(2).collect()
+    }
+
+    /// `value` as a TypeScript literal (JSON), an object a line per field, arrays of
+    /// plain values (keys, hashes, IDs) on one line.
+    fn literal(value: &Value, depth: usize) -> String {
+        let margin = "  ".repeat(depth + 1);
+        let close = "  ".repeat(depth);
+        match value {
+            Value::Object(fields) if !fields.is_empty() => {
+                let lines: Vec<String> = fields
+                    .iter()
+                    .map(|(key, v)| {
+                        format!("{margin}{}: {}", Value::from(key.as_str()), literal(v, depth + 1))
+                    })
+                    .collect();
+                format!("{{\n{}\n{close}}}", lines.join(",\n"))
+            }
+            Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+                let lines: Vec<String> = items
+                    .iter()
+                    .map(|i| format!("{margin}{}", literal(i, depth + 1)))
+                    .collect();
+                format!("[\n{}\n{close}]", lines.join(",\n"))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The type names in `unchecked_*_type` attributes of this crate's sources.
+    fn names_in_signatures() -> BTreeSet<String> {
+        const BUILT_IN: &[&str] = &[
+            "string",
+            "number",
+            "boolean",
+            "null",
+            "undefined",
+            "Uint8Array",
+            "Array",
+        ];
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut names = BTreeSet::new();
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let attribute = "_type = \"";
+            for (_, rest) in text
+                .match_indices(attribute)
+                .map(|(i, _)| text.split_at(i + attribute.len()))
+            {
+                let written = rest.split('"').next().unwrap_or_default();
+                for word in written.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+                    if !word.is_empty() && !BUILT_IN.contains(&word) {
+                        names.insert(word.to_owned());
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// The names `IMPORTS` brings into the `.d.ts` (wasm-bindgen takes the constant,
+    /// so it is read from this file).
+    fn imported_names() -> BTreeSet<String> {
+        let source = include_str!("types.rs");
+        let line = source
+            .lines()
+            .find(|l| l.starts_with("import type {"))
+            .unwrap_or_default();
+        let list = line
+            .split('{')
+            .nth(1)
+            .and_then(|s| s.split('}').next())
+            .unwrap_or_default();
+        list.split(',')
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn generated_types() {
+        let declarations = declarations().found;
+        let signatures = names_in_signatures();
+        let declared: BTreeSet<String> = declarations.keys().cloned().collect();
+        let undeclared: Vec<_> = signatures.difference(&declared).collect();
+        assert!(
+            undeclared.is_empty(),
+            "the .d.ts names types nothing declares: {undeclared:?}"
+        );
+        assert_eq!(
+            imported_names(),
+            signatures,
+            "the import in client-web/src/types.rs (IMPORTS) must list exactly the types the signatures name"
+        );
+
+        let dir = match std::env::var_os("KIZUNA_TS_OUT") {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web/src/generated"),
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("types.ts"), types_ts(&declarations)).unwrap();
+        std::fs::write(dir.join("serde-samples.ts"), samples_ts()).unwrap();
+    }
+
+    /// A type the UI names is checked against serde's output unless it cannot be.
+    #[test]
+    fn every_type_the_ui_names_has_a_sample() {
+        let roots = declarations().roots;
+        let sampled: BTreeSet<String> = super::samples::samples()
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        for name in super::samples::NOT_SAMPLED {
+            assert!(
+                roots.contains(*name) && !sampled.contains(*name),
+                "{name} in NOT_SAMPLED"
+            );
+        }
+        let missing: Vec<_> = roots
+            .iter()
+            .filter(|n| !sampled.contains(*n) && !super::samples::NOT_SAMPLED.contains(&n.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no sample of {missing:?}: add one to samples()"
+        );
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "ts")]
+#[path = "types_samples.rs"]
+mod samples;

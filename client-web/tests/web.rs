@@ -11,6 +11,8 @@
 // A test file: clippy.toml allows these in `#[test]`s, not in `#[wasm_bindgen_test]` helpers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use image::codecs::jpeg::JpegEncoder;
 use image::ExtendedColorType;
 use js_sys::{Array, Reflect, Uint8Array, JSON};
@@ -21,21 +23,12 @@ use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use common::{js, json_of};
+
 const ROOM: &str = "0190a1b2-0000-7000-8000-000000000100";
 const DOCTOR: &str = "0190a1b2-0000-7000-8000-000000000001";
 const NURSE: &str = "0190a1b2-0000-7000-8000-000000000002";
 const NOW: f64 = 1_800_000_000_000.0;
-
-/// A JSON value as the plain JS value the UI would pass.
-fn js(value: &Value) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    serde::Serialize::serialize(value, &serializer).unwrap()
-}
-
-/// A plain JS value (no `Uint8Array`s inside) as JSON.
-fn json_of(value: &JsValue) -> Value {
-    serde_json::from_str(&String::from(JSON::stringify(value).unwrap())).unwrap()
-}
 
 fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap()

@@ -68,13 +68,20 @@ pub(crate) fn group_id(room: RoomId, channel: Channel) -> String {
     format!("{room}/{channel}")
 }
 
-/// How long to wait before sending the same request again, if the engine's send
-/// rule ([`outbox::decide`]) says to retry at once; `None` to report the error.
-fn quick_retry(e: &ClientError, attempt: u32) -> Option<Duration> {
-    let decision = match e {
+/// What the engine's send rule ([`outbox::decide`]) says after `attempt` failures of
+/// one request, the last one `e`; `None` for a failure that is not an answer or a
+/// lost connection (a local error: report it).
+pub(crate) fn send_decision(e: &ClientError, attempt: u32) -> Option<outbox::Decision> {
+    Some(match e {
         ClientError::Network(_) => outbox::decide(None, None, attempt),
         other => outbox::decide(Some(other.status()?), Some(other.code()), attempt),
-    };
+    })
+}
+
+/// How long to wait before sending the same request again, if the engine's send
+/// rule says to retry at once; `None` to report the error.
+fn quick_retry(e: &ClientError, attempt: u32) -> Option<Duration> {
+    let decision = send_decision(e, attempt)?;
     decision
         .retry_now()
         .then(|| Duration::from_millis(decision.delay_ms.unwrap_or(0)))
@@ -623,3 +630,9 @@ impl Client {
 fn wire_epoch(epoch: u64) -> i64 {
     i64::try_from(epoch).unwrap_or(i64::MAX)
 }
+
+/// The engine's conformance suite through this shell (a child module, so it can set a
+/// device up and join without a server).
+#[cfg(test)]
+#[path = "conformance_tests.rs"]
+mod conformance_tests;

@@ -8,22 +8,22 @@
 //! Commits are made against what this device has seen, without fetching first: the
 //! server accepts a commit only for the group's current epoch, so one that is
 //! accepted was made on a current view. On `409 wrong_epoch` the commit is dropped,
-//! the device catches up and decides again.
+//! the device catches up and decides again, as often as the engine's send rule
+//! ([`kizuna_engine::outbox::decide`], the browser's too) allows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use kizuna_crypto::channel::{HistoryPolicy, PendingCommit};
+use kizuna_engine::outbox::Action;
+use kizuna_engine::reconcile::Plan;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::api::{b64, segment, unb64};
-use crate::channels::SyncReport;
+use crate::channels::{send_decision, SyncReport};
 use crate::error::{ClientError, Result};
 use crate::wire::{Claimed, LogKind, NewCommit};
-use crate::{now, Channel, Client, DeviceId, RoomId, UserId};
-
-/// How many times a commit is retried after another member's commit won the epoch.
-const MAX_COMMIT_ATTEMPTS: u32 = 6;
+use crate::{now, Channel, Client, DeviceId, Member, RoomId, UserId};
 
 /// What a reconcile changed in one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,10 +45,6 @@ pub struct ReconcileReport {
     pub epoch: u64,
 }
 
-fn is_wrong_epoch(e: &ClientError) -> bool {
-    matches!(e, ClientError::Server { code, .. } if code == "wrong_epoch")
-}
-
 impl Client {
     /// Makes the channel's MLS members match the room: adds every live device of each
     /// member who may use the channel (professionals get the full history, family and
@@ -58,7 +54,6 @@ impl Client {
     pub async fn reconcile(&mut self, room: RoomId, channel: Channel) -> Result<ReconcileReport> {
         self.require_session()?;
         let id = self.active_group(room, channel)?;
-        let me = self.device_id_or_err()?;
         let mut report = ReconcileReport {
             room,
             channel,
@@ -72,13 +67,10 @@ impl Client {
         loop {
             let id = self.active_group(room, channel).map(|_| id.clone())?;
             let members = self.members(room).await?;
-            let my_user = self.public.user_id.ok_or(ClientError::NotSignedIn)?;
+            let plan = self.reconcile_plan(room, channel, &members)?;
             let Some(state) = self.channels.get_mut(&id) else {
                 return Err(ClientError::NotInChannel { room, channel });
             };
-            let current: BTreeMap<DeviceId, UserId> =
-                state.members().into_iter().map(|m| (m.device, m.user)).collect();
-            let plan = kizuna_engine::reconcile::plan(channel, &members, &current, my_user, me);
 
             let (pending, policy) = if !plan.remove.is_empty() {
                 (state.remove_devices(&plan.remove)?, None)
@@ -126,19 +118,37 @@ impl Client {
                     if let Some(state) = self.channels.get_mut(&id) {
                         state.commit_rejected()?;
                     }
-                    if !is_wrong_epoch(&e) {
+                    let resync = send_decision(&e, attempts).is_some_and(|d| d.action == Action::Resync);
+                    if !resync {
                         self.save()?;
-                        return Err(e);
+                        return Err(match e.code() {
+                            "wrong_epoch" => ClientError::TooManyConflicts(attempts),
+                            _ => e,
+                        });
                     }
                     report.conflicts += 1;
-                    if attempts >= MAX_COMMIT_ATTEMPTS {
-                        return Err(ClientError::TooManyConflicts(attempts));
-                    }
                     let mut synced = SyncReport::default();
                     self.sync_group(&id, &mut synced).await?;
                 }
             }
         }
+    }
+
+    /// The engine's plan for a channel: this device's view of its group against the
+    /// room's `members`.
+    pub(crate) fn reconcile_plan(&self, room: RoomId, channel: Channel, members: &[Member]) -> Result<Plan> {
+        let id = self.active_group(room, channel)?;
+        let state = self
+            .channels
+            .get(&id)
+            .ok_or(ClientError::NotInChannel { room, channel })?;
+        let current: BTreeMap<DeviceId, UserId> =
+            state.members().into_iter().map(|m| (m.device, m.user)).collect();
+        let my_user = self.public.user_id.ok_or(ClientError::NotSignedIn)?;
+        let me = self.device_id_or_err()?;
+        Ok(kizuna_engine::reconcile::plan(
+            channel, members, &current, my_user, me,
+        ))
     }
 
     /// Claims one key package per live device of `users`; keeps those of `devices`.

@@ -36,6 +36,7 @@ pub const MAX_ENVELOPE_BYTES: usize = 512 * 1024;
 /// `Observation`s). An amendment is not a type of its own: it has the type of the
 /// post it corrects and sets [`PostEnvelope::amendment_of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ContentType {
     /// Free text.
@@ -84,6 +85,7 @@ pub use kizuna_proto::Urgency;
 /// decrypt it and how to check it. The key never appears in `Debug` output and is
 /// wiped when the reference is dropped.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentRef {
     /// Where the ciphertext is stored.
@@ -122,6 +124,9 @@ impl fmt::Debug for AttachmentRef {
 /// silently (say, a future "retracts") could change a post's meaning, so any change
 /// of meaning bumps [`ENVELOPE_VERSION`] instead.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// The UI writes envelopes as well as reading them: in TypeScript, a field serde fills
+// in when it is missing (`default`) is optional, though it is always written out.
 #[serde(deny_unknown_fields)]
 pub struct PostEnvelope {
     /// Format version; [`ENVELOPE_VERSION`] for everything written by this code.
@@ -132,38 +137,48 @@ pub struct PostEnvelope {
     pub body: String,
     /// Encrypted files this post carries.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub attachments: Vec<AttachmentRef>,
     /// The post this one answers.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub reply_to: Option<PostId>,
     /// People to notify.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub mentions: Vec<UserId>,
     /// Set when this post corrects an earlier one. Care records are amended, never
     /// edited in place: the original stays, and readers show the latest amendment.
     /// Only the original's author may amend it, keeping its content type (checked by
     /// [`Notebook`](crate::content::Notebook), which knows the original).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub amendment_of: Option<PostId>,
     /// How soon the team should read this post.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub urgency: Urgency,
     // The payloads are boxed: most posts are notes, and an envelope carrying every
     // payload inline would be several times larger wherever posts are held or moved.
     /// A handover's recipient and checklist ([`ContentType::Handover`] only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub handover: Option<Box<Handover>>,
     /// The handover post being taken over ([`ContentType::HandoverTaken`] only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub taken_over: Option<PostId>,
     /// Vital signs ([`ContentType::Vitals`] only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub vitals: Option<Box<Vitals>>,
     /// A photo and its thumbnail ([`ContentType::Photo`] only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub photo: Option<Box<PhotoContent>>,
     /// The client's alert thresholds ([`ContentType::Thresholds`] only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub thresholds: Option<Box<Thresholds>>,
 }
 

@@ -17,6 +17,8 @@ use crate::error::EngineError;
 
 /// [`PhotoOptions`] as the UI may give them; every field optional.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PhotoOptions", optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct PhotoOptionsIn {
     max_edge: Option<u32>,
@@ -41,6 +43,7 @@ impl From<PhotoOptionsIn> for PhotoOptions {
 
 /// A photo ready to seal: upright JPEG without metadata, and its thumbnail.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PreparedPhoto {
     /// The image, JPEG.
     pub image: Bytes,
@@ -73,6 +76,7 @@ pub fn prepare_photo(bytes: &[u8], options: PhotoOptionsIn) -> Result<PreparedPh
 /// `PUT /rooms/{room}/channels/{channel}/blobs/{reference.blob}` and put `reference`
 /// in the post (`attachments`, or a photo's `image`/`thumbnail`).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SealedFile {
     /// What to upload.
     pub ciphertext: Bytes,
@@ -116,6 +120,7 @@ pub fn open_attachment(ciphertext: &[u8], reference: &AttachmentRef) -> Result<V
 
 /// A reading worth a second look, for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Flag"))]
 pub struct FlagOut {
     /// Which reading: `temperature`, `systolic`, `spo2`, …
     pub measurement: &'static str,
@@ -156,11 +161,13 @@ pub fn measurement_name(m: Measurement) -> &'static str {
 
 /// What [`validate_envelope`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum Validation {
     /// The post may be sent.
     Valid {
         /// Always true.
+        #[cfg_attr(feature = "ts", ts(type = "true"))]
         ok: bool,
         /// Readings that are possible but unusual (show them before sending).
         unusual: Vec<FlagOut>,
@@ -172,6 +179,7 @@ pub enum Validation {
     /// The post breaks a rule: nothing may be sent.
     Invalid {
         /// Always false.
+        #[cfg_attr(feature = "ts", ts(type = "false"))]
         ok: bool,
         /// Why, with the field at fault.
         #[serde(flatten)]
@@ -233,6 +241,7 @@ pub struct PostIn {
 
 /// One version of a post, in an entry.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotebookPost"))]
 pub struct PostOut {
     /// Log position.
     pub seq: i64,
@@ -260,6 +269,7 @@ impl From<&NotebookPost> for PostOut {
 
 /// Who took a handover over.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TakenOver {
     /// Who.
     pub by: UserId,
@@ -269,6 +279,7 @@ pub struct TakenOver {
 
 /// How a vitals post is shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotebookAlert"))]
 pub struct AlertOut {
     /// Readings unusual for anyone.
     pub unusual: Vec<FlagOut>,
@@ -290,6 +301,7 @@ impl From<&VitalsAlert> for AlertOut {
 
 /// A numeric reading of a vitals post, for charts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Reading"))]
 pub struct ReadingOut {
     /// Which reading (see [`measurement_name`]).
     pub measurement: &'static str,
@@ -301,6 +313,7 @@ pub struct ReadingOut {
 
 /// One entry of the notebook: an original post with its amendments applied.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotebookEntry"))]
 pub struct EntryOut {
     /// The original post's ID (what replies, amendments and take-overs name).
     pub post_id: PostId,
@@ -362,6 +375,7 @@ impl From<&Entry<'_>> for EntryOut {
 
 /// A post the notebook did not apply.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotebookRejection"))]
 pub struct RejectedOut {
     /// The post.
     pub post_id: PostId,
@@ -373,6 +387,7 @@ pub struct RejectedOut {
 
 /// A channel as the care notebook.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NotebookView"))]
 pub struct NotebookOut {
     /// One entry per original post, in log order.
     pub entries: Vec<EntryOut>,

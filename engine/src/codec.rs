@@ -51,6 +51,7 @@ pub fn vault_key(bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>, EngineError> {
 
 /// Bytes that reach JavaScript as a `Uint8Array` (and as an array in JSON tests).
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "Uint8Array"))]
 pub struct Bytes(pub Vec<u8>);
 
 impl Serialize for Bytes {

@@ -15,6 +15,8 @@ use serde::Serialize;
 
 /// What went wrong, for people and for the UI's logic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// `WebError` in the browser client, which throws it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WebError"))]
 pub struct EngineError {
     /// Stable snake_case code, e.g. `pending_commit` or `attachment_damaged`.
     pub code: &'static str,
@@ -24,6 +26,7 @@ pub struct EngineError {
     pub ja: String,
     /// For a post that breaks a rule: the field at fault (`temperature_c`, `body`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
 }
 

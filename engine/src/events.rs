@@ -12,6 +12,7 @@ use crate::error::EngineError;
 
 /// A person and one of their devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Who {
     /// The person.
     pub user: UserId,
@@ -25,6 +26,7 @@ pub(crate) fn who(list: &[(UserId, DeviceId)]) -> Vec<Who> {
 
 /// A room channel as the device lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelRef {
     /// `{room}/{channel}`.
     pub group_id: String,
@@ -36,6 +38,9 @@ pub struct ChannelRef {
 
 /// A post this device opened and verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// In TypeScript `ReceivedPost` is the `post` event, these fields plus `type: "post"`
+// (client-web/src/types.rs).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReceivedPostFields"))]
 pub struct ReceivedPost {
     /// Its position in the channel's log.
     pub seq: i64,
@@ -58,6 +63,7 @@ pub struct ReceivedPost {
 
 /// What ingesting log entries did, one event per noteworthy entry, in log order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ChannelEvent"))]
 #[serde(tag = "type", rename_all = "snake_case")]
 // Posts are the common case and are handed to JS at once; boxing them buys nothing.
 #[allow(clippy::large_enum_variant)]
@@ -134,6 +140,7 @@ pub enum Event {
 /// What to send for a commit: `POST /groups/{g}/commits` with
 /// `{sender_device, commit, welcome, idempotency_key}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CommitRequest {
     /// The commit, base64.
     pub commit: String,
@@ -149,6 +156,7 @@ pub struct CommitRequest {
 
 /// What [`crate::Slot::commit_accepted`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Accepted {
     /// The epoch now.
     pub epoch: u64,
@@ -167,6 +175,7 @@ pub struct Accepted {
 /// What to send for a post, in order: `era_key` (if any) as log kind `era_key`, then
 /// `post` as log kind `post` with `urgency` and `blobs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SealedPost {
     /// The post's ID (use it as the idempotency key; `era-{post_id}` for the era key).
     pub post_id: PostId,
@@ -184,6 +193,7 @@ pub struct SealedPost {
 
 /// A channel member (device) as this device sees the group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ChannelMember"))]
 pub struct Member {
     /// The person.
     pub user: UserId,
@@ -216,6 +226,7 @@ pub(crate) fn commit_request(pending: &PendingCommit) -> CommitRequest {
 
 /// What processing welcomes did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "JoinReport"))]
 pub struct Joined {
     /// Channels joined (read their logs from the start: `last_seq` is 0).
     pub joined: Vec<ChannelRef>,
@@ -225,6 +236,7 @@ pub struct Joined {
 
 /// A welcome that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WelcomeProblem {
     /// The group it named.
     pub group_id: String,

@@ -20,6 +20,8 @@
 
 pub mod care;
 pub mod codec;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod core;
 pub mod error;
 mod events;

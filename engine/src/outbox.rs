@@ -29,6 +29,7 @@ pub const MAX_RESYNCS: u32 = 6;
 
 /// What to do after a failed send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "OutboxAction"))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Send the same request again after `delay_ms`.
@@ -43,11 +44,13 @@ pub enum Action {
 
 /// The decision, as the browser's outbox reads it: `{action, delay_ms?}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "OutboxDecision"))]
 pub struct Decision {
     /// What to do.
     pub action: Action,
     /// For [`Action::Retry`]: how long to wait first, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub delay_ms: Option<u64>,
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// [`HistoryPolicy`] as the UI writes it: `"full"`, `"from_now"` or
 /// `{"same_as_user": "<user id>"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "HistoryPolicy"))]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
     /// Every era this device holds.

@@ -23,6 +23,7 @@ use crate::slot::Slot;
 
 /// Devices to add under one history policy, in one commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AddClass {
     /// The history the newcomers get (pass it to `add_devices`).
     pub policy: Policy,
@@ -35,6 +36,7 @@ pub struct AddClass {
 /// What to change, in order: `remove` (one commit) if not empty, else the first class
 /// of `add` whose devices have key packages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReconcilePlan"))]
 pub struct Plan {
     /// Devices to remove in one commit.
     pub remove: Vec<DeviceId>,

@@ -1,85 +1,23 @@
 //! A doctor's and a nurse's browser devices over a tiny in-memory log with the
 //! server's commit check, through the same calls the JS classes make.
 
-use kizuna_crypto::proto::{Channel, DeviceId, PostId, RoomId, Timestamp, UserId};
-use kizuna_crypto::{ContentType, DeviceSigningKey, PostEnvelope, ServerGroupView};
-use uuid::Uuid;
+use kizuna_crypto::proto::{DeviceId, Timestamp, UserId};
+use kizuna_crypto::{DeviceSigningKey, PostEnvelope};
 
 use super::*;
-use kizuna_proto::{ClaimedKeyPackage as Claimed, LogEntry, Welcome};
+use kizuna_proto::{ClaimedKeyPackage as Claimed, LogKind};
 
 use crate::codec::{b64, unb64};
+use crate::conformance::fixture::{group, id, me, note, post_id, Log, Newcomer, Team, HOUR, T0};
 use crate::test_random::OsRandom;
-
-/// 2027-01-15T08:00:00Z.
-const T0: Timestamp = Timestamp(1_800_000_000_000);
-const HOUR: i64 = 3_600_000;
-
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
-
-fn room() -> RoomId {
-    RoomId::from_uuid(id(0x100))
-}
 
 fn device(user: u128, device: u128) -> Core {
     let key = DeviceSigningKey::generate(&mut OsRandom::checked().unwrap());
     Core::new(key, UserId::from_uuid(id(user)), DeviceId::from_uuid(id(device)))
 }
 
-fn me(core: &Core) -> DeviceId {
-    core.mls.identity().device()
-}
-
-fn group() -> String {
-    format!("{}/team", room())
-}
-
-/// The server's side of one channel.
-struct Log {
-    entries: Vec<LogEntry>,
-    view: ServerGroupView,
-}
-
-impl Log {
-    fn append(&mut self, kind: &str, sender: DeviceId, body: &str, at: Timestamp) {
-        self.entries.push(LogEntry {
-            seq: self.entries.len() as i64 + 1,
-            kind: kind.parse().unwrap(),
-            sender_device: Some(sender),
-            epoch: 0,
-            body: body.into(),
-            stored_at: at,
-            urgency: None,
-        });
-    }
-
-    fn commit(&mut self, sender: DeviceId, request: &CommitRequest) {
-        self.view
-            .accept(&unb64("commit", &request.commit).unwrap())
-            .unwrap();
-        self.append("commit", sender, &request.commit, T0);
-    }
-
-    fn post(&mut self, sender: DeviceId, sealed: &SealedPost, at: Timestamp) {
-        if let Some(era_key) = &sealed.era_key {
-            self.append("era_key", sender, era_key, at);
-        }
-        self.append("post", sender, &sealed.post, at);
-    }
-}
-
 fn slot(core: &mut Core) -> &mut Slot {
     core.channels.get_mut(&group()).unwrap()
-}
-
-fn note(text: &str) -> PostEnvelope {
-    PostEnvelope::new(ContentType::Note, text)
-}
-
-fn post_id(n: u128) -> PostId {
-    PostId::from_uuid(id(0x9000 + n))
 }
 
 fn bodies(events: &[Event]) -> Vec<(i64, String)> {
@@ -93,43 +31,26 @@ fn bodies(events: &[Event]) -> Vec<(i64, String)> {
 }
 
 /// The doctor creates the team channel and adds the nurse (full history); the nurse
-/// joins from the welcome.
+/// joins from the welcome (the conformance suite's fixture, with the engine as reader).
 fn team() -> (Log, Core, Core) {
-    let mut rng = OsRandom::checked().unwrap();
-    let mut doctor = device(1, 11);
     let mut nurse = device(2, 22);
-    let (group_id, group_info) = doctor.create_channel(room(), Channel::Team).unwrap();
-    assert_eq!(group_id, group());
-    let mut log = Log {
-        entries: Vec::new(),
-        view: ServerGroupView::from_group_info(&unb64("gi", &group_info).unwrap(), None).unwrap(),
-    };
     let packages = nurse.key_packages(2, true).unwrap();
     assert_eq!(
         packages.iter().map(|p| p.last_resort).collect::<Vec<_>>(),
         [false, false, true]
     );
     assert!(packages.iter().all(|p| p.id.len() == 64 && !p.body.is_empty()));
-    let claimed = [Claimed {
-        device_id: me(&nurse),
+    let (team, welcome) = Team::with(&[Newcomer {
+        device: me(&nurse),
         key_package: packages[0].body.clone(),
-    }];
-    let request = slot(&mut doctor).add_devices(&claimed, Policy::Full).unwrap();
-    assert_eq!(
-        request.added.iter().map(|w| w.device).collect::<Vec<_>>(),
-        [me(&nurse)]
-    );
-    log.commit(me(&doctor), &request);
-    let accepted = slot(&mut doctor).commit_accepted(T0, &mut rng).unwrap();
-    let era_key = accepted.era_key.expect("an add shares era keys");
-    log.append("era_key", me(&doctor), &era_key, T0);
-    let joined = nurse.join(&[Welcome {
-        group_id: group(),
-        welcome: request.welcome.unwrap(),
-    }]);
+    }])
+    .unwrap();
+    let joined = nurse.join(&[welcome]);
     assert!(joined.problems.is_empty(), "{:?}", joined.problems);
     assert_eq!(joined.joined[0].group_id, group());
-    (log, doctor, nurse)
+    let mut doctor = team.doctor;
+    assert!(slot(&mut doctor).members().iter().any(|m| m.device == me(&nurse)));
+    (team.log, doctor, nurse)
 }
 
 #[test]
@@ -159,7 +80,7 @@ fn the_nurse_reads_the_doctors_post_once_and_refuses_a_tampered_copy() {
     let mut bytes = unb64("post", &sealed.post).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
-    log.append("post", me(&doctor), &b64(&bytes), T0);
+    log.append(LogKind::Post, me(&doctor), &b64(&bytes), T0);
     let events = slot(&mut nurse).ingest(&log.entries[3..]);
     let [Event::Problem { seq: 4, error, .. }] = events.as_slice() else {
         panic!("{events:?}")
@@ -191,7 +112,7 @@ fn a_replayed_post_is_shown_once_and_reported_even_after_a_restore_of_the_device
     // bytes as a new entry.
     let key = [7u8; 32];
     let mut nurse = Core::import(&key, &nurse.export(&key, &mut rng).unwrap()).unwrap();
-    log.append("post", me(&doctor), &sealed.post, T0);
+    log.append(LogKind::Post, me(&doctor), &sealed.post, T0);
     let events = slot(&mut nurse).ingest(&log.entries);
     let [Event::Problem { seq: 4, error, .. }] = events.as_slice() else {
         panic!("{events:?}")
@@ -223,9 +144,14 @@ fn gaps_stop_ingesting_and_a_bad_commit_stalls_the_log() {
     );
     assert_eq!(slot(&mut nurse).last_seq, 0);
 
-    log.append("proposal", DeviceId::from_uuid(id(5)), "AA==", T0);
-    log.append("commit", DeviceId::from_uuid(id(5)), &b64(b"not a commit"), T0);
-    log.append("post", DeviceId::from_uuid(id(5)), &b64(b"never read"), T0);
+    log.append(LogKind::Proposal, DeviceId::from_uuid(id(5)), "AA==", T0);
+    log.append(
+        LogKind::Commit,
+        DeviceId::from_uuid(id(5)),
+        &b64(b"not a commit"),
+        T0,
+    );
+    log.append(LogKind::Post, DeviceId::from_uuid(id(5)), &b64(b"never read"), T0);
     let events = slot(&mut nurse).ingest(&log.entries);
     assert!(
         matches!(events.last(), Some(Event::Stalled { seq: 4, .. })),
@@ -249,8 +175,8 @@ fn a_post_ahead_of_its_era_key_waits_and_opens_when_the_key_arrives() {
         .seal_post(&note("翌日"), post_id(2), day, None, &mut rng)
         .unwrap();
     let era_key = sealed.era_key.clone().expect("a day-old era is replaced");
-    log.append("post", me(&doctor), &sealed.post, day);
-    log.append("era_key", me(&doctor), &era_key, day);
+    log.append(LogKind::Post, me(&doctor), &sealed.post, day);
+    log.append(LogKind::EraKey, me(&doctor), &era_key, day);
     let events = slot(&mut nurse).ingest(&log.entries);
     assert!(matches!(events[0], Event::Waiting { seq: 3 }), "{events:?}");
     assert_eq!(bodies(&events), [(3, "翌日".to_owned())]);
@@ -316,7 +242,7 @@ fn swapped_key_packages_and_pending_commits_are_refused_and_removal_ends_reading
         .seal_post(&note("x"), post_id(5), T0, None, &mut rng)
         .unwrap_err();
     assert_eq!(error.code, "pending_commit");
-    log.commit(me(&doctor), &request);
+    log.commit(me(&doctor), &request).unwrap();
     let accepted = slot(&mut doctor).commit_accepted(T0, &mut rng).unwrap();
     assert_eq!((accepted.removed.len(), accepted.era_key), (1, None));
     let post = slot(&mut doctor)

@@ -15,6 +15,7 @@ macro_rules! typed_id {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
         #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
         #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 

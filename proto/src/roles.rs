@@ -26,11 +26,13 @@ impl std::error::Error for UnknownName {}
 
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident, $label:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
         #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        // After the derives: the docs may carry a `ts(rename)` for TypeScript.
+        $(#[$doc])*
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
@@ -128,6 +130,8 @@ vocabulary!(
 
 vocabulary!(
     /// The channels of a room.
+    // `Channel` is the browser client's class for one channel: the name is the value.
+    #[cfg_attr(feature = "ts", ts(rename = "ChannelName"))]
     Channel, "channel" {
         /// Professionals only.
         Team => "team",

@@ -21,6 +21,7 @@ use crate::{BlobId, Channel, DeviceId, RoomId, RoomRole, Timestamp, Urgency, Use
 /// whole page. Parsing with [`FromStr`] is strict (the server's check of what a
 /// client sends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
 #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
@@ -86,6 +87,7 @@ impl FromStr for LogKind {
 /// One entry of a channel's log, as `GET /groups/{group_id}/messages` and the
 /// WebSocket send it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     /// Its position in the log (1, 2, … without gaps).
@@ -104,11 +106,13 @@ pub struct LogEntry {
     pub stored_at: Timestamp,
     /// For a post: the urgency its sender exposed in clear.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub urgency: Option<Urgency>,
 }
 
 /// A member of a room as `GET /rooms/{room_id}/members` lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomMember {
     /// Their user ID.
@@ -141,6 +145,7 @@ impl RoomMember {
 
 /// A welcome waiting for a device (`GET /devices/{device_id}/welcomes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WelcomeView {
     /// The group it lets the device join, `{room_id}/{channel}`.
@@ -154,6 +159,7 @@ pub type Welcome = WelcomeView;
 
 /// A device's key package, handed out once (`POST /users/{user_id}/key-packages/claim`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimedKeyPackage {
     /// The device.
@@ -164,6 +170,7 @@ pub struct ClaimedKeyPackage {
 
 /// One key package to upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyPackageUpload {
@@ -178,6 +185,7 @@ pub struct KeyPackageUpload {
 
 /// A batch of key packages (`POST /devices/{device_id}/key-packages`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyPackageBatch {
@@ -187,6 +195,7 @@ pub struct KeyPackageBatch {
 
 /// How many one-time packages are left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyPackagesLeft {
     /// Unused one-time packages.
@@ -195,6 +204,7 @@ pub struct KeyPackagesLeft {
 
 /// A message for a group's log (`POST /groups/{group_id}/messages`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
@@ -211,6 +221,7 @@ pub struct NewMessage {
     /// For a post: the urgency the sender chooses to expose so members' devices can
     /// be told "urgent" without content. Omit to keep it private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub urgency: Option<Urgency>,
     /// For a post: the attachments it references (uploaded to this channel by the
     /// sender and not yet posted). Only these stay; others are swept.
@@ -220,6 +231,7 @@ pub struct NewMessage {
 
 /// A commit for a group (`POST /groups/{group_id}/commits`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCommit {
@@ -235,6 +247,7 @@ pub struct NewCommit {
 
 /// Where a message landed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageStored {
     /// Its position in the group's log.
@@ -245,6 +258,7 @@ pub struct MessageStored {
 
 /// Where a commit landed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitStored {
     /// Its position in the group's log.
@@ -257,6 +271,7 @@ pub struct CommitStored {
 
 /// What a client reads of [`MessageStored`] or [`CommitStored`]: the position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stored {
     /// Its position in the group's log.
     pub seq: i64,
@@ -264,6 +279,7 @@ pub struct Stored {
 
 /// A channel's group to create (`POST /rooms/{room_id}/channels/{channel}/group`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
@@ -276,6 +292,7 @@ pub struct NewGroup {
 
 /// A channel's group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupView {
     /// The MLS group ID.

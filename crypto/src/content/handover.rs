@@ -21,6 +21,7 @@ pub const MAX_CHECKLIST_ITEM_BYTES: usize = 500;
 
 /// The structured part of a handover post. `Debug` hides the checklist text.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Handover {
     /// Who should take it over.
@@ -33,6 +34,7 @@ pub struct Handover {
 /// Who a handover is for. JSON: `{"kind": "next_visitor"}`,
 /// `{"kind": "role", "role": "nurse"}`, `{"kind": "person", "user": "<uuid>"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HandoverTarget {
     /// Whoever visits the client next, of any profession.
@@ -51,12 +53,15 @@ pub enum HandoverTarget {
 
 /// One line of a handover checklist.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistItem {
     /// What to do or check: one line, 1 to [`MAX_CHECKLIST_ITEM_BYTES`] bytes.
     pub text: String,
     /// Already done when the handover was written (e.g. "medication given").
     #[serde(default)]
+    // Optional for the UI, which writes checklists too.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub done: bool,
 }
 

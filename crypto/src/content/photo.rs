@@ -21,6 +21,7 @@ pub const MAX_BODY_SITE_BYTES: usize = 100;
 /// The structured part of a photo post; the body is the caption. `Debug` hides the
 /// body site.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct PhotoContent {
     /// The full image.

@@ -23,6 +23,8 @@ use super::vitals::{same_f64, Flag, Vitals, VitalsError};
 /// The values that do not alert; either end may be left open. JSON:
 /// `{"min": 92}`, `{"max": 37.5}`, `{"min": 50, "max": 110}`.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+// Every reading is a `number` in TypeScript: one `Range` there.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields, concrete(T = f64)))]
 #[serde(deny_unknown_fields)]
 pub struct Range<T> {
     /// Readings below this alert.
@@ -71,6 +73,7 @@ impl<T: Copy + Into<f64>> Range<T> {
 /// The alert thresholds the team set for one client. Every threshold is optional.
 /// `Debug` shows which thresholds are set, never their values.
 #[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Body temperature, °C.

@@ -68,6 +68,7 @@ const LATEST_MEASUREMENT: Timestamp = Timestamp(7_258_118_400_000);
 /// The readings of one visit or one moment. Every reading is optional, but at least
 /// one must be present. `Debug` shows which readings are present, never their values.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Vitals {
     /// When the readings were taken (may be well before the post was sent, e.g. a
@@ -117,6 +118,7 @@ pub struct Vitals {
 
 /// Blood pressure, mmHg.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct BloodPressure {
     /// Systolic (upper) pressure, mmHg.
@@ -128,6 +130,7 @@ pub struct BloodPressure {
 /// How much of a meal was eaten, as care staff record it: in tenths (割, the
 /// Japanese habit: `{"tenths": 7}` is 7割) or in percent (`{"percent": 70}`).
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum MealIntake {
     /// Tenths eaten, 0 to 10.
@@ -148,6 +151,7 @@ impl MealIntake {
 
 /// Urine and stool since the last record. At least one part must be present.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Excretion {
     /// Times urine was passed.
@@ -164,6 +168,7 @@ pub struct Excretion {
 /// Level of consciousness: fully alert, or a Japan Coma Scale score. JSON: `"alert"`
 /// or `{"jcs": 10}`.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Consciousness {
     /// Fully alert (JCS 0, 意識清明).

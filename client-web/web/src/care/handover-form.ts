@@ -7,6 +7,7 @@ import { html, nothing, type TemplateResult } from 'lit-html';
 import './care.css';
 import { careCore, coreError } from './core';
 import { careText, inLang } from './messages';
+import type { OrgRole } from '../generated/types.js';
 import type { HandoverTarget, Person, PostEnvelope, SendPost } from './types';
 
 export interface HandoverFormOptions {
@@ -16,7 +17,7 @@ export interface HandoverFormOptions {
   rerender: () => void;
 }
 
-const ROLES = ['nurse', 'doctor', 'helper', 'care_manager', 'therapist', 'pharmacist', 'other_professional'];
+const ROLES: OrgRole[] = ['nurse', 'doctor', 'helper', 'care_manager', 'therapist', 'pharmacist', 'other_professional'];
 
 interface Item {
   key: number;
@@ -28,7 +29,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
   let nextKey = 1;
   const state = {
     kind: 'next_visitor' as HandoverTarget['kind'],
-    role: 'nurse',
+    role: 'nurse' as OrgRole,
     person: '',
     body: '',
     items: [] as Item[],
@@ -117,7 +118,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
         ${state.kind === 'role'
           ? html`<div class="care-field care-field--wide">
               <label for="hf-role">${m.handoverRole}</label>
-              <select id="hf-role" @change=${(e: Event) => { state.role = (e.target as HTMLSelectElement).value; }}>
+              <select id="hf-role" @change=${(e: Event) => { state.role = (e.target as HTMLSelectElement).value as OrgRole; }}>
                 ${ROLES.map((r) => html`<option value=${r} ?selected=${state.role === r}>${m.roles[r] ?? r}</option>`)}
               </select>
             </div>`

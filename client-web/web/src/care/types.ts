@@ -1,5 +1,6 @@
-// The shapes the care module works with: the core's own types (generated into the
-// bindings' .d.ts from client-web/src/types.rs), and what a room view hands in.
+// The shapes the care module works with: the core's own types (generated from the
+// Rust types into generated/types.ts, see client-web/src/types.rs), and what a room
+// view hands in.
 
 export type {
   AttachmentRef,
@@ -18,9 +19,9 @@ export type {
   Validation,
   Vitals,
   WebError,
-} from '../wasm/kizuna_client_web.js';
+} from '../generated/types.js';
 
-import type { AttachmentRef, NotebookEntry, PostEnvelope } from '../wasm/kizuna_client_web.js';
+import type { AttachmentRef, NotebookEntry, PostEnvelope } from '../generated/types.js';
 
 /** An encrypted file to upload with a post (the engine's `post(…, files)`). */
 export interface OutgoingFile {

@@ -9,7 +9,7 @@
 // is handed in, and so are the channel, the network and the clock, so the unit
 // tests run the queue against a fake server.
 
-import type { AttachmentRef, ChannelName, PostEnvelope, SealedPost } from '../wasm/kizuna_client_web';
+import type { AttachmentRef, ChannelName, PostEnvelope, SealedPost } from '../generated/types';
 import { coreError } from '../core-error';
 import { ApiError, NETWORK } from '../http/error';
 import { realClock, type Clock } from './clock';

@@ -2,7 +2,8 @@
 // /devices, key packages), then resumed from IndexedDB on every visit; the session
 // is bound to it after each sign-in, as the native client does (account.rs).
 
-import type { Device, KeyPackageUpload } from '../wasm/kizuna_client_web';
+import type { KeyPackageUpload } from '../generated/types';
+import type { Device } from '../wasm/kizuna_client_web';
 import { lang } from '../i18n';
 import { http, isNotFound, seg } from '../http';
 import { need, type Engine, type Meta, type Wasm } from './state';

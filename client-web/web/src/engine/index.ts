@@ -20,7 +20,7 @@
 // Posts are ReceivedPost (the `post` ChannelEvent of the WASM core); the notebook is
 // the core's NotebookView over them.
 
-import type { AttachmentRef, ChannelName, NotebookView, PostEnvelope, ReceivedPost } from '../wasm/kizuna_client_web';
+import type { AttachmentRef, ChannelName, NotebookView, PostEnvelope, ReceivedPost } from '../generated/types';
 import { http, seg } from '../http';
 import { saveMeta } from './device';
 import { whenStopped } from './lifecycle';

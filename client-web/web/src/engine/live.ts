@@ -4,7 +4,7 @@
 // resumes from the last position, so nothing is missed or repeated. The socket's
 // upkeep (reconnecting, backoff) is link.ts's; here the frames meet the engine.
 
-import type { LogEntry } from '../wasm/kizuna_client_web';
+import type { LogEntry } from '../generated/types';
 import { activeGroups, fetchWelcomes, ingest, observeGeneration, syncGroup } from './sync';
 import { realClock } from './clock';
 import { LiveLink, type SocketHandlers, type SocketLike } from './link';

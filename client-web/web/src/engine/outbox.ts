@@ -3,7 +3,7 @@
 // are in delivery.ts; here they meet the engine: the channel seals, the HTTP client
 // sends, the store keeps the queue, the engine's lock orders every attempt.
 
-import type { AttachmentRef, ChannelName, PostEnvelope, ReceivedPost } from '../wasm/kizuna_client_web';
+import type { AttachmentRef, ChannelName, PostEnvelope, ReceivedPost } from '../generated/types';
 import { b64, unb64 } from '../base64';
 import { http, seg } from '../http';
 import { saveDevice } from './device';

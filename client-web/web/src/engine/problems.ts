@@ -5,7 +5,7 @@
 // shows nothing of them); here they are only kept per channel, in the sealed cache,
 // so the room can tell the person in words, once per refused entry.
 
-import type { ChannelEvent } from '../wasm/kizuna_client_web';
+import type { ChannelEvent } from '../generated/types';
 import type { Engine } from './state';
 import * as store from './store';
 

@@ -3,7 +3,7 @@
 // which takes it only for the current epoch. On 409 wrong_epoch the commit is
 // dropped, the log read, and the plan made again.
 
-import type { ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy } from '../wasm/kizuna_client_web';
+import type { ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy } from '../generated/types';
 import { http, isCode, isNotFound, seg, transient } from '../http';
 import { saveDevice } from './device';
 import { fetchMembers, syncGroup } from './sync';

@@ -3,12 +3,8 @@
 // changes the device (ingest, seal, commit): the core refuses a second operation
 // while a commit is pending, and two interleaved awaits must never both act on it.
 
-import type {
-  ChannelName,
-  Device,
-  ReceivedPost,
-  RoomRole,
-} from '../wasm/kizuna_client_web';
+import type { ChannelName, ReceivedPost, RoomRole } from '../generated/types';
+import type { Device } from '../wasm/kizuna_client_web';
 import { loadCore } from '../core';
 import type { EntryProblem } from './problems';
 

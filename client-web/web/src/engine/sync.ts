@@ -2,7 +2,7 @@
 // (channels.rs of the native client). Every change to the device is saved before
 // anything else happens; decrypted posts go to the sealed offline cache.
 
-import type { ChannelEvent, ChannelName, LogEntry, ReceivedPost, WelcomeView } from '../wasm/kizuna_client_web';
+import type { ChannelEvent, ChannelName, LogEntry, ReceivedPost, WelcomeView } from '../generated/types';
 import { http, isNotFound, seg } from '../http';
 import { saveDevice, saveMeta } from './device';
 import { CHANNELS, changed, groupId, need, parseGroup, type Engine, type MemberInfo, type RoomInfo } from './state';

@@ -4,7 +4,7 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import { rerender } from '../app';
-import type { PostEnvelope, Urgency } from '../wasm/kizuna_client_web';
+import type { PostEnvelope, Urgency } from '../generated/types';
 import { openChannel } from '../engine';
 import { roomText } from '../rooms-messages';
 import { errorBox, noticeBox, problemText } from './parts';

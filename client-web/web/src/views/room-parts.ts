@@ -14,7 +14,7 @@
 
 import type { TemplateResult } from 'lit-html';
 
-import type { AttachmentRef, ChannelName, NotebookEntry, PostEnvelope, Thresholds } from '../wasm/kizuna_client_web';
+import type { AttachmentRef, ChannelName, NotebookEntry, PostEnvelope, Thresholds } from '../generated/types';
 
 export interface EntryContext {
   roomId: string;

@@ -4,7 +4,7 @@
 
 import type { Me } from '../api';
 import { rerender } from '../app';
-import type { ChannelName, NotebookEntry, PostEnvelope } from '../wasm/kizuna_client_web';
+import type { ChannelName, NotebookEntry, PostEnvelope } from '../generated/types';
 import { openChannel, post, refreshRooms, type ChannelHandle, type MemberRead } from '../engine';
 import { roomText } from '../rooms-messages';
 import { problemText } from './parts';

@@ -4,7 +4,7 @@
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import type { NotebookEntry, NotebookView, Urgency } from '../wasm/kizuna_client_web';
+import type { NotebookEntry, NotebookView, Urgency } from '../generated/types';
 import { fetchAttachment, memberName, type ChannelHandle, type MemberRead, type Outgoing } from '../engine';
 import { lang } from '../i18n';
 import { roomText } from '../rooms-messages';

@@ -11,7 +11,7 @@ import { html, nothing, type TemplateResult } from 'lit-html';
 
 import type { Me } from '../api';
 import type { View } from '../app';
-import type { ChannelName } from '../wasm/kizuna_client_web';
+import type { ChannelName } from '../generated/types';
 import { discardPost, refreshMembers, rooms, type RoomSummary } from '../engine';
 import { lang } from '../i18n';
 import { roomText } from '../rooms-messages';
