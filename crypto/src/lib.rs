@@ -28,6 +28,8 @@
 //!   fresh [`AttachmentKey`] per file) with flat memory for any size.
 //! * [`photo`]: [`prepare_photo`], the on-device photo pipeline: orient, strip metadata,
 //!   resize, re-encode, thumbnail.
+//! * [`broadcast`]: signed regional broadcasts ([`SignedBroadcast`]) and the signed
+//!   roster of officer keys ([`RosterChange`]) that says whose signature counts.
 //! * [`random`]: the [`Random`] trait through which callers supply randomness.
 //! * [`room_state`]: a room's name sealed for its members under the family channel's
 //!   era key ([`ChannelState::seal_room_state`]); [`invitation_name`]: an invitee's
@@ -63,6 +65,7 @@
 pub use kizuna_proto as proto;
 
 pub mod attachment;
+pub mod broadcast;
 pub mod channel;
 pub mod content;
 pub mod envelope;
@@ -83,6 +86,9 @@ pub mod testing;
 pub use attachment::{
     ciphertext_len, open_all, seal_all, AttachmentError, AttachmentKey, AttachmentOpener, AttachmentSealer,
     Sealed, SealedAttachment,
+};
+pub use broadcast::{
+    Broadcast, BroadcastError, Officer, RosterChange, RosterHash, SignedBroadcast, SignedRosterChange,
 };
 pub use channel::{
     ChannelError, ChannelEvent, ChannelState, HistoryPolicy, LogKind, Outgoing, PendingCommit,

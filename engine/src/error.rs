@@ -8,10 +8,13 @@
 //! the native client prints it.
 
 use kizuna_crypto::attachment::AttachmentError;
+use kizuna_crypto::broadcast::BroadcastError;
 use kizuna_crypto::channel::ChannelError;
 use kizuna_crypto::photo::PhotoError;
 use kizuna_crypto::{EnvelopeError, MlsError, OpenError, SealError};
 use serde::Serialize;
+
+use crate::broadcast::{RosterError, Unverified};
 
 /// What went wrong, for people and for the UI's logic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -303,6 +306,27 @@ impl From<AttachmentError> for EngineError {
 impl From<PhotoError> for EngineError {
     fn from(e: PhotoError) -> Self {
         Self::new(e.code(), e.to_string(), e.message_ja())
+    }
+}
+
+impl From<BroadcastError> for EngineError {
+    fn from(e: BroadcastError) -> Self {
+        Self {
+            field: e.field().map(str::to_owned),
+            ..Self::new(e.code(), e.to_string(), e.message_ja())
+        }
+    }
+}
+
+impl From<RosterError> for EngineError {
+    fn from(e: RosterError) -> Self {
+        Self::new(e.code(), e.to_string(), e.message_ja())
+    }
+}
+
+impl From<&Unverified> for EngineError {
+    fn from(reason: &Unverified) -> Self {
+        Self::new(reason.code(), reason.en(), reason.ja())
     }
 }
 

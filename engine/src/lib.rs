@@ -14,10 +14,13 @@
 //! * [`reconcile::plan`]: which devices a channel's group gains or loses.
 //! * [`outbox::decide`]: when a failed send is sent again.
 //! * [`care`]: photos, attachments, envelope checks and the care notebook.
+//! * [`broadcast`]: regional broadcasts: the pinned officer rosters ([`RosterBook`])
+//!   and whether a notice is official ([`Verdict`]).
 //! * [`EngineError`]: every failure, with a code and both languages.
 //!
 //! The wire types (log entries, room members, key packages, …) are `kizuna_proto`'s.
 
+pub mod broadcast;
 pub mod care;
 pub mod codec;
 #[cfg(any(test, feature = "conformance"))]
@@ -34,6 +37,7 @@ mod slot;
 mod test_random;
 
 pub use crate::core::Core;
+pub use broadcast::{RosterBook, RosterError, RosterUpdate, Unverified, Verdict};
 pub use error::EngineError;
 pub use events::{
     Accepted, ChannelRef, CommitRequest, Event, Joined, Member, ReceivedPost, SealedPost, WelcomeProblem, Who,
@@ -45,6 +49,9 @@ pub use policy::Policy;
 pub use reconcile::Plan;
 pub use slot::Slot;
 
+#[cfg(test)]
+#[path = "broadcast_tests.rs"]
+mod broadcast_tests;
 #[cfg(test)]
 #[path = "slot_tests.rs"]
 mod slot_tests;

@@ -83,6 +83,11 @@ typed_id!(
     /// One post in a room channel, chosen by the author's client.
     PostId
 );
+typed_id!(
+    /// One regional broadcast, chosen by the officer's client before signing, so the
+    /// ID is covered by the signature and a resent copy is recognised as the same one.
+    BroadcastId
+);
 
 #[cfg(test)]
 mod tests {

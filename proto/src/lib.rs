@@ -9,15 +9,17 @@ pub mod ids;
 pub mod log;
 pub mod redact;
 pub mod roles;
+pub mod severity;
 #[cfg(feature = "diesel")]
 mod sql;
 pub mod time;
 pub mod wire;
 
-pub use ids::{AuditId, BlobId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId};
+pub use ids::{AuditId, BlobId, BroadcastId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId};
 pub use log::LOG_GENERATION_HEADER;
 pub use redact::Redacted;
 pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole, Urgency};
+pub use severity::Severity;
 pub use time::Timestamp;
 pub use wire::{
     ClaimedKeyPackage, CommitStored, GroupView, KeyPackageBatch, KeyPackageUpload, KeyPackagesLeft, LogEntry,
