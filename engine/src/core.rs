@@ -11,6 +11,7 @@ use kizuna_proto::{Channel, DeviceId, KeyPackageUpload, LogEntry, RoomId, UserId
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::broadcast::RosterBook;
 use crate::codec::{b64, hex, unb64};
 use crate::error::EngineError;
 use crate::events::{ChannelRef, Joined, WelcomeProblem};
@@ -19,17 +20,21 @@ use crate::slot::Slot;
 
 /// What the sealed device state is bound to (`vault` label). The browser's saved
 /// devices carry it: never change it.
-const STATE_LABEL: &[u8] = b"kizuna-web/device-state/v1";
+pub(crate) const STATE_LABEL: &[u8] = b"kizuna-web/device-state/v1";
 /// Format of the JSON inside the sealed blob.
 const STATE_FORMAT: u32 = 1;
 /// Most key packages one call makes (a batch the server accepts in one request).
 const MAX_KEY_PACKAGES: u32 = 100;
 
-/// This device: its MLS state and its channels by group ID.
+/// This device: its MLS state, its channels by group ID, and the officer rosters it
+/// has pinned for regional broadcasts.
 pub struct Core {
     pub(crate) mls: MlsDevice,
     /// The channels by group ID.
     pub(crate) channels: BTreeMap<String, Slot>,
+    /// The pinned officer rosters, kept in the same sealed state as everything else:
+    /// a roster the device forgot would be pinned afresh from whatever the server says.
+    pub(crate) rosters: RosterBook,
 }
 
 impl Core {
@@ -38,6 +43,7 @@ impl Core {
         Self {
             mls: MlsDevice::new(DeviceIdentity::from_signing_key(user, device, key)),
             channels: BTreeMap::new(),
+            rosters: RosterBook::new(),
         }
     }
 
@@ -169,6 +175,7 @@ impl Core {
             signing_key: b64(identity.signing_key().to_bytes().as_ref()),
             mls_state: b64(&self.mls.export_state()?),
             channels,
+            rosters: self.rosters.clone(),
         };
         let plain = Zeroizing::new(
             serde_json::to_vec(&saved).map_err(|e| EngineError::invalid_input("device state", e))?,
@@ -200,7 +207,11 @@ impl Core {
             slot.pending_policy = channel.pending_policy.map(Into::into);
             channels.insert(slot.reference().group_id, slot);
         }
-        Ok(Self { mls, channels })
+        Ok(Self {
+            mls,
+            channels,
+            rosters: saved.rosters.clone(),
+        })
     }
 }
 
@@ -218,6 +229,9 @@ struct Saved {
     signing_key: String,
     mls_state: String,
     channels: Vec<SavedChannel>,
+    /// Absent in states saved before broadcasts existed: nothing pinned then.
+    #[serde(default)]
+    rosters: RosterBook,
 }
 
 #[derive(Serialize, Deserialize)]

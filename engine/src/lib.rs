@@ -29,6 +29,7 @@ mod core;
 pub mod error;
 mod events;
 mod ingest;
+mod officer;
 pub mod outbox;
 mod policy;
 pub mod reconcile;
@@ -45,6 +46,7 @@ pub use events::{
 pub use ingest::MAX_WAITING;
 pub use kizuna_crypto as crypto;
 pub use kizuna_proto as proto;
+pub use officer::{BroadcastView, RosterReport, Standing};
 pub use policy::Policy;
 pub use reconcile::Plan;
 pub use slot::Slot;
@@ -52,6 +54,9 @@ pub use slot::Slot;
 #[cfg(test)]
 #[path = "broadcast_tests.rs"]
 mod broadcast_tests;
+#[cfg(test)]
+#[path = "officer_tests.rs"]
+mod officer_tests;
 #[cfg(test)]
 #[path = "slot_tests.rs"]
 mod slot_tests;
