@@ -15,6 +15,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+#[path = "cli_broadcast.rs"]
+mod broadcast;
 use serde::Serialize;
 use serde_json::json;
 
@@ -143,6 +146,11 @@ enum Command {
     Follow,
     /// Fetch everything new and bring new members into the channels. / 同期
     Sync,
+    /// Regional notices: list, acknowledge, send, the officer roster. / 地域のお知らせ
+    Broadcast {
+        #[command(subcommand)]
+        action: broadcast::Action,
+    },
 }
 
 /// Where the command reads and writes.
@@ -413,6 +421,7 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
             })?;
             warn_rejected(io, json, client.rejected(room, channel), &report.problems)
         }
+        Command::Broadcast { action } => broadcast::run(&mut client, action, io, json).await,
         Command::Sync => {
             let report = client.refresh().await?;
             tell_if_restored(io, &report)?;

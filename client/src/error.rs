@@ -8,6 +8,7 @@ use kizuna_crypto::attachment::AttachmentError;
 use kizuna_crypto::channel::ChannelError;
 use kizuna_crypto::photo::PhotoError;
 use kizuna_crypto::{EnvelopeError, MlsError};
+use kizuna_engine::EngineError;
 use kizuna_proto::{Channel, RoomId};
 use serde_json::Value;
 
@@ -104,6 +105,10 @@ pub enum ClientError {
     /// A post's content breaks a rule (e.g. an impossible vital sign): nothing sent.
     #[error("post: {0}")]
     Envelope(#[from] EnvelopeError),
+    /// A rule of the client engine refused it (e.g. a notice that names another
+    /// device as its signer); its own code and words.
+    #[error("{}", .0.en)]
+    Engine(EngineError),
 }
 
 /// A shorthand for the client's results.
@@ -132,6 +137,7 @@ impl ClientError {
             Self::Attachment(e) => e.code(),
             Self::Photo(e) => e.code(),
             Self::Envelope(_) => "invalid_post",
+            Self::Engine(e) => e.code,
         }
     }
 
@@ -151,6 +157,7 @@ impl ClientError {
     /// What happened and what to do, for people: (English, Japanese).
     pub fn messages(&self) -> (String, String) {
         match self {
+            Self::Engine(e) => (e.en.clone(), e.ja.clone()),
             Self::Server {
                 message, message_ja, ..
             } => (message.clone(), message_ja.clone()),
@@ -261,6 +268,12 @@ impl ClientError {
             message_ja,
             current_epoch,
         }
+    }
+}
+
+impl From<EngineError> for ClientError {
+    fn from(e: EngineError) -> Self {
+        Self::Engine(e)
     }
 }
 

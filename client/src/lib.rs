@@ -31,6 +31,7 @@
 mod account;
 mod api;
 mod authenticator;
+mod broadcasts;
 mod care;
 mod channels;
 pub mod cli;
@@ -52,11 +53,14 @@ use kizuna_proto::Redacted;
 use url::Url;
 use zeroize::Zeroizing;
 
+pub use broadcasts::{NewBroadcast, Receipt, ReceiptState, ReceivedBroadcast};
 pub use care::{MemberRead, NewPhoto};
 pub use channels::SyncReport;
 pub use error::{ClientError, Result};
 pub use follow::Follow;
 pub use kizuna_crypto::{ContentType, PostEnvelope};
+pub use kizuna_engine::officer::{BroadcastView, RosterReport, Standing};
+pub use kizuna_proto::Severity;
 pub use kizuna_proto::{Channel, DeviceId, OrganisationId, PostId, RoomId, RoomRole, Timestamp, UserId};
 pub use post::{ReceivedPost, RejectedEntry};
 pub use random::OsRandom;

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use kizuna_crypto::vault::{open_state, seal_state};
 use kizuna_crypto::Random;
+use kizuna_engine::RosterBook;
 use kizuna_proto::{Channel, DeviceId, RoomId, UserId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -93,6 +94,9 @@ pub(crate) struct Secrets {
     /// Whether this device's last-resort key package has been uploaded.
     #[serde(default)]
     pub last_resort_uploaded: bool,
+    /// The officer rosters pinned for regional broadcasts (absent in older states).
+    #[serde(default)]
+    pub rosters: RosterBook,
 }
 
 impl Secrets {

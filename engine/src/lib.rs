@@ -29,7 +29,7 @@ mod core;
 pub mod error;
 mod events;
 mod ingest;
-mod officer;
+pub mod officer;
 pub mod outbox;
 mod policy;
 pub mod reconcile;

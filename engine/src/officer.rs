@@ -7,6 +7,7 @@
 //! the same verdict in the same words.
 
 use kizuna_crypto::broadcast::{self, Broadcast, Officer, RosterChange, SignedBroadcast, SignedRosterChange};
+use kizuna_crypto::DeviceIdentity;
 use kizuna_proto::Timestamp;
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ use crate::error::EngineError;
 
 /// How a shell shows one notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// The organisation's current notice: banner, full screen for 緊急.
@@ -28,6 +30,7 @@ pub enum Standing {
 
 /// One received notice as a shell shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BroadcastView {
     /// Official, expired or unverified.
     pub standing: Standing,
@@ -67,6 +70,7 @@ impl From<Verdict> for BroadcastView {
 
 /// What reading one roster change did, as a shell reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RosterReport {
     /// First sight: pinned. Show the fingerprint to compare with the organisation's.
@@ -131,6 +135,18 @@ impl From<Result<RosterUpdate, RosterError>> for RosterReport {
     }
 }
 
+impl RosterBook {
+    /// Reads roster changes, oldest first: one report each, as a shell shows them.
+    pub fn accept_all(&mut self, changes: &[SignedRosterChange]) -> Vec<RosterReport> {
+        changes.iter().map(|change| self.accept(change).into()).collect()
+    }
+
+    /// [`RosterBook::verify`], as a shell shows it.
+    pub fn view(&self, signed: &SignedBroadcast, now: Timestamp) -> BroadcastView {
+        self.verify(signed, now).into()
+    }
+}
+
 impl Core {
     /// The rosters this device has pinned.
     pub fn rosters(&self) -> &RosterBook {
@@ -141,52 +157,63 @@ impl Core {
     /// /organisations/{o}/roster`): one report each. Export the state afterwards, so a
     /// pin survives a restart.
     pub fn accept_rosters(&mut self, changes: &[SignedRosterChange]) -> Vec<RosterReport> {
-        changes
-            .iter()
-            .map(|change| self.rosters.accept(change).into())
-            .collect()
+        self.rosters.accept_all(changes)
     }
 
     /// The verdict on a received notice at `now`, against the rosters pinned now.
     pub fn verify_broadcast(&self, signed: &SignedBroadcast, now: Timestamp) -> BroadcastView {
-        self.rosters.verify(signed, now).into()
+        self.rosters.view(signed, now)
     }
 
     /// This device as an officer: the signer it names in what it signs.
     pub fn officer(&self) -> Officer {
-        let identity = self.mls.identity();
-        Officer {
-            user: identity.user(),
-            device: identity.device(),
-            key: identity.verifying_key(),
-        }
+        officer(self.mls.identity())
     }
 
-    /// Signs a notice with this device's key. The notice must name this device as its
-    /// signer ([`Core::officer`]), so nobody signs in another's name by mistake.
+    /// Signs a notice with this device's key ([`sign_broadcast`]).
     pub fn sign_broadcast(&self, content: &Broadcast) -> Result<SignedBroadcast, EngineError> {
-        self.check_signer(&content.signed_by)?;
-        Ok(broadcast::sign(content, self.mls.identity().signing_key())?)
+        sign_broadcast(self.mls.identity(), content)
     }
 
-    /// Signs a roster change with this device's key (an officer on the version before,
-    /// or on version 1 itself).
+    /// Signs a roster change with this device's key ([`sign_roster_change`]).
     pub fn sign_roster_change(&self, change: &RosterChange) -> Result<SignedRosterChange, EngineError> {
-        self.check_signer(&change.signed_by)?;
-        Ok(broadcast::sign_roster_change(
-            change,
-            self.mls.identity().signing_key(),
-        )?)
+        sign_roster_change(self.mls.identity(), change)
     }
+}
 
-    fn check_signer(&self, named: &Officer) -> Result<(), EngineError> {
-        if *named == self.officer() {
-            return Ok(());
-        }
-        Err(EngineError::new(
-            "broadcast_not_this_device",
-            "A notice or roster change must name this device as its signer. Sign it on the device it names.",
-            "お知らせや名簿の変更には、この端末を署名者として記載してください。記載した端末で署名してください。",
-        ))
+/// The device `identity` as an officer: the signer it names in what it signs.
+pub fn officer(identity: &DeviceIdentity) -> Officer {
+    Officer {
+        user: identity.user(),
+        device: identity.device(),
+        key: identity.verifying_key(),
     }
+}
+
+/// Signs a notice with the device's key (the key of its MLS credential). The notice
+/// must name this device as its signer, so nobody signs in another's name by mistake.
+pub fn sign_broadcast(identity: &DeviceIdentity, content: &Broadcast) -> Result<SignedBroadcast, EngineError> {
+    check_signer(identity, &content.signed_by)?;
+    Ok(broadcast::sign(content, identity.signing_key())?)
+}
+
+/// Signs a roster change with the device's key (an officer on the version before, or
+/// on version 1 itself); it must name this device as its signer.
+pub fn sign_roster_change(
+    identity: &DeviceIdentity,
+    change: &RosterChange,
+) -> Result<SignedRosterChange, EngineError> {
+    check_signer(identity, &change.signed_by)?;
+    Ok(broadcast::sign_roster_change(change, identity.signing_key())?)
+}
+
+fn check_signer(identity: &DeviceIdentity, named: &Officer) -> Result<(), EngineError> {
+    if *named == officer(identity) {
+        return Ok(());
+    }
+    Err(EngineError::new(
+        "broadcast_not_this_device",
+        "A notice or roster change must name this device as its signer. Sign it on the device it names.",
+        "お知らせや名簿の変更には、この端末を署名者として記載してください。記載した端末で署名してください。",
+    ))
 }
