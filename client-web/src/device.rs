@@ -194,11 +194,11 @@ impl Device {
         }
     }
 
-    fn borrow(&self) -> Result<std::cell::Ref<'_, Core>, JsError> {
+    pub(crate) fn borrow(&self) -> Result<std::cell::Ref<'_, Core>, JsError> {
         self.core.try_borrow().map_err(|_| thrown(busy()))
     }
 
-    fn borrow_mut(&self) -> Result<std::cell::RefMut<'_, Core>, JsError> {
+    pub(crate) fn borrow_mut(&self) -> Result<std::cell::RefMut<'_, Core>, JsError> {
         self.core.try_borrow_mut().map_err(|_| thrown(busy()))
     }
 }

@@ -1,4 +1,5 @@
-//! The browser client's Rust half: `kizuna_crypto` behind a small wasm-bindgen API.
+//! The browser client's Rust half: `kizuna_engine` and `kizuna_crypto` behind a small
+//! wasm-bindgen API.
 //!
 //! The TypeScript UI (in `web/`) does every HTTP request, WebSocket frame and
 //! IndexedDB write; it calls in here for every decision and every byte of
@@ -12,6 +13,9 @@
 //!   `commit_accepted`, `commit_rejected`).
 //! * Care: [`prepare_photo`], [`seal_attachment`], [`open_attachment`],
 //!   [`validate_envelope`], [`notebook`].
+//! * Regional broadcasts, on [`Device`]: `accept_rosters`, `verify_broadcast`,
+//!   `officer`, `sign_broadcast`, `sign_roster_change`.
+//! * [`outbox_decision`]: when a failed send goes again.
 //!
 //! Errors reach JS as `Error`s whose message is JSON `{code, en, ja, field?}`
 //! ([`WebError`]); nothing here panics on input.
@@ -19,6 +23,7 @@
 //! Layers: every rule is in `kizuna_engine` (shared with the native client and
 //! tested there); the `#[wasm_bindgen]` items here only convert arguments and results.
 
+mod broadcast;
 mod channel;
 mod device;
 pub mod error;

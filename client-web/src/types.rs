@@ -27,7 +27,7 @@ use wasm_bindgen::prelude::*;
 /// below checks the list against the `unchecked_*_type` attributes of `src/`.
 #[wasm_bindgen(typescript_custom_section)]
 const IMPORTS: &'static str = r#"
-import type { Accepted, AttachmentRef, ChannelEvent, ChannelInfo, ChannelListed, ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy, JoinReport, KeyPackageUpload, LogEntry, NewGroup, NotebookView, OpenedRoomName, OutboxDecision, PhotoOptions, PreparedPhoto, ReconcilePlan, RoomMember, SealedFile, SealedPost, StartedEra, Validation, WelcomeView } from "../generated/types";
+import type { Accepted, AttachmentRef, Broadcast, BroadcastView, ChannelEvent, ChannelInfo, ChannelListed, ChannelName, ClaimedKeyPackage, CommitRequest, HistoryPolicy, JoinReport, KeyPackageUpload, LogEntry, NewGroup, NotebookView, OpenedRoomName, Officer, OutboxDecision, PhotoOptions, PreparedPhoto, ReconcilePlan, RoomMember, RosterChange, RosterReport, SealedFile, SealedPost, SignedBroadcast, SignedRosterChange, StartedEra, Validation, WelcomeView } from "../generated/types";
 export type * from "../generated/types";
 "#;
 
@@ -50,6 +50,8 @@ mod generated_types {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::PathBuf;
 
+    use kizuna_crypto::broadcast::{Broadcast, Officer, RosterChange, SignedBroadcast, SignedRosterChange};
+    use kizuna_crypto::proto::Severity;
     use kizuna_crypto::proto::{
         ClaimedKeyPackage, CommitStored, GroupView, KeyPackageBatch, KeyPackageUpload, KeyPackagesLeft,
         LogEntry, MessageStored, NewCommit, NewMessage, RoomMember, WelcomeView,
@@ -58,7 +60,10 @@ mod generated_types {
     use kizuna_engine::care::{NotebookOut, PhotoOptionsIn, PreparedPhoto, SealedFile, Validation};
     use kizuna_engine::outbox::Decision;
     use kizuna_engine::reconcile::Plan;
-    use kizuna_engine::{Accepted, CommitRequest, EngineError, Event, Joined, Policy, SealedPost};
+    use kizuna_engine::{
+        Accepted, BroadcastView, CommitRequest, EngineError, Event, Joined, Policy, RosterReport, SealedPost,
+        Standing,
+    };
     use serde_json::Value;
     use ts_rs::{Config, TypeVisitor, TS};
 
@@ -147,6 +152,17 @@ mod generated_types {
         d.root::<SealedFile>();
         d.root::<Validation>();
         d.root::<NotebookOut>();
+        // Regional broadcasts: the signed forms as the server carries them, what an
+        // officer signs, and the verdicts (kizuna_crypto::broadcast, kizuna_engine).
+        d.root::<Broadcast>();
+        d.root::<Officer>();
+        d.root::<Severity>();
+        d.root::<SignedBroadcast>();
+        d.root::<RosterChange>();
+        d.root::<SignedRosterChange>();
+        d.root::<BroadcastView>();
+        d.root::<Standing>();
+        d.root::<RosterReport>();
         // This crate's own results.
         d.root::<Info>();
         d.root::<ChannelListed>();

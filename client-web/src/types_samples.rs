@@ -1,6 +1,7 @@
 //! Values of the generated types as serde writes them (the JSON of the server, the
 //! objects `to_js` hands the page), for `serde-samples.ts`.
 
+use kizuna_crypto::broadcast::{Broadcast, RosterChange};
 use kizuna_crypto::content::{
     BloodPressure, Consciousness, Excretion, Handover, HandoverTarget, MealIntake, PhotoContent, Range,
     Thresholds, Vitals,
@@ -10,13 +11,15 @@ use kizuna_crypto::proto::{
     KeyPackagesLeft, LogEntry, LogKind, MessageStored, NewCommit, NewGroup, NewMessage, OrgRole, PostId,
     RoomId, RoomMember, RoomRole, Timestamp, Urgency, UserId, WelcomeView,
 };
-use kizuna_crypto::{AttachmentRef, ContentType, PostEnvelope};
+use kizuna_crypto::proto::{BroadcastId, OrganisationId, Severity};
+use kizuna_crypto::testing::TestRandom;
+use kizuna_crypto::{AttachmentRef, ContentType, DeviceSigningKey, PostEnvelope};
 use kizuna_engine::care::{notebook, validate_envelope};
 use kizuna_engine::outbox::decide;
 use kizuna_engine::reconcile::plan;
 use kizuna_engine::{
-    Accepted, ChannelRef, CommitRequest, EngineError, Event, Joined, Member, Policy, ReceivedPost,
-    SealedPost, WelcomeProblem, Who,
+    Accepted, ChannelRef, CommitRequest, Core, EngineError, Event, Joined, Member, Policy, ReceivedPost,
+    SealedPost, Standing, WelcomeProblem, Who,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -439,6 +442,109 @@ pub(super) fn samples() -> Vec<(&'static str, Value)> {
             json(notebook(&serde_json::to_string(&notebook_posts).unwrap()).unwrap()),
         ),
     ]);
+    out.extend(broadcast_samples(at));
+    out
+}
+
+/// A device of its own for the broadcast samples, with a fixed key.
+fn device(n: u128) -> Core {
+    let key = DeviceSigningKey::generate(&mut TestRandom::new(0xb0ad_0000 + n as u64));
+    Core::new(
+        key,
+        UserId::from_uuid(id(60 + n)),
+        DeviceId::from_uuid(id(70 + n)),
+    )
+}
+
+/// Broadcasts as the engine makes and judges them: an association's officer device
+/// signs its roster (then a second version adding a colleague) and two notices; a
+/// nurse's device pins the roster and verifies them, one notice altered on the way.
+fn broadcast_samples(at: Timestamp) -> Vec<(&'static str, Value)> {
+    let (officer, colleague, mut nurse) = (device(1), device(2), device(3));
+    let association = OrganisationId::from_uuid(id(80));
+    let v1 = RosterChange {
+        organisation: association,
+        version: 1,
+        previous: None,
+        issued_at: at,
+        signed_by: officer.officer(),
+        officers: vec![officer.officer()],
+    };
+    let signed_v1 = officer.sign_roster_change(&v1).unwrap();
+    let v2 = RosterChange {
+        version: 2,
+        previous: Some(signed_v1.hash()),
+        issued_at: Timestamp(at.millis() + 60_000),
+        officers: vec![officer.officer(), colleague.officer()],
+        ..v1.clone()
+    };
+    let signed_v2 = officer.sign_roster_change(&v2).unwrap();
+    let mut altered_v2 = signed_v2.clone();
+    altered_v2.payload[20] ^= 1;
+    let reports = nurse.accept_rosters(&[
+        signed_v1.clone(),
+        signed_v1.clone(),
+        altered_v2,
+        signed_v2.clone(),
+    ]);
+
+    let emergency = Broadcast {
+        id: BroadcastId::from_uuid(id(90)),
+        organisation: association,
+        signed_by: officer.officer(),
+        severity: Severity::Emergency,
+        title: "避難指示：○○川 氾濫の恐れ".into(),
+        area: "○○市 △△地区".into(),
+        body: "△△小学校へ避難してください。".into(),
+        issued_at: at,
+        expires_at: Timestamp(at.millis() + 3_600_000),
+        attachment: Some(AttachmentRef {
+            mime: "image/png".into(),
+            ..attachment(4)
+        }),
+        safety_check: true,
+        include_families: true,
+    };
+    let info = Broadcast {
+        id: BroadcastId::from_uuid(id(91)),
+        signed_by: colleague.officer(),
+        severity: Severity::Info,
+        title: "△△小学校の避難所を開設しました".into(),
+        body: String::new(),
+        attachment: None,
+        safety_check: false,
+        include_families: false,
+        ..emergency.clone()
+    };
+    let signed_emergency = officer.sign_broadcast(&emergency).unwrap();
+    let signed_info = colleague.sign_broadcast(&info).unwrap();
+    let mut altered = signed_emergency.clone();
+    altered.payload[40] ^= 1;
+    let views = [
+        nurse.verify_broadcast(&signed_emergency, at),
+        nurse.verify_broadcast(&signed_info, Timestamp(at.millis() + 3_600_000)),
+        nurse.verify_broadcast(&altered, at),
+    ];
+    let standings: Vec<Standing> = views.iter().map(|view| view.standing).collect();
+    assert_eq!(
+        standings,
+        [Standing::Official, Standing::Expired, Standing::Unverified],
+        "the samples show each standing"
+    );
+
+    let mut out = vec![
+        ("Officer", json(officer.officer())),
+        ("Broadcast", json(&emergency)),
+        ("Broadcast", json(&info)),
+        ("SignedBroadcast", json(&signed_emergency)),
+        ("RosterChange", json(&v1)),
+        ("RosterChange", json(&v2)),
+        ("SignedRosterChange", json(&signed_v1)),
+    ];
+    out.extend(Severity::ALL.iter().map(|severity| ("Severity", json(severity))));
+    out.extend(standings.iter().map(|standing| ("Standing", json(standing))));
+    out.extend(views.iter().map(|view| ("BroadcastView", json(view))));
+    out.extend(reports.iter().map(|report| ("RosterReport", json(report))));
     out
 }
 

@@ -62,6 +62,7 @@ pub struct InvalidVerifyingKey;
 /// A device's public signature key. Serialises as its 32 bytes; only valid curve
 /// points deserialise, so a bad key is caught when it arrives, not at first use.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "[u8; 32]"))]
 #[serde(try_from = "[u8; 32]", into = "[u8; 32]")]
 pub struct DeviceVerifyingKey(VerifyingKey);
 

@@ -71,6 +71,9 @@ impl From<Verdict> for BroadcastView {
 /// What reading one roster change did, as a shell reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// An officer holds a decompressed Ed25519 key (~200 bytes); a report is made once per
+// roster change and handed straight to a shell, so boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RosterReport {
     /// First sight: pinned. Show the fingerprint to compare with the organisation's.
@@ -192,7 +195,10 @@ pub fn officer(identity: &DeviceIdentity) -> Officer {
 
 /// Signs a notice with the device's key (the key of its MLS credential). The notice
 /// must name this device as its signer, so nobody signs in another's name by mistake.
-pub fn sign_broadcast(identity: &DeviceIdentity, content: &Broadcast) -> Result<SignedBroadcast, EngineError> {
+pub fn sign_broadcast(
+    identity: &DeviceIdentity,
+    content: &Broadcast,
+) -> Result<SignedBroadcast, EngineError> {
     check_signer(identity, &content.signed_by)?;
     Ok(broadcast::sign(content, identity.signing_key())?)
 }

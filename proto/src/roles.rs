@@ -91,8 +91,12 @@ vocabulary!(
 vocabulary!(
     /// The role a person holds in an organisation.
     OrgRole, "organisation role" {
-        /// Officer of an association or city: onboarding, broadcasts.
+        /// Officer of an association or city: onboarding facilities and their staff.
         Officer => "officer",
+        /// Broadcast officer of an association or city (disaster mode): may sign the
+        /// organisation's roster of officer keys and send regional broadcasts from
+        /// a device on it. Granted by the organisation's administrator.
+        BroadcastOfficer => "broadcast_officer",
         /// Administers the facility's staff.
         FacilityAdmin => "facility_admin",
         /// Attending doctor.

@@ -15,8 +15,11 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
-use crate::ids::{AuditId, BlobId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId};
+use crate::ids::{
+    AuditId, BlobId, BroadcastId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId,
+};
 use crate::roles::{Channel, OrgRole, OrganisationKind, RoomRole, Urgency};
+use crate::severity::Severity;
 use crate::time::Timestamp;
 use crate::wire::LogKind;
 
@@ -84,6 +87,7 @@ macro_rules! text_sql {
 text_sql!(
     AuditId,
     BlobId,
+    BroadcastId,
     DeviceId,
     InvitationId,
     OrganisationId,
@@ -91,7 +95,7 @@ text_sql!(
     RoomId,
     UserId
 );
-text_sql!(Channel, OrgRole, OrganisationKind, RoomRole, Urgency);
+text_sql!(Channel, OrgRole, OrganisationKind, RoomRole, Severity, Urgency);
 text_sql!(@checked LogKind);
 
 /// `Unknown` stands for a kind from a newer server when reading the wire; it is
@@ -127,5 +131,50 @@ impl FromSql<BigInt, Sqlite> for Timestamp {
 impl FromSql<BigInt, Pg> for Timestamp {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
         <i64 as FromSql<BigInt, Pg>>::from_sql(value).map(Timestamp)
+    }
+}
+
+/// `Severity` is written out by hand in `severity.rs` without diesel's derives (so
+/// that module stays free of storage concerns); these are what
+/// `#[derive(AsExpression, FromSqlRow)]` would add, so a severity is used in queries
+/// and rows like every other vocabulary.
+mod severity_expression {
+    use diesel::backend::Backend;
+    use diesel::deserialize::{self, FromSql, Queryable};
+    use diesel::expression::AsExpression;
+    use diesel::internal::derives::as_expression::Bound;
+    use diesel::sql_types::{Nullable, Text};
+
+    use crate::severity::Severity;
+
+    impl AsExpression<Text> for Severity {
+        type Expression = Bound<Text, Self>;
+        fn as_expression(self) -> Self::Expression {
+            Bound::new(self)
+        }
+    }
+
+    impl AsExpression<Text> for &Severity {
+        type Expression = Bound<Text, Self>;
+        fn as_expression(self) -> Self::Expression {
+            Bound::new(self)
+        }
+    }
+
+    impl AsExpression<Nullable<Text>> for Severity {
+        type Expression = Bound<Nullable<Text>, Self>;
+        fn as_expression(self) -> Self::Expression {
+            Bound::new(self)
+        }
+    }
+
+    impl<DB: Backend> Queryable<Text, DB> for Severity
+    where
+        Severity: FromSql<Text, DB>,
+    {
+        type Row = Self;
+        fn build(row: Self) -> deserialize::Result<Self> {
+            Ok(row)
+        }
     }
 }

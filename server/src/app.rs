@@ -257,6 +257,12 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::reads::mark_read)
                 .service(routes::reads::positions)
                 .service(routes::reads::unread)
+                .service(routes::broadcasts::post_roster)
+                .service(routes::broadcasts::get_roster)
+                .service(routes::broadcasts::send)
+                .service(routes::broadcasts::list)
+                .service(routes::broadcasts::receipt)
+                .service(routes::broadcasts::receipt_totals)
                 .service(routes::ws::ws),
         );
 }

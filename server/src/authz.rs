@@ -143,19 +143,51 @@ impl Actor {
     }
 }
 
-/// Whether a role is a care professional's (may open rooms and see the team channel).
-pub fn is_professional(role: OrgRole) -> bool {
-    !matches!(role, OrgRole::Officer | OrgRole::FacilityAdmin)
+impl Actor {
+    /// Whether the actor is a broadcast officer of `org`: signs its roster and sends
+    /// its broadcasts (from a device on the roster, checked with the signature).
+    pub fn is_broadcast_officer(&self, org: OrganisationId) -> bool {
+        self.has_role(org, OrgRole::BroadcastOfficer)
+    }
+
+    /// Whether the actor may see how far a broadcast of `org` reached: its broadcast
+    /// officers and its administrators (officers, facility administrators).
+    pub fn may_follow_broadcasts(&self, org: OrganisationId) -> bool {
+        self.roles_in(org).any(|role| {
+            matches!(
+                role,
+                OrgRole::BroadcastOfficer | OrgRole::Officer | OrgRole::FacilityAdmin
+            )
+        })
+    }
 }
 
-/// Which roles a staff invitation into `org` may carry: officers exist only in
-/// associations and cities.
+/// Whether a role is a care professional's (may open rooms and see the team channel).
+pub fn is_professional(role: OrgRole) -> bool {
+    !matches!(
+        role,
+        OrgRole::Officer | OrgRole::BroadcastOfficer | OrgRole::FacilityAdmin
+    )
+}
+
+/// Which roles a staff invitation into `org` may carry: officers and broadcast
+/// officers exist only in associations and cities.
 pub fn role_fits_organisation(role: OrgRole, org: &Organisation) -> bool {
     let regional = matches!(org.kind, OrganisationKind::Association | OrganisationKind::City);
     match role {
-        OrgRole::Officer => regional,
+        OrgRole::Officer | OrgRole::BroadcastOfficer => regional,
         _ => true,
     }
+}
+
+/// The refusal for a role that does not fit its organisation (see
+/// [`role_fits_organisation`]), saying which rule it broke.
+pub fn misplaced_role(role: OrgRole) -> ApiError {
+    let problem = match role {
+        OrgRole::BroadcastOfficer => crate::error::Problem::BroadcastOfficerPlacement,
+        _ => crate::error::Problem::OfficerPlacement,
+    };
+    ApiError::input("role", problem)
 }
 
 #[cfg(test)]
@@ -308,6 +340,15 @@ mod tests {
             OrgRole::Officer,
             &org(OrganisationKind::City, None)
         ));
+        assert!(!role_fits_organisation(
+            OrgRole::BroadcastOfficer,
+            &org(OrganisationKind::NursingStation, None)
+        ));
+        assert!(role_fits_organisation(
+            OrgRole::BroadcastOfficer,
+            &org(OrganisationKind::Association, None)
+        ));
+        assert!(!is_professional(OrgRole::BroadcastOfficer));
         assert!(role_fits_organisation(
             OrgRole::Nurse,
             &org(OrganisationKind::NursingStation, None)

@@ -10,6 +10,7 @@ use std::error::Error as StdError;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use kizuna_crypto::broadcast::BroadcastError;
 use kizuna_proto::{BlobId, DeviceId, UserId};
 use kizuna_storage::{BlobError, StorageError};
 use serde::Serialize;
@@ -136,6 +137,41 @@ pub enum ApiError {
         /// The revision stored now.
         current: i64,
     },
+    /// A broadcast or roster change that does not open: its signature does not
+    /// verify over the exact bytes, it cannot be read, or its content breaks a rule.
+    #[error("broadcast refused: {0}")]
+    BroadcastInvalid(BroadcastError),
+    /// A broadcast or roster change for another organisation than the address names.
+    #[error("broadcast for another organisation")]
+    BroadcastWrongOrganisation,
+    /// A broadcast or roster change signed by another device than the officer's own
+    /// live device this session acts for, or with a key that device did not register.
+    #[error("not signed by this session's device")]
+    BroadcastWrongDevice,
+    /// A broadcast signed by a device that is not on the organisation's current
+    /// roster (or the organisation has no roster yet).
+    #[error("signer not on the roster")]
+    BroadcastSignerUnknown,
+    /// A broadcast already past its expiry.
+    #[error("broadcast expired")]
+    BroadcastExpired,
+    /// A broadcast whose ID is already stored.
+    #[error("duplicate broadcast")]
+    DuplicateBroadcast,
+    /// A roster change that does not follow the current version (another change was
+    /// stored first, or it names the wrong previous version).
+    #[error("roster version {current} is current")]
+    RosterConflict {
+        /// The current version (0: none yet).
+        current: i64,
+    },
+    /// A roster change not signed by an officer on the current roster.
+    #[error("roster change not signed by a current officer")]
+    RosterSignerUnknown,
+    /// A roster listing someone who is not a broadcast officer of the organisation on
+    /// that live device with that key.
+    #[error("roster lists an ineligible officer")]
+    RosterOfficerIneligible,
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -372,6 +408,42 @@ catalogue!(ApiError {
         example Self::StateConflict { current: 2 },
         en format!("Someone else changed this room's name at the same time (now version {current}). Refresh the room list and try again."),
         ja format!("他の人が同時にこのルームの名前を変更しました（現在の版 {current}）。ルーム一覧を更新してからもう一度お試しください。");
+    Self::BroadcastInvalid(e) => "broadcast_invalid", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::BroadcastInvalid(BroadcastError::BadSignature),
+        en format!("The notice was refused and not stored: {e}. Write it again on the officer's device, sign it there and send it again."),
+        ja format!("お知らせを受け付けず、保存していません：{}担当者の端末で作成し直し、署名してから送り直してください。", e.message_ja());
+    Self::BroadcastWrongOrganisation => "broadcast_wrong_organisation", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::BroadcastWrongOrganisation,
+        en "This notice or roster is signed for another organisation than the one it was sent to. Choose the organisation again on the officer's device and sign it anew.",
+        ja "このお知らせ（名簿）は送信先とは別の団体の名前で署名されています。担当者の端末で団体を選び直し、署名し直してください。";
+    Self::BroadcastWrongDevice => "broadcast_wrong_device", StatusCode::FORBIDDEN,
+        example Self::BroadcastWrongDevice,
+        en "Sign and send broadcasts from your own registered device, signed in on that device. Open Kizuna on your officer device and try again there.",
+        ja "お知らせは、登録済みのご自身の端末で署名し、その端末から送ってください。担当者用の端末で Kizuna を開いてもう一度お試しください。";
+    Self::BroadcastSignerUnknown => "broadcast_signer_unknown", StatusCode::FORBIDDEN,
+        example Self::BroadcastSignerUnknown,
+        en "Your device is not on your organisation's roster of officer keys, so recipients would not trust this notice. Ask an officer on the roster to add your device, then send it again.",
+        ja "この端末は団体の担当者名簿に載っていないため、受信者はこのお知らせを信頼できません。名簿に載っている担当者に端末の追加を依頼してから、もう一度送ってください。";
+    Self::BroadcastExpired => "broadcast_expired", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::BroadcastExpired,
+        en "This notice has already expired and was not sent. Set a later expiry and send it again.",
+        ja "このお知らせは有効期限が過ぎているため送信していません。期限を延ばしてもう一度送ってください。";
+    Self::DuplicateBroadcast => "duplicate_broadcast", StatusCode::CONFLICT,
+        example Self::DuplicateBroadcast,
+        en "This notice was already sent (its ID is stored). Check the list of broadcasts; to send a new one, write a new notice.",
+        ja "このお知らせは送信済みです（同じIDが保存されています）。お知らせ一覧を確認し、新しく送る場合は新しいお知らせを作成してください。";
+    Self::RosterConflict { current } => "roster_conflict", StatusCode::CONFLICT,
+        example Self::RosterConflict { current: 2 },
+        en format!("The roster has changed (version {current} is current) and this change does not follow it. Reload the roster, make the change again on it and sign it."),
+        ja format!("名簿が更新されています（現在の版 {current}）。この変更はその版に続いていません。名簿を読み込み直し、変更し直して署名してください。");
+    Self::RosterSignerUnknown => "roster_signer_unknown", StatusCode::FORBIDDEN,
+        example Self::RosterSignerUnknown,
+        en "Only an officer on the current roster may change it, and this change is signed by a device that is not on it. Ask an officer on the roster to make the change.",
+        ja "名簿を変更できるのは現在の名簿に載っている担当者だけですが、この変更は名簿にない端末で署名されています。名簿に載っている担当者に変更を依頼してください。";
+    Self::RosterOfficerIneligible => "roster_officer_ineligible", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::RosterOfficerIneligible,
+        en "Everyone on the roster must be a broadcast officer of this organisation, listed with a registered device and that device's key. Ask the administrator to grant the role, or correct the list, and sign it again.",
+        ja "名簿に載せられるのは、この団体の発信担当者の登録済み端末とその鍵だけです。管理者に役割の付与を依頼するか一覧を直して、署名し直してください。";
     Self::TooManyConnections => "too_many_connections", StatusCode::TOO_MANY_REQUESTS,
         example Self::TooManyConnections,
         en "You have too many open connections. Close other tabs or devices and try again.",
@@ -461,6 +533,8 @@ pub enum Problem {
     NoSuchOrganisation,
     /// An officer role in an organisation that is not an association or a city.
     OfficerPlacement,
+    /// A broadcast officer role in an organisation that is not an association or a city.
+    BroadcastOfficerPlacement,
     /// Reactivating a disabled (left) account.
     LeftCannotBeReenabled,
     /// Removing a person's only role in an organisation.
@@ -596,6 +670,10 @@ catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTIT
         example Self::OfficerPlacement,
         en "officers belong to associations and cities only; choose another role or organisation",
         ja "担当官は医師会・市区町村にのみ置けます。別の役割か団体を選んでください";
+    Self::BroadcastOfficerPlacement =>
+        example Self::BroadcastOfficerPlacement,
+        en "broadcast officers belong to associations and cities only; ask your association or city to send broadcasts, or choose another role",
+        ja "発信担当者は医師会・市区町村にのみ置けます。お知らせの発信は医師会・市区町村に依頼するか、別の役割を選んでください";
     Self::LeftCannotBeReenabled =>
         example Self::LeftCannotBeReenabled,
         en "a person who has left cannot be re-enabled; invite them again",

@@ -3,10 +3,10 @@
 //! once. Each connection also re-checks its session at every heartbeat, which
 //! covers sessions ended through another node.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use kizuna_proto::UserId;
+use kizuna_proto::{BroadcastId, UserId};
 use tokio::sync::{broadcast, watch};
 
 /// The pseudo-group of a "re-read everything" notification.
@@ -19,6 +19,20 @@ pub const WELCOME_PREFIX: &str = "welcome:";
 /// Prefix of the pseudo-group `members:<user>`: "someone in one of this person's
 /// rooms joined or has a new device": their clients reconcile their channels.
 pub const MEMBERS_PREFIX: &str = "members:";
+
+/// Prefix of the pseudo-group `broadcast:<id>`: "regional broadcast `id` was
+/// sent". Published once per broadcast (and once through NOTIFY for the other
+/// nodes, `kizuna_storage::broadcasts::announce`), not once per recipient: each
+/// connection asks [`Live::broadcast_recipients`] whether its person is one.
+pub const BROADCAST_PREFIX: &str = "broadcast:";
+
+/// How many broadcasts' recipient sets a node keeps (a broadcast's notice is
+/// handled within moments of its sending; older sets are dropped).
+const KEPT_RECIPIENT_SETS: usize = 32;
+
+/// The people a broadcast reaches, worked out once per node: by the node that
+/// stored it, or by the first connection that needs it on another node.
+pub type RecipientSet = Arc<tokio::sync::OnceCell<Arc<HashSet<UserId>>>>;
 
 /// Close code: the session ended (signed out, revoked, expired, account disabled).
 pub const CLOSE_SESSION_ENDED: u16 = 4401;
@@ -42,6 +56,8 @@ const NOTIFY_BACKLOG: usize = 4096;
 struct Inner {
     next: u64,
     conns: HashMap<u64, (UserId, String, watch::Sender<u16>)>,
+    /// Recipients of recent broadcasts, oldest first.
+    broadcasts: VecDeque<(BroadcastId, RecipientSet)>,
     /// Set once the node shuts down: later connections are closed as they register.
     going_away: bool,
 }
@@ -168,6 +184,28 @@ impl Live {
         let _ = self.groups.send((format!("{MEMBERS_PREFIX}{user}"), 0));
     }
 
+    /// Tells this node's connections that broadcast `id` was sent; each one checks
+    /// [`Live::broadcast_recipients`] before telling its person.
+    pub fn notify_broadcast(&self, id: BroadcastId) {
+        let _ = self.groups.send((format!("{BROADCAST_PREFIX}{id}"), 0));
+    }
+
+    /// The (possibly not yet worked out) recipient set of broadcast `id` on this node.
+    pub fn broadcast_recipients(&self, id: BroadcastId) -> RecipientSet {
+        let Ok(mut inner) = self.inner.lock() else {
+            return RecipientSet::default();
+        };
+        if let Some((_, set)) = inner.broadcasts.iter().find(|(b, _)| *b == id) {
+            return set.clone();
+        }
+        let set = RecipientSet::default();
+        inner.broadcasts.push_back((id, set.clone()));
+        while inner.broadcasts.len() > KEPT_RECIPIENT_SETS {
+            inner.broadcasts.pop_front();
+        }
+        set
+    }
+
     /// Tells everyone sharing a room with `people` (themselves included) that
     /// membership changed; `sharing` comes from [`co_members`].
     pub fn notify_all_members(&self, sharing: &[UserId]) {
@@ -252,6 +290,21 @@ mod tests {
         assert_eq!(*first.closed.borrow(), CLOSE_GOING_AWAY);
         let late = live.register(a, "s2", 5).unwrap();
         assert_eq!(*late.closed.borrow(), CLOSE_GOING_AWAY);
+    }
+
+    #[test]
+    fn a_broadcasts_recipients_are_worked_out_once_and_old_ones_dropped() {
+        let live = Live::default();
+        let first = BroadcastId::from_uuid(uuid::Uuid::new_v4());
+        let set = live.broadcast_recipients(first);
+        let person = UserId::from_uuid(uuid::Uuid::new_v4());
+        set.set(Arc::new(HashSet::from([person]))).unwrap();
+        let again = live.broadcast_recipients(first);
+        assert!(again.get().is_some_and(|s| s.contains(&person)), "the same set");
+        for _ in 0..KEPT_RECIPIENT_SETS {
+            live.broadcast_recipients(BroadcastId::from_uuid(uuid::Uuid::new_v4()));
+        }
+        assert!(live.broadcast_recipients(first).get().is_none(), "forgotten");
     }
 
     #[test]

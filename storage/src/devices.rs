@@ -109,6 +109,15 @@ pub fn bind_session(conn: &mut DbConn, session: &str, device: DeviceId) -> Resul
     Ok(())
 }
 
+/// The device a session acts for, if it is bound to one.
+pub fn of_session(conn: &mut DbConn, session: &str) -> Result<Option<DeviceId>, StorageError> {
+    Ok(session_devices::table
+        .find(session)
+        .select(session_devices::device_id)
+        .first(conn)
+        .optional()?)
+}
+
 /// The sessions acting for a device (to close their live connections).
 pub fn sessions_of(conn: &mut DbConn, device: DeviceId) -> Result<Vec<String>, StorageError> {
     Ok(session_devices::table

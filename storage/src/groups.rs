@@ -516,7 +516,7 @@ pub fn announce_members(conn: &mut DbConn, user: kizuna_proto::UserId) -> Result
     announce(conn, &format!("members:{user}"))
 }
 
-fn announce(conn: &mut DbConn, topic: &str) -> Result<(), StorageError> {
+pub(crate) fn announce(conn: &mut DbConn, topic: &str) -> Result<(), StorageError> {
     if let DbConn::Postgres(_) = conn {
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)

@@ -255,10 +255,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    broadcast_rosters (organisation_id, version) {
+        organisation_id -> Text,
+        version -> BigInt,
+        hash -> Binary,
+        payload -> Binary,
+        signature -> Binary,
+        signer_key -> Binary,
+        signer_device_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    broadcasts (id) {
+        id -> Text,
+        organisation_id -> Text,
+        severity -> Text,
+        sent_at -> BigInt,
+        expires_at -> BigInt,
+        include_families -> Bool,
+        safety_check -> Bool,
+        signer_user_id -> Text,
+        signer_device_id -> Text,
+        payload -> Binary,
+        signature -> Binary,
+        signer_key -> Binary,
+    }
+}
+
+diesel::table! {
+    broadcast_receipts (broadcast_id, user_id) {
+        broadcast_id -> Text,
+        user_id -> Text,
+        delivered_at -> BigInt,
+        opened_at -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
 diesel::joinable!(room_members -> rooms (room_id));
+diesel::joinable!(broadcast_receipts -> broadcasts (broadcast_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -283,4 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_devices,
     blobs,
     read_positions,
+    broadcast_rosters,
+    broadcasts,
+    broadcast_receipts,
 );

@@ -8,8 +8,8 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 use kizuna_proto::{
-    AuditId, BlobId, Channel, DeviceId, InvitationId, LogKind, OrgRole, OrganisationId, OrganisationKind,
-    PostId, RoomId, RoomRole, Timestamp, Urgency, UserId,
+    AuditId, BlobId, BroadcastId, Channel, DeviceId, InvitationId, LogKind, OrgRole, OrganisationId,
+    OrganisationKind, PostId, RoomId, RoomRole, Severity, Timestamp, Urgency, UserId,
 };
 
 use crate::conn::MultiBackend;
@@ -31,8 +31,8 @@ macro_rules! forward_to_backend {
     )+};
 }
 
-forward_to_backend!(Text: AuditId, BlobId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId);
-forward_to_backend!(Text: Channel, LogKind, OrgRole, OrganisationKind, RoomRole, Urgency);
+forward_to_backend!(Text: AuditId, BlobId, BroadcastId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId);
+forward_to_backend!(Text: Channel, LogKind, OrgRole, OrganisationKind, RoomRole, Severity, Urgency);
 forward_to_backend!(BigInt: Timestamp);
 
 #[cfg(test)]
@@ -70,6 +70,7 @@ mod tests {
         let uuid = Uuid::from_u128(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
         round_trip!(conn, AuditId, AuditId(uuid));
         round_trip!(conn, BlobId, BlobId(uuid));
+        round_trip!(conn, BroadcastId, BroadcastId(uuid));
         round_trip!(conn, DeviceId, DeviceId(uuid));
         round_trip!(conn, InvitationId, InvitationId(uuid));
         round_trip!(conn, OrganisationId, OrganisationId(uuid));
@@ -87,6 +88,9 @@ mod tests {
         }
         for &v in RoomRole::ALL {
             round_trip!(conn, RoomRole, v);
+        }
+        for &v in Severity::ALL {
+            round_trip!(conn, Severity, v);
         }
         for &v in Urgency::ALL {
             round_trip!(conn, Urgency, v);

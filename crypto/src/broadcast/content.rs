@@ -22,6 +22,7 @@ const MAX_VALIDITY_MILLIS: i64 = MAX_VALIDITY_DAYS as i64 * 86_400_000;
 /// One officer device of a regional organisation: who, on which device, with which
 /// public key. The unit of a roster, and the signer named inside every notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Officer {
     /// The officer.
@@ -44,6 +45,7 @@ pub struct Officer {
 /// "cancels") could change what a notice means, so a change of meaning needs a new
 /// signature label instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Broadcast {
     /// Chosen by the officer's client before signing.

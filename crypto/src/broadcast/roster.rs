@@ -37,6 +37,7 @@ pub const MAX_ROSTER_BYTES: usize = 64 * 1024;
 /// exact signed payload (with its own label). People can compare it, shown as a
 /// [`fingerprint`](Self::fingerprint), with what the organisation publishes elsewhere.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct RosterHash(pub [u8; 32]);
 
@@ -69,6 +70,7 @@ impl fmt::Debug for RosterHash {
 /// One version of an organisation's roster: the complete list of officer devices
 /// whose keys may sign its broadcasts, from this version on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct RosterChange {
     /// The regional organisation whose roster this is.
@@ -129,16 +131,20 @@ impl RosterChange {
 
 /// A roster change as it travels and is stored; same shape as a signed broadcast.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SignedRosterChange {
     /// The [`RosterChange`] as canonical JSON, exactly as signed.
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub payload: Vec<u8>,
     /// Ed25519 signature over [`ROSTER_LABEL`] ‖ payload (64 bytes).
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub signature: Vec<u8>,
     /// The signing device's public key (32 bytes).
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub signer_key: Vec<u8>,
 }
 

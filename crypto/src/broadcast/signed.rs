@@ -33,16 +33,20 @@ pub const MAX_BROADCAST_BYTES: usize = 64 * 1024;
 /// proves nothing by itself: the reader must find it on the organisation's pinned
 /// roster (`kizuna_engine::broadcast::RosterBook::verify`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SignedBroadcast {
     /// The [`Broadcast`] as canonical JSON, exactly as signed.
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub payload: Vec<u8>,
     /// Ed25519 signature over [`BROADCAST_LABEL`] ‖ payload (64 bytes).
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub signature: Vec<u8>,
     /// The signing device's public key (32 bytes).
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub signer_key: Vec<u8>,
 }
 

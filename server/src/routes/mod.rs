@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod broadcasts;
 pub mod channels;
 pub mod delivery;
 pub mod health;

@@ -10,7 +10,8 @@
 //! in order, without gaps or duplicates, `{"type":"welcome"}` when a welcome
 //! waits for one of the person's devices, and `{"type":"members"}` when someone in
 //! one of their rooms joined or made a new device addable (reconcile the channels
-//! with the room's members). Problems are reported as
+//! with the room's members), `{"type":"broadcast","id":…}` when a regional
+//! broadcast meant for the person arrived (fetch `GET /broadcasts`). Problems are reported as
 //! `{"type":"error","code":…}`. Ending the session, revoking the device or disabling
 //! the account closes the socket at once (close code 4401); removal from a room
 //! closes it with 4403 (reconnect to follow the remaining groups). A client that
@@ -19,11 +20,12 @@
 //! `max_connections_per_user` connections per node (else `429 too_many_connections`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message, Session};
-use kizuna_proto::UserId;
+use kizuna_proto::{BroadcastId, UserId};
 use kizuna_storage::groups;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -31,6 +33,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::auth::session::{self, Authenticated};
 use crate::error::ApiError;
 use crate::live;
+use crate::service::broadcasts;
 use crate::service::delivery::{entry_view, group_for_member};
 use crate::state::AppState;
 
@@ -149,6 +152,9 @@ impl Connection {
                         Ok((group, _)) if group == members => {
                             self.send(serde_json::json!({ "type": "members" }).to_string()).await
                         }
+                        Ok((group, _)) if group.starts_with(live::BROADCAST_PREFIX) => {
+                            self.broadcast(&group[live::BROADCAST_PREFIX.len()..]).await
+                        }
                         Ok(_) => true,
                         // Fell behind the node's notifications: re-read every followed group.
                         Err(RecvError::Lagged(_)) => self.catch_up_all().await,
@@ -266,6 +272,34 @@ impl Connection {
             }
         }
         true
+    }
+}
+
+impl Connection {
+    /// Tells the person about broadcast `id` if it is meant for them. The recipient
+    /// set is worked out once per node and shared by every connection; a failure
+    /// to work it out is logged and skipped (the client lists broadcasts when it
+    /// syncs anyway). Returns whether the connection is still open.
+    async fn broadcast(&mut self, id: &str) -> bool {
+        let Ok(id) = id.parse::<BroadcastId>() else {
+            return true;
+        };
+        let set = self.state.live.broadcast_recipients(id);
+        let state = self.state.clone();
+        let recipients = set
+            .get_or_try_init(|| async move { broadcasts::recipients_of(&state, id).await.map(Arc::new) })
+            .await;
+        match recipients {
+            Ok(people) if people.contains(&self.user) => {
+                self.send(serde_json::json!({ "type": "broadcast", "id": id }).to_string())
+                    .await
+            }
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, broadcast = %id, "could not work out a broadcast's recipients");
+                true
+            }
+        }
     }
 }
 

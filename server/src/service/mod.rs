@@ -15,6 +15,8 @@
 pub mod account;
 pub mod acting;
 pub mod blobs;
+pub mod broadcast_scope;
+pub mod broadcasts;
 pub mod delivery;
 pub mod devices;
 pub mod groups;

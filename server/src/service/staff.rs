@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Entry};
 use crate::auth::session::Authenticated;
 use crate::auth::throttle::login_key;
-use crate::authz::{role_fits_organisation, Actor, OrgAction};
+use crate::authz::{misplaced_role, role_fits_organisation, Actor, OrgAction};
 use crate::error::{required_name, ApiError, Problem};
 use crate::invites::{self, IssuedLink};
 use crate::service::acting::Acting;
@@ -132,7 +132,7 @@ pub async fn invite_staff(
 ) -> Result<IssuedLink, ApiError> {
     let org = org_for(state, actor, org_id, OrgAction::InviteStaff).await?;
     if !role_fits_organisation(new.role, &org) {
-        return Err(ApiError::input("role", Problem::OfficerPlacement));
+        return Err(misplaced_role(new.role));
     }
     let name = required_name("invitee_name", &new.invitee_name, 100)?;
     let request = invites::Request {
@@ -408,7 +408,7 @@ pub async fn change_role(
     // Refused as not allowed before as not fresh: no hint to those who may not.
     auth.require_fresh(state)?;
     if !role_fits_organisation(change.role, &org) {
-        return Err(ApiError::input("role", Problem::OfficerPlacement));
+        return Err(misplaced_role(change.role));
     }
     let (now, actor) = (state.now(), auth.actor.clone());
     state

@@ -1264,4 +1264,247 @@ export const samples: readonly unknown[] = [
       }
     }
   } satisfies T.NotebookView,
+  {
+    "device": "0190a1b2-0000-7000-8000-000000000047",
+    "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+    "user": "0190a1b2-0000-7000-8000-00000000003d"
+  } satisfies T.Officer,
+  {
+    "area": "○○市 △△地区",
+    "attachment": {
+      "blob": "0190a1b2-0000-7000-8000-00000000002c",
+      "key": [7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7],
+      "mime": "image/png",
+      "sha256": [9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9],
+      "size": 48213
+    },
+    "body": "△△小学校へ避難してください。",
+    "expires_at": 1800003600000,
+    "id": "0190a1b2-0000-7000-8000-00000000005a",
+    "include_families": true,
+    "issued_at": 1800000000000,
+    "organisation": "0190a1b2-0000-7000-8000-000000000050",
+    "safety_check": true,
+    "severity": "emergency",
+    "signed_by": {
+      "device": "0190a1b2-0000-7000-8000-000000000047",
+      "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+      "user": "0190a1b2-0000-7000-8000-00000000003d"
+    },
+    "title": "避難指示：○○川 氾濫の恐れ"
+  } satisfies T.Broadcast,
+  {
+    "area": "○○市 △△地区",
+    "attachment": null,
+    "body": "",
+    "expires_at": 1800003600000,
+    "id": "0190a1b2-0000-7000-8000-00000000005b",
+    "include_families": false,
+    "issued_at": 1800000000000,
+    "organisation": "0190a1b2-0000-7000-8000-000000000050",
+    "safety_check": false,
+    "severity": "info",
+    "signed_by": {
+      "device": "0190a1b2-0000-7000-8000-000000000048",
+      "key": [90,203,60,32,30,96,117,219,112,23,56,206,124,111,164,210,123,174,240,32,104,231,215,107,203,198,189,195,146,62,153,93],
+      "user": "0190a1b2-0000-7000-8000-00000000003e"
+    },
+    "title": "△△小学校の避難所を開設しました"
+  } satisfies T.Broadcast,
+  {
+    "payload": "eyJpZCI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDA1YSIsIm9yZ2FuaXNhdGlvbiI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDA1MCIsInNpZ25lZF9ieSI6eyJ1c2VyIjoiMDE5MGExYjItMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDNkIiwiZGV2aWNlIjoiMDE5MGExYjItMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDQ3Iiwia2V5IjpbOTcsOCwxMTcsMjE4LDEzNiwxMDcsMjM5LDE5MCwyMjcsMjQ0LDEyOCwyNDMsMTIwLDExMiwxMzYsMjQ5LDIwLDI0Nyw5MCwxMywyNDcsODQsMjA2LDE0Nyw2NywyMyw2MywyOSw4OSw2NywyNTIsMTY5XX0sInNldmVyaXR5IjoiZW1lcmdlbmN5IiwidGl0bGUiOiLpgb/pm6PmjIfnpLrvvJril4vil4vlt50g5rC+5r+r44Gu5oGQ44KMIiwiYXJlYSI6IuKXi+KXi+W4giDilrPilrPlnLDljLoiLCJib2R5Ijoi4paz4paz5bCP5a2m5qCh44G46YG/6Zuj44GX44Gm44GP44Gg44GV44GE44CCIiwiaXNzdWVkX2F0IjoxODAwMDAwMDAwMDAwLCJleHBpcmVzX2F0IjoxODAwMDAzNjAwMDAwLCJhdHRhY2htZW50Ijp7ImJsb2IiOiIwMTkwYTFiMi0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMmMiLCJrZXkiOls3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDcsNyw3LDddLCJzaGEyNTYiOls5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDksOSw5LDldLCJtaW1lIjoiaW1hZ2UvcG5nIiwic2l6ZSI6NDgyMTN9LCJzYWZldHlfY2hlY2siOnRydWUsImluY2x1ZGVfZmFtaWxpZXMiOnRydWV9",
+    "signature": "O8RHS9O3RoowH3Z/cb5yEqECMoFOnxSBTg25nQ0Ql7hb42Zfg2yZnLCESB+ifrNomFs7oQ2C0fcuoJQz14AsBA==",
+    "signer_key": "YQh12ohr777j9IDzeHCI+RT3Wg33VM6TQxc/HVlD/Kk="
+  } satisfies T.SignedBroadcast,
+  {
+    "issued_at": 1800000000000,
+    "officers": [
+      {
+        "device": "0190a1b2-0000-7000-8000-000000000047",
+        "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+        "user": "0190a1b2-0000-7000-8000-00000000003d"
+      }
+    ],
+    "organisation": "0190a1b2-0000-7000-8000-000000000050",
+    "previous": null,
+    "signed_by": {
+      "device": "0190a1b2-0000-7000-8000-000000000047",
+      "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+      "user": "0190a1b2-0000-7000-8000-00000000003d"
+    },
+    "version": 1
+  } satisfies T.RosterChange,
+  {
+    "issued_at": 1800000060000,
+    "officers": [
+      {
+        "device": "0190a1b2-0000-7000-8000-000000000047",
+        "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+        "user": "0190a1b2-0000-7000-8000-00000000003d"
+      },
+      {
+        "device": "0190a1b2-0000-7000-8000-000000000048",
+        "key": [90,203,60,32,30,96,117,219,112,23,56,206,124,111,164,210,123,174,240,32,104,231,215,107,203,198,189,195,146,62,153,93],
+        "user": "0190a1b2-0000-7000-8000-00000000003e"
+      }
+    ],
+    "organisation": "0190a1b2-0000-7000-8000-000000000050",
+    "previous": [89,21,189,126,136,115,177,55,249,140,53,195,252,45,86,19,109,44,58,232,37,188,101,14,46,19,132,214,164,108,163,15],
+    "signed_by": {
+      "device": "0190a1b2-0000-7000-8000-000000000047",
+      "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+      "user": "0190a1b2-0000-7000-8000-00000000003d"
+    },
+    "version": 2
+  } satisfies T.RosterChange,
+  {
+    "payload": "eyJvcmdhbmlzYXRpb24iOiIwMTkwYTFiMi0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwNTAiLCJ2ZXJzaW9uIjoxLCJwcmV2aW91cyI6bnVsbCwiaXNzdWVkX2F0IjoxODAwMDAwMDAwMDAwLCJzaWduZWRfYnkiOnsidXNlciI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAzZCIsImRldmljZSI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDA0NyIsImtleSI6Wzk3LDgsMTE3LDIxOCwxMzYsMTA3LDIzOSwxOTAsMjI3LDI0NCwxMjgsMjQzLDEyMCwxMTIsMTM2LDI0OSwyMCwyNDcsOTAsMTMsMjQ3LDg0LDIwNiwxNDcsNjcsMjMsNjMsMjksODksNjcsMjUyLDE2OV19LCJvZmZpY2VycyI6W3sidXNlciI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAzZCIsImRldmljZSI6IjAxOTBhMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDA0NyIsImtleSI6Wzk3LDgsMTE3LDIxOCwxMzYsMTA3LDIzOSwxOTAsMjI3LDI0NCwxMjgsMjQzLDEyMCwxMTIsMTM2LDI0OSwyMCwyNDcsOTAsMTMsMjQ3LDg0LDIwNiwxNDcsNjcsMjMsNjMsMjksODksNjcsMjUyLDE2OV19XX0=",
+    "signature": "Imz5e3jzv9RHoj75z+EiYbnfTB/dzk4oKYd7O8yVEC1DfsjvEECT9QYo6+7UFh782YOKfb4Hw1GccrZFmSbTDg==",
+    "signer_key": "YQh12ohr777j9IDzeHCI+RT3Wg33VM6TQxc/HVlD/Kk="
+  } satisfies T.SignedRosterChange,
+  "info" satisfies T.Severity,
+  "caution" satisfies T.Severity,
+  "warning" satisfies T.Severity,
+  "emergency" satisfies T.Severity,
+  "official" satisfies T.Standing,
+  "expired" satisfies T.Standing,
+  "unverified" satisfies T.Standing,
+  {
+    "broadcast": {
+      "area": "○○市 △△地区",
+      "attachment": {
+        "blob": "0190a1b2-0000-7000-8000-00000000002c",
+        "key": [7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7],
+        "mime": "image/png",
+        "sha256": [9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9],
+        "size": 48213
+      },
+      "body": "△△小学校へ避難してください。",
+      "expires_at": 1800003600000,
+      "id": "0190a1b2-0000-7000-8000-00000000005a",
+      "include_families": true,
+      "issued_at": 1800000000000,
+      "organisation": "0190a1b2-0000-7000-8000-000000000050",
+      "safety_check": true,
+      "severity": "emergency",
+      "signed_by": {
+        "device": "0190a1b2-0000-7000-8000-000000000047",
+        "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+        "user": "0190a1b2-0000-7000-8000-00000000003d"
+      },
+      "title": "避難指示：○○川 氾濫の恐れ"
+    },
+    "officer": {
+      "device": "0190a1b2-0000-7000-8000-000000000047",
+      "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+      "user": "0190a1b2-0000-7000-8000-00000000003d"
+    },
+    "standing": "official",
+    "warning": null
+  } satisfies T.BroadcastView,
+  {
+    "broadcast": {
+      "area": "○○市 △△地区",
+      "attachment": null,
+      "body": "",
+      "expires_at": 1800003600000,
+      "id": "0190a1b2-0000-7000-8000-00000000005b",
+      "include_families": false,
+      "issued_at": 1800000000000,
+      "organisation": "0190a1b2-0000-7000-8000-000000000050",
+      "safety_check": false,
+      "severity": "info",
+      "signed_by": {
+        "device": "0190a1b2-0000-7000-8000-000000000048",
+        "key": [90,203,60,32,30,96,117,219,112,23,56,206,124,111,164,210,123,174,240,32,104,231,215,107,203,198,189,195,146,62,153,93],
+        "user": "0190a1b2-0000-7000-8000-00000000003e"
+      },
+      "title": "△△小学校の避難所を開設しました"
+    },
+    "officer": {
+      "device": "0190a1b2-0000-7000-8000-000000000048",
+      "key": [90,203,60,32,30,96,117,219,112,23,56,206,124,111,164,210,123,174,240,32,104,231,215,107,203,198,189,195,146,62,153,93],
+      "user": "0190a1b2-0000-7000-8000-00000000003e"
+    },
+    "standing": "expired",
+    "warning": {
+      "code": "broadcast_expired",
+      "en": "This notice expired at 2027-01-15T09:00:00Z; it is kept for reference.",
+      "ja": "このお知らせは 2027-01-15T09:00:00Z に期限が切れました。記録として残しています。"
+    }
+  } satisfies T.BroadcastView,
+  {
+    "broadcast": {
+      "area": "○○市 △△地区",
+      "attachment": {
+        "blob": "0190a1b2-0000-7000-8000-00000000002c",
+        "key": [7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7],
+        "mime": "image/png",
+        "sha256": [9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9],
+        "size": 48213
+      },
+      "body": "△△小学校へ避難してください。",
+      "expires_at": 1800003600000,
+      "id": "0190a1b2-0000-7000-8000-00000000015a",
+      "include_families": true,
+      "issued_at": 1800000000000,
+      "organisation": "0190a1b2-0000-7000-8000-000000000050",
+      "safety_check": true,
+      "severity": "emergency",
+      "signed_by": {
+        "device": "0190a1b2-0000-7000-8000-000000000047",
+        "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+        "user": "0190a1b2-0000-7000-8000-00000000003d"
+      },
+      "title": "避難指示：○○川 氾濫の恐れ"
+    },
+    "officer": null,
+    "standing": "unverified",
+    "warning": {
+      "code": "broadcast_altered",
+      "en": "Not an official notice: it was changed after the officer signed it, or forged. Do not act on it without checking with the organisation.",
+      "ja": "公式のお知らせとして確認できません：担当者の署名後に内容が変更されたか、偽造されています。発信元に確認するまで従わないでください。"
+    }
+  } satisfies T.BroadcastView,
+  {
+    "fingerprint": "5915 bd7e 8873 b137 f98c 35c3 fc2d 5613",
+    "officers": [
+      {
+        "device": "0190a1b2-0000-7000-8000-000000000047",
+        "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+        "user": "0190a1b2-0000-7000-8000-00000000003d"
+      }
+    ],
+    "outcome": "pinned",
+    "version": 1
+  } satisfies T.RosterReport,
+  {
+    "outcome": "unchanged",
+    "version": 1
+  } satisfies T.RosterReport,
+  {
+    "error": {
+      "code": "roster_bad_signature",
+      "en": "Roster change refused: the signature does not verify: the notice was altered or forged. The pinned roster is unchanged.",
+      "ja": "担当者名簿の変更を拒否しました：署名を検証できません。改ざんまたは偽造されたお知らせです。。登録済みの名簿はそのままです。"
+    },
+    "outcome": "refused"
+  } satisfies T.RosterReport,
+  {
+    "added": [
+      {
+        "device": "0190a1b2-0000-7000-8000-000000000048",
+        "key": [90,203,60,32,30,96,117,219,112,23,56,206,124,111,164,210,123,174,240,32,104,231,215,107,203,198,189,195,146,62,153,93],
+        "user": "0190a1b2-0000-7000-8000-00000000003e"
+      }
+    ],
+    "outcome": "changed",
+    "removed": [],
+    "signed_by": {
+      "device": "0190a1b2-0000-7000-8000-000000000047",
+      "key": [97,8,117,218,136,107,239,190,227,244,128,243,120,112,136,249,20,247,90,13,247,84,206,147,67,23,63,29,89,67,252,169],
+      "user": "0190a1b2-0000-7000-8000-00000000003d"
+    },
+    "version": 2
+  } satisfies T.RosterReport,
 ];

@@ -92,6 +92,102 @@ export type BloodPressure = {
   diastolic_mmhg: number, };
 
 /**
+ * A regional broadcast: what a medical association or a city tells every care team
+ * (and, if chosen, families and volunteers) in its region.
+ *
+ * It holds no client's data, so it is not end-to-end encrypted: the server reads it
+ * to deliver and list it. What protects it is the officer device's signature over
+ * exactly these fields, so a server that is compromised or misconfigured can neither
+ * change a word, the severity or the expiry, nor invent a notice in an officer's name.
+ *
+ * Unknown fields are refused: a field an older client ignored (say, a future
+ * "cancels") could change what a notice means, so a change of meaning needs a new
+ * signature label instead.
+ */
+export type Broadcast = {
+  /**
+   * Chosen by the officer's client before signing.
+   */
+  id: BroadcastId,
+  /**
+   * The regional organisation sending it, whose roster must hold the signer.
+   */
+  organisation: OrganisationId,
+  /**
+   * Who signed it, on which device, with which key. Checked against the key that
+   * actually signed when the notice is opened.
+   */
+  signed_by: Officer,
+  /**
+   * How serious it is (情報 / 注意 / 警戒 / 緊急).
+   */
+  severity: Severity,
+  /**
+   * One line, at most [`MAX_TITLE_CHARS`].
+   */
+  title: string,
+  /**
+   * The area concerned, in words (e.g. "○○市 △△川 流域"), one line, at most
+   * [`MAX_AREA_CHARS`].
+   */
+  area: string,
+  /**
+   * The text, at most [`MAX_BODY_CHARS`]; may be empty when the title says it all.
+   */
+  body: string,
+  /**
+   * When the officer's device signed it.
+   */
+  issued_at: Timestamp,
+  /**
+   * After this, clients list it as past rather than current; at most
+   * [`MAX_VALIDITY_DAYS`] after `issued_at`.
+   */
+  expires_at: Timestamp,
+  /**
+   * An image through the photo pipeline (typically an evacuation map). Its key
+   * travels in this unencrypted notice, so the server can read the image too: the
+   * encryption here is the pipeline's, not secrecy. The signed SHA-256 and size are
+   * what matter: the server cannot swap the map.
+   */
+  attachment: AttachmentRef | null,
+  /**
+   * Whether the notice opens a safety check (安否確認) in every room in scope.
+   */
+  safety_check: boolean,
+  /**
+   * Whether families and welfare volunteers receive it, not only the care teams.
+   */
+  include_families: boolean, };
+
+/**
+ * One regional broadcast, chosen by the officer's client before signing, so the
+ * ID is covered by the signature and a resent copy is recognised as the same one.
+ */
+export type BroadcastId = string;
+
+/**
+ * One received notice as a shell shows it.
+ */
+export type BroadcastView = {
+  /**
+   * Official, expired or unverified.
+   */
+  standing: Standing,
+  /**
+   * What it says (for an unverified notice: what it claims), if readable at all.
+   */
+  broadcast: Broadcast | null,
+  /**
+   * The officer on the roster who signed it (official and expired only).
+   */
+  officer: Officer | null,
+  /**
+   * Why it is expired or not official, in both languages; `None` when official.
+   */
+  warning: WebError | null, };
+
+/**
  * Bytes that reach JavaScript as a `Uint8Array` (and as an array in JSON tests).
  */
 export type Bytes = Uint8Array;
@@ -341,6 +437,12 @@ export type ContentType = "note" | "handover" | "handover_taken" | "vitals" | "p
  * One device (browser profile, phone app, CLI) of a person: one MLS leaf.
  */
 export type DeviceId = string;
+
+/**
+ * A device's public signature key. Serialises as its 32 bytes; only valid curve
+ * points deserialise, so a bad key is caught when it arrives, not at first use.
+ */
+export type DeviceVerifyingKey = Array<number>;
 
 /**
  * Urine and stool since the last record. At least one part must be present.
@@ -741,6 +843,24 @@ export type NotebookView = {
   open_handovers: Array<PostId>, };
 
 /**
+ * One officer device of a regional organisation: who, on which device, with which
+ * public key. The unit of a roster, and the signer named inside every notice.
+ */
+export type Officer = {
+  /**
+   * The officer.
+   */
+  user: UserId,
+  /**
+   * The officer's device whose key signs.
+   */
+  device: DeviceId,
+  /**
+   * That device's Ed25519 public key (the MLS credential key).
+   */
+  key: DeviceVerifyingKey, };
+
+/**
  * `Channel.open_room_state()`.
  */
 export type OpenedRoomName = { name: string, era: string, revision: number, author_user: UserId, };
@@ -748,7 +868,12 @@ export type OpenedRoomName = { name: string, era: string, revision: number, auth
 /**
  * The role a person holds in an organisation.
  */
-export type OrgRole = "officer" | "facility_admin" | "doctor" | "nurse" | "helper" | "care_manager" | "therapist" | "pharmacist" | "other_professional";
+export type OrgRole = "officer" | "broadcast_officer" | "facility_admin" | "doctor" | "nurse" | "helper" | "care_manager" | "therapist" | "pharmacist" | "other_professional";
+
+/**
+ * A facility, association or city.
+ */
+export type OrganisationId = string;
 
 /**
  * What to do after a failed send.
@@ -1033,6 +1158,86 @@ export type RoomMember = {
 export type RoomRole = "owner" | "delegate" | "professional" | "family" | "volunteer";
 
 /**
+ * One version of an organisation's roster: the complete list of officer devices
+ * whose keys may sign its broadcasts, from this version on.
+ */
+export type RosterChange = {
+  /**
+   * The regional organisation whose roster this is.
+   */
+  organisation: OrganisationId,
+  /**
+   * 1 for the first roster, then one more for each change.
+   */
+  version: number,
+  /**
+   * The hash of the previous version's payload; `None` exactly for version 1.
+   */
+  previous: RosterHash | null,
+  /**
+   * When the signing device made the change (shown with it; not trusted for order,
+   * which the version gives).
+   */
+  issued_at: Timestamp,
+  /**
+   * Who signed the change: one of `officers` for version 1, otherwise an officer of
+   * the previous version.
+   */
+  signed_by: Officer,
+  /**
+   * Every officer device of this version.
+   */
+  officers: Array<Officer>, };
+
+/**
+ * The SHA-256 that links a roster change to the one before it, computed over the
+ * exact signed payload (with its own label). People can compare it, shown as a
+ * [`fingerprint`](Self::fingerprint), with what the organisation publishes elsewhere.
+ */
+export type RosterHash = Array<number>;
+
+/**
+ * What reading one roster change did, as a shell reports it.
+ */
+export type RosterReport = { "outcome": "pinned",
+  /**
+   * The version pinned (1).
+   */
+  version: number,
+  /**
+   * The officer devices.
+   */
+  officers: Array<Officer>,
+  /**
+   * For people to compare out of band.
+   */
+  fingerprint: string, } | { "outcome": "changed",
+  /**
+   * The version now pinned.
+   */
+  version: number,
+  /**
+   * Who signed the change.
+   */
+  signed_by: Officer,
+  /**
+   * Officer devices added.
+   */
+  added: Array<Officer>,
+  /**
+   * Officer devices removed.
+   */
+  removed: Array<Officer>, } | { "outcome": "unchanged",
+  /**
+   * The version pinned.
+   */
+  version: number, } | { "outcome": "refused",
+  /**
+   * Why, in both languages.
+   */
+  error: WebError, };
+
+/**
  * A file sealed under a fresh key: upload `ciphertext` to
  * `PUT /rooms/{room}/channels/{channel}/blobs/{reference.blob}` and put `reference`
  * in the post (`attachments`, or a photo's `image`/`thumbnail`).
@@ -1076,6 +1281,56 @@ export type SealedPost = {
    * The blobs the post references (its files, a photo's image and thumbnail).
    */
   blobs: Array<BlobId>, };
+
+/**
+ * How serious a broadcast is. Ordered from least to most serious, so lists can sort
+ * by it and "at least 警戒" is a comparison.
+ */
+export type Severity = "info" | "caution" | "warning" | "emergency";
+
+/**
+ * A broadcast as it travels and is stored: the exact signed bytes, the signature and
+ * the public key that made it, each standard base64 in JSON.
+ *
+ * The key is carried so the signature can be checked before anything is parsed; it
+ * proves nothing by itself: the reader must find it on the organisation's pinned
+ * roster (`kizuna_engine::broadcast::RosterBook::verify`).
+ */
+export type SignedBroadcast = {
+  /**
+   * The [`Broadcast`] as canonical JSON, exactly as signed.
+   */
+  payload: string,
+  /**
+   * Ed25519 signature over [`BROADCAST_LABEL`] ‖ payload (64 bytes).
+   */
+  signature: string,
+  /**
+   * The signing device's public key (32 bytes).
+   */
+  signer_key: string, };
+
+/**
+ * A roster change as it travels and is stored; same shape as a signed broadcast.
+ */
+export type SignedRosterChange = {
+  /**
+   * The [`RosterChange`] as canonical JSON, exactly as signed.
+   */
+  payload: string,
+  /**
+   * Ed25519 signature over [`ROSTER_LABEL`] ‖ payload (64 bytes).
+   */
+  signature: string,
+  /**
+   * The signing device's public key (32 bytes).
+   */
+  signer_key: string, };
+
+/**
+ * How a shell shows one notice.
+ */
+export type Standing = "official" | "expired" | "unverified";
 
 /**
  * `Channel.start_era()`.
