@@ -1,0 +1,207 @@
+//! Regional broadcasts through the native client and its `kizuna broadcast` CLI
+//! (issue 14), end to end on SQLite and PostgreSQL: an association's broadcast
+//! officer publishes the roster and sends an emergency notice from the client; a
+//! nurse in a clinic under the association reads it as official, acknowledges it,
+//! and sees a notice the server altered marked as not official, in both languages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::path::Path;
+
+use anyhow::Result;
+use diesel::RunQueryDsl;
+use kizuna_client::cli::{run, Io};
+use kizuna_client::{Client, NewBroadcast, OrganisationId, ReceiptState, Severity, Standing};
+use kizuna_storage::StorageError;
+use kizuna_tests::accounts::GOOD_PASSWORD;
+use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer, ORIGIN};
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Region {
+    server: TestServer,
+    dir: TempDir,
+    association: OrganisationId,
+    officer: Client,
+    nurse: Client,
+}
+
+fn state_path(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(format!("{name}.kizuna"))
+}
+
+async fn person(server: &TestServer, dir: &Path, link: &str, login_id: &str) -> Result<Client> {
+    let mut client = Client::create(&state_path(dir, login_id), &server.url, ORIGIN)?;
+    client.register(link, login_id, GOOD_PASSWORD, None).await?;
+    Ok(client)
+}
+
+async fn region(kind: DbKind) -> Result<Region> {
+    let server = TestServer::start(kind, BlobKind::Local).await?;
+    let system = server.bootstrap_admin().await?;
+    let association = server
+        .organisation(&system, "みなみ県医師会", "association", None)
+        .await?;
+    let clinic = server
+        .organisation(&system, "みなみ診療所", "clinic", Some(&association))
+        .await?;
+    let admin = server
+        .staff(&system, &association, "office.ito", "officer")
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let link = server
+        .invite_staff(&admin, &association, "bo.suzuki", "broadcast_officer")
+        .await?;
+    let officer = person(&server, dir.path(), &link, "bo.suzuki").await?;
+    let link = server
+        .invite_staff(&system, &clinic, "nurse.sato", "nurse")
+        .await?;
+    let nurse = person(&server, dir.path(), &link, "nurse.sato").await?;
+    Ok(Region {
+        association: association.parse()?,
+        server,
+        dir,
+        officer,
+        nurse,
+    })
+}
+
+fn flood_warning() -> NewBroadcast {
+    NewBroadcast {
+        severity: Severity::Emergency,
+        title: "避難指示：みなみ川流域".into(),
+        area: "みなみ市 みなみ川 流域".into(),
+        body: "利用者の避難状況を確認し、安否を報告してください。".into(),
+        valid_for_hours: 12,
+        safety_check: true,
+        include_families: false,
+    }
+}
+
+/// Runs the CLI on `state`; (exit code 0?, stdout, stderr).
+async fn cli(state: &Path, args: &[&str]) -> (bool, String, String) {
+    let mut argv = vec!["kizuna", "--state", state.to_str().unwrap()];
+    argv.extend_from_slice(args);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut stdin: &[u8] = b"";
+    let code = run(
+        argv,
+        &mut Io {
+            stdin: &mut stdin,
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            password_env: None,
+        },
+    )
+    .await;
+    (
+        code == std::process::ExitCode::SUCCESS,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+async fn an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official(kind: DbKind) -> Result<()> {
+    let Region {
+        server,
+        dir,
+        association,
+        mut officer,
+        mut nurse,
+    } = region(kind).await?;
+
+    // Before the roster exists the server refuses the notice: nobody is on it yet.
+    let refused = officer
+        .send_broadcast(association, flood_warning())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "broadcast_signer_unknown", "{refused:?}");
+
+    let me = officer.officer()?;
+    let pinned = officer.publish_roster(association, vec![me]).await?;
+    assert!(
+        matches!(&pinned, kizuna_client::RosterReport::Pinned { officers, .. } if officers == &vec![officer.officer()?]),
+        "{pinned:?}"
+    );
+    let id = officer.send_broadcast(association, flood_warning()).await?;
+
+    // The nurse has pinned nothing yet: reading the list pins the roster on the way.
+    let notices = nurse.broadcasts().await?;
+    assert_eq!(notices.len(), 1);
+    let notice = &notices[0];
+    assert_eq!(notice.id, id);
+    assert_eq!(
+        notice.view.standing,
+        Standing::Official,
+        "{:?}",
+        notice.view.warning
+    );
+    let content = notice.view.broadcast.as_ref().unwrap();
+    assert_eq!(
+        (content.severity, content.title.as_str()),
+        (Severity::Emergency, "避難指示：みなみ川流域")
+    );
+    assert_eq!(notice.view.officer, Some(officer.officer()?));
+    assert!(notice.receipt.delivered_at.is_some());
+    assert!(nurse
+        .sync_roster(association)
+        .await?
+        .iter()
+        .all(|r| matches!(r, kizuna_client::RosterReport::Unchanged { version: 1 })));
+
+    nurse.mark_broadcast(id, ReceiptState::Acknowledged).await?;
+    assert!(nurse.broadcasts().await?[0].receipt.acknowledged_at.is_some());
+
+    // The CLI says the same, and its JSON carries the verdict.
+    let nurse_state = state_path(dir.path(), "nurse.sato");
+    drop(nurse);
+    let (ok, out, err) = cli(&nurse_state, &["broadcast", "list"]).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("公式 / official") && out.contains("緊急 / Emergency"),
+        "{out}"
+    );
+    assert!(out.contains("確認済み / acknowledged"), "{out}");
+    let (ok, out, err) = cli(&nurse_state, &["--json", "broadcast", "list"]).await;
+    assert!(ok, "{err}");
+    let listed: Value = serde_json::from_str(out.trim())?;
+    assert_eq!(listed[0]["view"]["standing"], "official", "{listed}");
+
+    // The server (or anyone with its database) rewrites where to evacuate to.
+    let rewrite = match kind {
+        DbKind::Sqlite => "CAST(REPLACE(CAST(payload AS TEXT), 'みなみ川', 'きた川') AS BLOB)",
+        DbKind::Postgres => {
+            "convert_to(replace(convert_from(payload, 'UTF8'), 'みなみ川', 'きた川'), 'UTF8')"
+        }
+    };
+    let altered = server
+        .db
+        .run(move |conn| {
+            Ok(diesel::sql_query(format!(
+                "UPDATE broadcasts SET payload = {rewrite} WHERE id = '{id}'"
+            ))
+            .execute(conn)
+            .map_err(StorageError::from))
+        })
+        .await??;
+    assert_eq!(altered, 1, "the stored notice was not found");
+    let (ok, out, err) = cli(&nurse_state, &["broadcast", "list"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("未確認 / NOT VERIFIED"), "{out}");
+    assert!(
+        out.contains("公式のお知らせとして確認できません") && out.contains("Not an official notice"),
+        "{out}"
+    );
+
+    // Only broadcast officers send; the nurse's client is refused by the server.
+    let mut nurse = Client::open(&nurse_state)?;
+    let refused = nurse
+        .send_broadcast(association, flood_warning())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(403), "{refused:?}");
+    server.stop().await;
+    Ok(())
+}
+
+on_both_databases!(an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official);
