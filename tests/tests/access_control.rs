@@ -545,8 +545,108 @@ async fn an_administrator_revokes_a_lost_device(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// The broadcast endpoints against every role of a world without a broadcast
+/// officer: nobody here may send or publish a roster (the association is no secret:
+/// 403), the roster is readable within the association's reach only (404 outside),
+/// totals are the sending organisation's officers', and the list is everyone's own.
+async fn every_role_against_the_broadcast_endpoints(kind: DbKind) -> Result<()> {
+    let world = world(kind).await?;
+    let association = &world.association;
+    // Well-formed but unsigned: refused for who sends it before anything is read.
+    let signed = json!({ "payload": "AA==", "signature": "AA==", "signer_key": "AA==" });
+    let unknown = "0190a1b2-0000-7000-8000-00000000b0b0";
+    // Whom the association's broadcasts reach: its staff, the clinic under it, the
+    // family and volunteer of its rooms (when included). Not the system
+    // administrator (an operator, no organisation's member), not the station outside.
+    let in_scope = |who: Who| !matches!(who, Who::SystemAdmin | Who::OtherFacilityAdmin | Who::OtherNurse);
+    let mut wrong = Vec::new();
+    for who in EVERYONE {
+        let token = world.token(who);
+        let checks = [
+            (
+                "send a broadcast",
+                world
+                    .server
+                    .post(
+                        &format!("/api/v1/organisations/{association}/broadcasts"),
+                        token,
+                        signed.clone(),
+                    )
+                    .await?
+                    .0,
+                403,
+            ),
+            (
+                "publish the roster",
+                world
+                    .server
+                    .post(
+                        &format!("/api/v1/organisations/{association}/roster"),
+                        token,
+                        signed.clone(),
+                    )
+                    .await?
+                    .0,
+                403,
+            ),
+            (
+                "read the roster",
+                world
+                    .server
+                    .get(&format!("/api/v1/organisations/{association}/roster"), token)
+                    .await?
+                    .0,
+                if in_scope(who) { 200 } else { 404 },
+            ),
+            (
+                "delivery totals",
+                world
+                    .server
+                    .get(
+                        &format!("/api/v1/organisations/{association}/broadcasts/{unknown}/receipts"),
+                        token,
+                    )
+                    .await?
+                    .0,
+                if who == Who::Officer { 404 } else { 403 },
+            ),
+            (
+                "list my broadcasts",
+                world.server.get("/api/v1/broadcasts", token).await?.0,
+                200,
+            ),
+            (
+                "acknowledge a broadcast",
+                world
+                    .server
+                    .post(
+                        &format!("/api/v1/broadcasts/{unknown}/receipt"),
+                        token,
+                        json!({ "state": "acknowledged" }),
+                    )
+                    .await?
+                    .0,
+                404,
+            ),
+        ];
+        for (name, status, expected) in checks {
+            let expected = if who == Who::Anonymous { 401 } else { expected };
+            if status != expected {
+                wrong.push(format!("{who:?} / {name}: got {status}, expected {expected}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "access control mismatches:\n{}",
+        wrong.join("\n")
+    );
+    Ok(())
+}
+
 on_both_databases!(
     every_role_against_every_admin_endpoint,
+    every_role_against_the_broadcast_endpoints,
     administrators_act_only_on_their_own_people,
     each_administrator_lists_the_organisations_they_run,
     an_administrator_revokes_a_lost_device
