@@ -16,12 +16,14 @@ export type Route =
   | { name: 'admin'; orgId: string | null }
   | { name: 'room'; roomId: string; channel: 'team' | 'family' }
   | { name: 'members'; roomId: string }
+  | { name: 'broadcasts' }
   | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '' || path === '/') return { name: 'home' };
   if (path === '/sign-in') return { name: 'sign-in' };
+  if (path === '/broadcasts') return { name: 'broadcasts' };
   const members = /^\/rooms\/([0-9a-fA-F-]{36})\/members$/.exec(path);
   if (members?.[1] !== undefined) return { name: 'members', roomId: members[1] };
   const room = /^\/rooms\/([0-9a-fA-F-]{36})\/(team|family)$/.exec(path);

@@ -3,6 +3,7 @@
 import './style.css';
 import './pwa/register';
 import './care/hooks'; // care cards, vitals/handover/photo composers, trend charts (room-parts hooks)
+import './broadcasts/banner'; // regional notices pinned above every screen
 
 import { html } from 'lit-html';
 
@@ -17,6 +18,7 @@ import { inviteView } from './views/invite';
 import { signInView } from './views/signin';
 import { adminView } from './admin/view';
 import { membersView } from './members/view';
+import { broadcastsView } from './broadcasts/view';
 
 function notFoundView(): View {
   return {
@@ -51,6 +53,7 @@ async function route(): Promise<void> {
     case 'admin':
     case 'room':
     case 'members':
+    case 'broadcasts':
       break;
   }
   if (session.me === null) {
@@ -67,7 +70,7 @@ async function route(): Promise<void> {
     }
   }
   if (session.me === null) {
-    if (current.name === 'home' || current.name === 'room' || current.name === 'members') {
+    if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'broadcasts') {
       location.replace('#/sign-in');
       return;
     }
@@ -78,6 +81,8 @@ async function route(): Promise<void> {
     show(roomView(session.me, current.roomId, current.channel));
   } else if (current.name === 'members') {
     show(membersView(session.me, current.roomId));
+  } else if (current.name === 'broadcasts') {
+    show(broadcastsView(session.me));
   } else if (current.name === 'admin') {
     show(adminView(session.me, current.orgId));
   } else {

@@ -5,6 +5,7 @@
 // upkeep (reconnecting, backoff) is link.ts's; here the frames meet the engine.
 
 import type { LogEntry } from '../generated/types';
+import { refreshBroadcasts } from './broadcasts';
 import { activeGroups, fetchWelcomes, ingest, observeGeneration, syncGroup } from './sync';
 import { realClock } from './clock';
 import { LiveLink, type SocketHandlers, type SocketLike } from './link';
@@ -13,6 +14,10 @@ import { changed, current, locked, parseGroup, type Engine } from './state';
 let link: LiveLink | null = null;
 let onOpen: () => void = () => undefined;
 let onMembers: () => void = () => undefined;
+
+function broadcastArrived(): void {
+  void refreshBroadcasts().catch(() => undefined);
+}
 
 function subscribe(ws: SocketLike, engine: Engine, groups: string[]): void {
   for (const group of groups) {
@@ -42,6 +47,8 @@ async function handle(ws: SocketLike, engine: Engine, text: string): Promise<voi
       engine.live = 'open';
       changed();
       onOpen();
+      // Notices sent while this device was away: fetched on every (re)connect.
+      setTimeout(broadcastArrived, 0);
       return;
     }
     case 'entry': {
@@ -71,6 +78,11 @@ async function handle(ws: SocketLike, engine: Engine, text: string): Promise<voi
       // Someone in one of my rooms joined or has a new device: reconcile (outside
       // this frame's turn of the lock, so frames keep flowing).
       setTimeout(onMembers, 0);
+      return;
+    case 'broadcast':
+      // A regional notice: fetch the list (outside this frame's turn of the lock,
+      // which pinning a roster takes).
+      setTimeout(broadcastArrived, 0);
       return;
     case 'error':
       if (frame.code === 'group_not_found') {

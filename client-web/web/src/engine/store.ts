@@ -11,6 +11,7 @@
 //   {user}:posts:{g}   vault.seal(JSON ReceivedPost[])   the offline reading cache
 //   {user}:problems:{g} vault.seal(JSON EntryProblem[]) entries the core refused (problems.ts)
 //   {user}:outbox      vault.seal(JSON Outgoing[])  posts waiting to be sent
+//   {user}:broadcasts  vault.seal(JSON)             regional notices, last fetch time, acks to send
 
 import { seal, unseal } from '../vault';
 

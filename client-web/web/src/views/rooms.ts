@@ -13,6 +13,7 @@ import { roleName, roomText } from '../rooms-messages';
 import { resumeVault, unlockVault, vaultKind } from '../vault';
 import { localPrf } from '../webauthn';
 import { errorBox, noticeBox, problemText } from './parts';
+import { broadcastText } from '../broadcasts/messages';
 
 // Every engine change redraws the current screen.
 onChange(() => rerender());
@@ -210,6 +211,7 @@ export function roomList(person: Me): TemplateResult {
   return html`
     <section aria-labelledby="rooms-heading" class="rooms">
       <h2 id="rooms-heading">${m.roomsHeading}</h2>
+      <p><a class="button secondary broadcasts-link" id="broadcasts-link" href="#/broadcasts">${broadcastText().linkFromRooms}</a></p>
       ${connectionLine()}
       ${mine.length === 0 ? html`<p id="no-rooms">${m.noRooms}</p>` : html`<ul class="room-list">${mine.map(roomCard)}</ul>`}
       <button type="button" class="secondary" id="refresh" ?disabled=${list.refreshing} @click=${doRefresh}>
