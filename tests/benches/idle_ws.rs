@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use kizuna_tests::accounts::Person;
+use kizuna_tests::bench::{env_or, server_pid, status_field};
 use kizuna_tests::mls::{group_id, TestDevice};
 use kizuna_tests::process::ServerProcess;
 use kizuna_tests::{DbKind, TestDb, TestServer};
@@ -39,51 +40,6 @@ use tokio_tungstenite::tungstenite::Message;
 const PEOPLE: usize = 10;
 /// Connections opened at once.
 const OPENING: usize = 32;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The pid of the `kizuna-server` child this process started most recently.
-fn server_pid(known: &[u32]) -> u32 {
-    let me = std::process::id();
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else {
-            continue;
-        };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
-        if name == "kizuna-server" && ppid == Some(me) && !known.contains(&pid) {
-            found.push(pid);
-        }
-    }
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one new kizuna-server child, found {found:?}"
-    );
-    found[0]
-}
-
-/// A `kB` field of /proc/<pid>/status.
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
 
 /// utime + stime of a process, in seconds.
 fn cpu_secs(pid: u32) -> f64 {
@@ -113,7 +69,7 @@ fn postgres_cpu_secs() -> f64 {
 }
 
 fn threads(pid: u32) -> u64 {
-    status_kib(pid, "Threads")
+    status_field(pid, "Threads").unwrap()
 }
 
 /// One idle connection, read by a task of its own (so that pings are answered).
@@ -218,13 +174,13 @@ async fn measure(database: &str, kind: DbKind, steps: &[usize], known: &mut Vec<
     let process = ServerProcess::start(db.as_ref().map(|d| d.url.as_str()))
         .await
         .unwrap();
-    let pid = server_pid(known);
+    let pid = server_pid(known).unwrap();
     known.push(pid);
     let server = &process.server;
     let (people, group) = room(server, process.bootstrap_link.as_deref().unwrap()).await;
     let tokens: Vec<String> = people.iter().map(|p| p.token.clone()).collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let base = status_kib(pid, "VmRSS");
+    let base = status_field(pid, "VmRSS").unwrap();
     let base_threads = threads(pid);
     println!(
         "| {database} | 0 | {:.1} | – | – | {base_threads} |",
@@ -252,7 +208,7 @@ async fn measure(database: &str, kind: DbKind, steps: &[usize], known: &mut Vec<
         idle.extend(opened);
         // Let the server's allocations settle (and one heartbeat pass over them).
         tokio::time::sleep(Duration::from_secs(12)).await;
-        let rss = status_kib(pid, "VmRSS");
+        let rss = status_field(pid, "VmRSS").unwrap();
         let per = (rss - base) as f64 * 1024.0 / target as f64;
         let marginal = (rss as f64 - previous_rss as f64) * 1024.0 / (target - previous_n) as f64;
         println!(
@@ -291,7 +247,7 @@ async fn measure(database: &str, kind: DbKind, steps: &[usize], known: &mut Vec<
         (cpu1 - cpu0) / idle_secs as f64,
         (mine1 - mine0) / idle_secs as f64,
         idle.len(),
-        status_kib(pid, "VmHWM") as f64 / 1024.0,
+        status_field(pid, "VmHWM").unwrap() as f64 / 1024.0,
         seen.other.load(Ordering::Relaxed),
     );
     assert_eq!(still_open, idle.len(), "the server closed idle connections");
