@@ -9,6 +9,7 @@ pub mod ids;
 pub mod log;
 pub mod redact;
 pub mod roles;
+pub mod safety;
 pub mod severity;
 #[cfg(feature = "diesel")]
 mod sql;
@@ -19,6 +20,7 @@ pub use ids::{AuditId, BlobId, BroadcastId, DeviceId, InvitationId, Organisation
 pub use log::LOG_GENERATION_HEADER;
 pub use redact::Redacted;
 pub use roles::{Channel, OrgRole, OrganisationKind, RoomRole, Urgency};
+pub use safety::{SafetyNeed, SafetyStatus};
 pub use severity::Severity;
 pub use time::Timestamp;
 pub use wire::{

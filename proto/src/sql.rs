@@ -19,6 +19,7 @@ use crate::ids::{
     AuditId, BlobId, BroadcastId, DeviceId, InvitationId, OrganisationId, PostId, RoomId, UserId,
 };
 use crate::roles::{Channel, OrgRole, OrganisationKind, RoomRole, Urgency};
+use crate::safety::{SafetyNeed, SafetyStatus};
 use crate::severity::Severity;
 use crate::time::Timestamp;
 use crate::wire::LogKind;
@@ -95,7 +96,16 @@ text_sql!(
     RoomId,
     UserId
 );
-text_sql!(Channel, OrgRole, OrganisationKind, RoomRole, Severity, Urgency);
+text_sql!(
+    Channel,
+    OrgRole,
+    OrganisationKind,
+    RoomRole,
+    SafetyNeed,
+    SafetyStatus,
+    Severity,
+    Urgency
+);
 text_sql!(@checked LogKind);
 
 /// `Unknown` stands for a kind from a newer server when reading the wire; it is
@@ -177,4 +187,60 @@ mod severity_expression {
             Ok(row)
         }
     }
+}
+
+/// The safety-check vocabularies are written out by hand in `safety.rs`, like
+/// `Severity`, and get the same query and row conversions.
+mod safety_expression {
+    use diesel::backend::Backend;
+    use diesel::deserialize::{self, FromSql, Queryable};
+    use diesel::expression::AsExpression;
+    use diesel::internal::derives::as_expression::Bound;
+    use diesel::sql_types::{Nullable, Text};
+
+    use crate::safety::{SafetyNeed, SafetyStatus};
+
+    macro_rules! expression {
+        ($($ty:ident),+) => {$(
+            impl AsExpression<Text> for $ty {
+                type Expression = Bound<Text, Self>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl AsExpression<Text> for &$ty {
+                type Expression = Bound<Text, Self>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl AsExpression<Nullable<Text>> for $ty {
+                type Expression = Bound<Nullable<Text>, Self>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl AsExpression<Nullable<Text>> for &$ty {
+                type Expression = Bound<Nullable<Text>, Self>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl<DB: Backend> Queryable<Text, DB> for $ty
+            where
+                $ty: FromSql<Text, DB>,
+            {
+                type Row = Self;
+                fn build(row: Self) -> deserialize::Result<Self> {
+                    Ok(row)
+                }
+            }
+        )+};
+    }
+
+    expression!(SafetyNeed, SafetyStatus);
 }

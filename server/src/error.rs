@@ -172,6 +172,13 @@ pub enum ApiError {
     /// that live device with that key.
     #[error("roster lists an ineligible officer")]
     RosterOfficerIneligible,
+    /// An answer to a safety check that an officer closed or whose broadcast expired.
+    #[error("safety check closed")]
+    SafetyCheckClosed,
+    /// A safety answer whose kind of need does not fit its status (a need goes with
+    /// 要支援 only, and 要支援 always names one).
+    #[error("safety need does not fit the status")]
+    SafetyNeedMismatch,
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -444,6 +451,14 @@ catalogue!(ApiError {
         example Self::RosterOfficerIneligible,
         en "Everyone on the roster must be a broadcast officer of this organisation, listed with a registered device and that device's key. Ask the administrator to grant the role, or correct the list, and sign it again.",
         ja "名簿に載せられるのは、この団体の発信担当者の登録済み端末とその鍵だけです。管理者に役割の付与を依頼するか一覧を直して、署名し直してください。";
+    Self::SafetyCheckClosed => "safety_check_closed", StatusCode::CONFLICT,
+        example Self::SafetyCheckClosed,
+        en "This safety check is closed, so the answer was not recorded. Write the client's situation in the room's team channel, and call the association if they need help.",
+        ja "この安否確認は終了しているため、回答は記録していません。利用者の状況はルームのチームチャンネルに書き込み、支援が必要な場合は医師会（団体）に連絡してください。";
+    Self::SafetyNeedMismatch => "safety_need_mismatch", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::SafetyNeedMismatch,
+        en "Choose what kind of support is needed (medical, evacuation, supplies, other) with \"needs support\", and none with the other answers, then answer again.",
+        ja "「要支援」には支援の種類（医療・避難・物資・その他）を選び、それ以外の回答では選ばずに、もう一度回答してください。";
     Self::TooManyConnections => "too_many_connections", StatusCode::TOO_MANY_REQUESTS,
         example Self::TooManyConnections,
         en "You have too many open connections. Close other tabs or devices and try again.",

@@ -26,6 +26,12 @@ pub const MEMBERS_PREFIX: &str = "members:";
 /// connection asks [`Live::broadcast_recipients`] whether its person is one.
 pub const BROADCAST_PREFIX: &str = "broadcast:";
 
+/// Prefix of the pseudo-group `safety:<user>:<broadcast>`: "the safety check of
+/// `broadcast` changed; `user` follows its dashboard". One per officer following
+/// the sending organisation (a handful), so a connection only compares the prefix
+/// with its own person; it carries IDs only.
+pub const SAFETY_PREFIX: &str = "safety:";
+
 /// How many broadcasts' recipient sets a node keeps (a broadcast's notice is
 /// handled within moments of its sending; older sets are dropped).
 const KEPT_RECIPIENT_SETS: usize = 32;
@@ -188,6 +194,12 @@ impl Live {
     /// [`Live::broadcast_recipients`] before telling its person.
     pub fn notify_broadcast(&self, id: BroadcastId) {
         let _ = self.groups.send((format!("{BROADCAST_PREFIX}{id}"), 0));
+    }
+
+    /// Tells `officer`'s connections on this node that the safety check of broadcast
+    /// `id` changed, so their dashboard refreshes.
+    pub fn notify_safety(&self, officer: UserId, id: BroadcastId) {
+        let _ = self.groups.send((format!("{SAFETY_PREFIX}{officer}:{id}"), 0));
     }
 
     /// The (possibly not yet worked out) recipient set of broadcast `id` on this node.

@@ -26,6 +26,7 @@ pub mod orgs;
 pub mod reads;
 pub mod reset_ledger;
 pub mod rooms;
+pub mod safety;
 mod schema;
 pub mod sessions;
 pub mod settings;

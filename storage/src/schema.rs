@@ -295,6 +295,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    safety_answers (broadcast_id, room_id) {
+        broadcast_id -> Text,
+        room_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        need -> Nullable<Text>,
+        answered_by -> Text,
+        answered_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    safety_check_closures (broadcast_id) {
+        broadcast_id -> Text,
+        closed_by -> Text,
+        closed_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -327,4 +347,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     broadcast_rosters,
     broadcasts,
     broadcast_receipts,
+    safety_answers,
+    safety_check_closures,
 );

@@ -21,6 +21,7 @@ pub mod reads;
 pub mod registration;
 pub mod room_state;
 pub mod rooms;
+pub mod safety;
 pub mod staff_devices;
 pub mod web;
 pub mod ws;

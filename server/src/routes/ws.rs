@@ -11,7 +11,9 @@
 //! waits for one of the person's devices, and `{"type":"members"}` when someone in
 //! one of their rooms joined or made a new device addable (reconcile the channels
 //! with the room's members), `{"type":"broadcast","id":…}` when a regional
-//! broadcast meant for the person arrived (fetch `GET /broadcasts`). Problems are reported as
+//! broadcast meant for the person arrived (fetch `GET /broadcasts`),
+//! `{"type":"safety","broadcast":…}` when a safety check whose dashboard the person
+//! follows changed. Problems are reported as
 //! `{"type":"error","code":…}`. Ending the session, revoking the device or disabling
 //! the account closes the socket at once (close code 4401); removal from a room
 //! closes it with 4403 (reconnect to follow the remaining groups). A client that
@@ -129,6 +131,7 @@ impl Connection {
         beat.tick().await;
         let welcome = format!("{}{}", crate::live::WELCOME_PREFIX, self.user);
         let members = format!("{}{}", crate::live::MEMBERS_PREFIX, self.user);
+        let safety = format!("{}{}:", live::SAFETY_PREFIX, self.user);
         let mut code = live::CLOSE_SESSION_ENDED;
         while open && !self.too_slow {
             tokio::select! {
@@ -151,6 +154,10 @@ impl Connection {
                         }
                         Ok((group, _)) if group == members => {
                             self.send(serde_json::json!({ "type": "members" }).to_string()).await
+                        }
+                        Ok((group, _)) if group.starts_with(&safety) => {
+                            let frame = serde_json::json!({ "type": "safety", "broadcast": &group[safety.len()..] });
+                            self.send(frame.to_string()).await
                         }
                         Ok((group, _)) if group.starts_with(live::BROADCAST_PREFIX) => {
                             self.broadcast(&group[live::BROADCAST_PREFIX.len()..]).await

@@ -28,5 +28,6 @@ pub mod registration;
 pub mod resets;
 pub mod room_state;
 pub mod rooms;
+pub mod safety;
 pub mod sign_in;
 pub mod staff;

@@ -1,0 +1,2 @@
+DROP TABLE safety_check_closures;
+DROP TABLE safety_answers;
