@@ -30,8 +30,9 @@ use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, Officer, Ros
 use kizuna_crypto::DeviceSigningKey;
 use kizuna_proto::{BroadcastId, DeviceId, OrganisationId, Severity, Timestamp, UserId};
 use kizuna_tests::accounts::Person;
-use kizuna_tests::bench::{connect_after_hello, env_or, server_pid, status_field};
+use kizuna_tests::bench::{env_or, server_pid, status_field};
 use kizuna_tests::process::ServerProcess;
+use kizuna_tests::ws::connect_after_hello;
 use kizuna_tests::{DbKind, TestDb, TestServer};
 use serde_json::json;
 use tokio::sync::mpsc;

@@ -40,6 +40,7 @@ use kizuna_crypto::testing::TestRandom;
 use kizuna_crypto::EraKey;
 use kizuna_proto::Channel;
 use kizuna_tests::accounts::{token_of, Person};
+use kizuna_tests::bench::env_or;
 use kizuna_tests::mls::{group_id, urlencode, TestDevice};
 use kizuna_tests::{BlobKind, DbKind, TestServer};
 use serde::Deserialize;
@@ -61,13 +62,6 @@ const PACED: [f64; 6] = [0.05, 0.1, 0.25, 0.35, 0.5, 0.75];
 const SETTLE: Duration = Duration::from_secs(300);
 /// How long to wait for the last deliveries of a run.
 const DRAIN: Duration = Duration::from_secs(120);
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What every sender task needs, shared.
 struct Plan {

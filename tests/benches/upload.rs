@@ -40,6 +40,7 @@ use kizuna_client::{Channel, Client, OsRandom, RoomId};
 use kizuna_crypto::attachment::{seal_all, AttachmentOpener, SealedAttachment};
 use kizuna_proto::BlobId;
 use kizuna_tests::accounts::GOOD_PASSWORD;
+use kizuna_tests::bench::{server_pid, status_field};
 use kizuna_tests::process::ServerProcess;
 use kizuna_tests::{new_s3_bucket, ORIGIN};
 
@@ -177,41 +178,9 @@ fn mb_per_s(bytes: u64, took: Duration) -> f64 {
     bytes as f64 / 1e6 / took.as_secs_f64().max(1e-9)
 }
 
-/// The pid of the `kizuna-server` child this process started most recently.
-fn server_pid(known: &[u32]) -> u32 {
-    let me = std::process::id();
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else {
-            continue;
-        };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
-        if name == "kizuna-server" && ppid == Some(me) && !known.contains(&pid) {
-            found.push(pid);
-        }
-    }
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one new kizuna-server child, found {found:?}"
-    );
-    found[0]
-}
-
 /// A `kB` field of /proc/<pid>/status, or None once the process is gone.
 fn status_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|v| v.parse().ok())
+    status_field(pid, field).ok()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -381,7 +350,7 @@ impl Uploader<'_> {
 /// download, each as a new blob.
 async fn measure(store: Store, plaintext_len: u64, rounds: usize, known: &mut Vec<u32>) -> Row {
     let process = ServerProcess::start(None).await.unwrap();
-    let pid = server_pid(known);
+    let pid = server_pid(known).unwrap();
     known.push(pid);
     let dir = tempfile::tempdir().unwrap();
     let (doctor, room) = doctor_in_a_room(&process, dir.path()).await;

@@ -1,12 +1,7 @@
-//! What the benchmarks share: environment overrides, the server process's memory,
-//! and an authenticated WebSocket.
+//! What the benchmarks share: environment overrides and the server process's
+//! memory (sockets: [`crate::ws`]).
 
 use anyhow::{Context, Result};
-use futures_util::StreamExt;
-
-/// A WebSocket to the server, as the tests and benchmarks open it.
-pub type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// `name` from the environment, parsed, or `default`.
 pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -50,17 +45,4 @@ pub fn status_field(pid: u32, field: &str) -> Result<u64> {
         .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .with_context(|| format!("{field} in /proc/{pid}/status"))
-}
-
-/// An authenticated WebSocket to `base` (`http://…`), after its hello.
-pub async fn connect_after_hello(base: &str, token: &str) -> Result<Socket> {
-    let url = format!("{}/api/v1/ws", base.replace("http://", "ws://"));
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    let hello = socket.next().await.context("closed before hello")??;
-    anyhow::ensure!(hello.to_text()?.contains("hello"), "no hello: {hello:?}");
-    Ok(socket)
 }

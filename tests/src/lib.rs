@@ -10,6 +10,7 @@ pub mod care;
 pub mod mls;
 pub mod process;
 pub mod scan;
+pub mod ws;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -14,7 +14,6 @@ use std::time::Duration;
 use anyhow::Result;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use futures_util::StreamExt;
 use kizuna_crypto::broadcast::{
     sign, sign_roster_change, Broadcast, Officer, RosterChange, SignedBroadcast, SignedRosterChange,
 };
@@ -22,9 +21,9 @@ use kizuna_crypto::DeviceSigningKey;
 use kizuna_engine::RosterBook;
 use kizuna_proto::{BroadcastId, DeviceId, OrganisationId, Severity, Timestamp, UserId};
 use kizuna_tests::accounts::Person;
+use kizuna_tests::ws::{connect, next_json, wait_for};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 /// A person with a registered device whose key signs, their session bound to it.
 struct Signer {
@@ -492,8 +491,8 @@ async fn receipts_are_counted_per_organisation_and_notices_arrive_live(kind: DbK
         post_roster(&w.server, &w.officer, &w.association, &v1).await?.0,
         204
     );
-    let mut socket = connect(&w.server, &w.nurse.token).await?;
-    let mut family_socket = connect(&w.server, &w.family.token).await?;
+    let mut socket = connect(&w.server.url, &w.nurse.token).await?;
+    let mut family_socket = connect(&w.server.url, &w.family.token).await?;
     // Let the hello arrive so the sockets are registered.
     let _ = next_json(&mut socket).await;
     let _ = next_json(&mut family_socket).await;
@@ -501,10 +500,10 @@ async fn receipts_are_counted_per_organisation_and_notices_arrive_live(kind: DbK
     let signed = notice(&w.association, &w.officer, false, now);
     let (status, sent) = send(&w.server, &w.officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{sent}");
-    let notice = wait_for_broadcast(&mut socket).await;
+    let notice = wait_for(&mut socket, "broadcast").await;
     assert_eq!(notice.as_ref().map(|n| &n["id"]), Some(&sent["id"]), "{notice:?}");
     assert!(
-        wait_for_broadcast(&mut family_socket).await.is_none(),
+        wait_for(&mut family_socket, "broadcast").await.is_none(),
         "families were not included"
     );
 
@@ -567,56 +566,18 @@ async fn a_broadcast_through_one_node_reaches_a_socket_on_another() -> Result<()
         204
     );
     let url = other.url.clone();
-    let mut socket = connect_to(&url, &w.nurse.token).await?;
+    let mut socket = connect(&url, &w.nurse.token).await?;
     assert_eq!(next_json(&mut socket).await.unwrap()["type"], "hello");
     // Give the other node's listener a moment to be ready.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let signed = notice(&w.association, &w.officer, false, now);
     let (status, sent) = send(&w.server, &w.officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{sent}");
-    let notice = wait_for_broadcast(&mut socket).await;
+    let notice = wait_for(&mut socket, "broadcast").await;
     assert_eq!(notice.as_ref().map(|n| &n["id"]), Some(&sent["id"]), "{notice:?}");
     other.stop().await;
     w.server.stop().await;
     Ok(())
-}
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(server: &TestServer, token: &str) -> Result<Socket> {
-    connect_to(&server.url, token).await
-}
-
-async fn connect_to(base: &str, token: &str) -> Result<Socket> {
-    let url = format!("{}/api/v1/ws", base.replace("http://", "ws://"));
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
-    Ok(socket)
-}
-
-/// The next JSON text frame within two seconds.
-async fn next_json(socket: &mut Socket) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
-            Ok(Some(Ok(_))) => continue,
-            _ => return None,
-        }
-    }
-}
-
-/// The first `broadcast` notice within two seconds, skipping other notices.
-async fn wait_for_broadcast(socket: &mut Socket) -> Option<Value> {
-    while let Some(message) = next_json(socket).await {
-        if message["type"] == "broadcast" {
-            return Some(message);
-        }
-    }
-    None
 }
 
 on_both_databases!(

@@ -14,14 +14,13 @@ use std::time::Duration;
 use anyhow::Result;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use futures_util::StreamExt;
 use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, Officer, RosterChange, SignedBroadcast};
 use kizuna_crypto::DeviceSigningKey;
 use kizuna_proto::{BroadcastId, DeviceId, OrganisationId, Severity, Timestamp, UserId};
 use kizuna_tests::accounts::{answer, Person};
+use kizuna_tests::ws::{connect, next_json, wait_for};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 /// A person with a registered device whose key signs, their session bound to it.
 struct Signer {
@@ -421,19 +420,19 @@ async fn a_closed_check_takes_no_more_answers(kind: DbKind) -> Result<()> {
 async fn the_officers_socket_hears_each_answer(kind: DbKind) -> Result<()> {
     let w = world(kind).await?;
     let id = send(&w, true).await?;
-    let mut officer_socket = connect(&w.server, &w.officer.person.token).await?;
-    let mut nurse_socket = connect(&w.server, &w.nurse.token).await?;
+    let mut officer_socket = connect(&w.server.url, &w.officer.person.token).await?;
+    let mut nurse_socket = connect(&w.server.url, &w.nurse.token).await?;
     assert_eq!(next_json(&mut officer_socket).await.unwrap()["type"], "hello");
     assert_eq!(next_json(&mut nurse_socket).await.unwrap()["type"], "hello");
     let body = json!({ "status": "needs_support", "need": "evacuation" });
     let (status, _) = put_answer(&w, &w.nurse, &id, &w.room, body).await?;
     assert_eq!(status, 204);
-    let notice = wait_for_safety(&mut officer_socket)
+    let notice = wait_for(&mut officer_socket, "safety")
         .await
         .expect("the officer hears it");
     assert_eq!(notice, json!({ "type": "safety", "broadcast": id }));
     assert!(
-        wait_for_safety(&mut nurse_socket).await.is_none(),
+        wait_for(&mut nurse_socket, "safety").await.is_none(),
         "the dashboard's notice is for officers only"
     );
     Ok(())
@@ -458,44 +457,10 @@ async fn an_answer_through_one_node_reaches_the_officer_on_another() -> Result<(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (status, _) = put_answer(&w, &w.nurse, &id, &w.room, json!({ "status": "unreachable" })).await?;
     assert_eq!(status, 204);
-    let notice = wait_for_safety(&mut socket).await;
+    let notice = wait_for(&mut socket, "safety").await;
     assert_eq!(notice, Some(json!({ "type": "safety", "broadcast": id })));
     other.stop().await;
     Ok(())
-}
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(server: &TestServer, token: &str) -> Result<Socket> {
-    let url = format!("{}/api/v1/ws", server.url.replace("http://", "ws://"));
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
-    Ok(socket)
-}
-
-/// The next JSON text frame within two seconds.
-async fn next_json(socket: &mut Socket) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
-            Ok(Some(Ok(_))) => continue,
-            _ => return None,
-        }
-    }
-}
-
-/// The first `safety` notice within two seconds, skipping other notices.
-async fn wait_for_safety(socket: &mut Socket) -> Option<Value> {
-    while let Some(message) = next_json(socket).await {
-        if message["type"] == "safety" {
-            return Some(message);
-        }
-    }
-    None
 }
 
 on_both_databases!(
