@@ -23,18 +23,16 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use futures_util::StreamExt;
 use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, Officer, RosterChange};
 use kizuna_crypto::DeviceSigningKey;
-use kizuna_proto::{BroadcastId, DeviceId, OrganisationId, Severity, Timestamp, UserId};
+use kizuna_proto::{BroadcastId, OrganisationId, Severity, Timestamp};
 use kizuna_tests::accounts::Person;
 use kizuna_tests::bench::{env_or, server_pid, status_field};
+use kizuna_tests::officer::Signer;
 use kizuna_tests::process::ServerProcess;
 use kizuna_tests::ws::connect_after_hello;
 use kizuna_tests::{DbKind, TestDb, TestServer};
-use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -71,19 +69,11 @@ async fn region(server: &TestServer, bootstrap_link: &str, people: usize) -> Reg
         .staff(&admin, &association, "bo.suzuki", "broadcast_officer")
         .await
         .unwrap();
-    let key = DeviceSigningKey::from_bytes(&[7; 32]);
-    let body =
-        json!({ "name": "officer phone", "signature_key": STANDARD.encode(key.verifying_key().to_bytes()) });
-    let (status, device) = server
-        .post("/api/v1/devices", Some(&officer.token), body)
-        .await
-        .unwrap();
-    assert_eq!(status, 200, "{device}");
-    let signer = Officer {
-        user: officer.user_id.parse::<UserId>().unwrap(),
-        device: device["id"].as_str().unwrap().parse::<DeviceId>().unwrap(),
-        key: key.verifying_key(),
-    };
+    let Signer {
+        person: officer,
+        officer: signer,
+        key,
+    } = kizuna_tests::officer::signer(server, officer, 7).await.unwrap();
     let roster = RosterChange {
         organisation: association.parse::<OrganisationId>().unwrap(),
         version: 1,

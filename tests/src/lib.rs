@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod bench;
 pub mod care;
 pub mod mls;
+pub mod officer;
 pub mod process;
 pub mod scan;
 pub mod ws;

@@ -12,36 +12,13 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, Officer, RosterChange, SignedBroadcast};
-use kizuna_crypto::DeviceSigningKey;
-use kizuna_proto::{BroadcastId, DeviceId, OrganisationId, Severity, Timestamp, UserId};
+use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, RosterChange, SignedBroadcast};
+use kizuna_proto::{BroadcastId, OrganisationId, Severity, Timestamp};
 use kizuna_tests::accounts::{answer, Person};
+use kizuna_tests::officer::{signer, Signer};
 use kizuna_tests::ws::{connect, next_json, wait_for};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
-
-/// A person with a registered device whose key signs, their session bound to it.
-struct Signer {
-    person: Person,
-    officer: Officer,
-    key: DeviceSigningKey,
-}
-
-async fn signer(server: &TestServer, person: Person, seed: u8) -> Result<Signer> {
-    let key = DeviceSigningKey::from_bytes(&[seed; 32]);
-    let body =
-        json!({ "name": "officer phone", "signature_key": STANDARD.encode(key.verifying_key().to_bytes()) });
-    let (status, device) = server.post("/api/v1/devices", Some(&person.token), body).await?;
-    assert_eq!(status, 200, "{device}");
-    let officer = Officer {
-        user: person.user_id.parse::<UserId>()?,
-        device: device["id"].as_str().unwrap().parse::<DeviceId>()?,
-        key: key.verifying_key(),
-    };
-    Ok(Signer { person, officer, key })
-}
 
 struct World {
     server: TestServer,
