@@ -560,5 +560,6 @@ fn member(user: UserId, role: RoomRole, devices: &[DeviceId]) -> RoomMember {
         team_access: role != RoomRole::Family,
         family_access: true,
         devices: devices.to_vec(),
+        emergency: false,
     }
 }

@@ -44,6 +44,8 @@ pub struct Receipt {
 struct Listed {
     id: BroadcastId,
     organisation: OrganisationId,
+    #[serde(default)]
+    organisation_name: String,
     signed: SignedBroadcast,
     #[serde(default)]
     receipt: Receipt,
@@ -69,6 +71,9 @@ struct Created {
 pub struct ReceivedBroadcast {
     /// Its ID (as the server lists it; the signed ID is in `view.broadcast`).
     pub id: BroadcastId,
+    /// The sending organisation's name as the server registers it (not signed: the
+    /// verdict rests on the roster, not on this).
+    pub sender: String,
     /// Official, expired or unverified, with what it says and any warning.
     pub view: BroadcastView,
     /// Delivered, opened, acknowledged.
@@ -131,6 +136,7 @@ impl Client {
             }
             received.push(ReceivedBroadcast {
                 id: listed.id,
+                sender: listed.organisation_name,
                 view,
                 receipt: listed.receipt,
             });

@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 
 #[path = "cli_broadcast.rs"]
 mod broadcast;
+#[path = "cli_safety.rs"]
+mod safety;
 use serde::Serialize;
 use serde_json::json;
 
@@ -150,6 +152,11 @@ enum Command {
     Broadcast {
         #[command(subcommand)]
         action: broadcast::Action,
+    },
+    /// Safety checks: answer for a client, see my rooms' answers. / 安否確認
+    Safety {
+        #[command(subcommand)]
+        action: safety::Action,
     },
 }
 
@@ -371,8 +378,13 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
                             (false, true) => "family",
                             (false, false) => "-",
                         };
+                        let mark = if m.emergency {
+                            "  [緊急用アカウント / emergency account]"
+                        } else {
+                            ""
+                        };
                         format!(
-                            "{}  {:<12}  {access:<11}  {} device(s)  {}",
+                            "{}  {:<12}  {access:<11}  {} device(s)  {}{mark}",
                             m.user_id,
                             m.role.as_str(),
                             m.devices.len(),
@@ -422,6 +434,7 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
             warn_rejected(io, json, client.rejected(room, channel), &report.problems)
         }
         Command::Broadcast { action } => broadcast::run(&mut client, action, io, json).await,
+        Command::Safety { action } => safety::run(&mut client, action, io, json).await,
         Command::Sync => {
             let report = client.refresh().await?;
             tell_if_restored(io, &report)?;

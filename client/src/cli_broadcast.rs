@@ -107,12 +107,13 @@ fn notice_text(received: &ReceivedBroadcast) -> String {
     };
     let mut text = match &view.broadcast {
         Some(b) => format!(
-            "{}  [{}]  {} / {}  {}\n  {}\n  {}",
+            "{}  [{}]  {} / {}  {}\n  {}: {}\n  {}",
             received.id,
             mark,
             b.severity.label_ja(),
             b.severity.label_en(),
             b.title,
+            received.sender,
             b.area,
             b.body
         ),

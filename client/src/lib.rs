@@ -41,6 +41,7 @@ mod post;
 mod random;
 mod reconcile;
 mod rooms;
+mod safety;
 mod store;
 mod wire;
 
@@ -65,6 +66,7 @@ pub use kizuna_proto::{Channel, DeviceId, OrganisationId, PostId, RoomId, RoomRo
 pub use post::{ReceivedPost, RejectedEntry};
 pub use random::OsRandom;
 pub use reconcile::ReconcileReport;
+pub use safety::{SafetyRoom, SafetyRooms};
 pub use wire::{Accepted, Invitation, LogEntry, Member, Room};
 
 use authenticator::Authenticator;

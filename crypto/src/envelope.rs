@@ -15,7 +15,7 @@ use kizuna_proto::{BlobId, PostId, UserId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use crate::content::{Handover, PhotoContent, Thresholds, Vitals, VitalsError};
+use crate::content::{Handover, PhotoContent, SafetyReport, Thresholds, Vitals, VitalsError};
 
 /// The envelope version this code writes and the only one it reads.
 pub const ENVELOPE_VERSION: u16 = 1;
@@ -52,6 +52,9 @@ pub enum ContentType {
     /// The client's alert thresholds, set by the team; payload
     /// [`PostEnvelope::thresholds`].
     Thresholds,
+    /// The team's answer to a regional safety check (安否確認); payload
+    /// [`PostEnvelope::safety`].
+    SafetyAnswer,
 }
 
 impl ContentType {
@@ -64,6 +67,7 @@ impl ContentType {
             ContentType::Vitals => "vitals",
             ContentType::Photo => "photo",
             ContentType::Thresholds => "thresholds",
+            ContentType::SafetyAnswer => "safety_answer",
         }
     }
 }
@@ -180,6 +184,10 @@ pub struct PostEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub thresholds: Option<Box<Thresholds>>,
+    /// A safety-check answer ([`ContentType::SafetyAnswer`] only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub safety: Option<Box<SafetyReport>>,
 }
 
 impl PostEnvelope {
@@ -201,6 +209,7 @@ impl PostEnvelope {
             vitals: None,
             photo: None,
             thresholds: None,
+            safety: None,
         }
     }
 
@@ -242,6 +251,14 @@ impl PostEnvelope {
         Self {
             thresholds: Some(Box::new(thresholds)),
             ..Self::new(ContentType::Thresholds, body)
+        }
+    }
+
+    /// The team's answer to a safety check; `note` is its body (may be empty).
+    pub fn safety(report: SafetyReport, note: impl Into<String>) -> Self {
+        Self {
+            safety: Some(Box::new(report)),
+            ..Self::new(ContentType::SafetyAnswer, note)
         }
     }
 
@@ -320,6 +337,7 @@ impl PostEnvelope {
             ("vitals", ContentType::Vitals, self.vitals.is_some()),
             ("photo", ContentType::Photo, self.photo.is_some()),
             ("thresholds", ContentType::Thresholds, self.thresholds.is_some()),
+            ("safety", ContentType::SafetyAnswer, self.safety.is_some()),
         ];
         for (field, owner, present) in payloads {
             let wanted = self.content_type == owner;
@@ -347,6 +365,9 @@ impl PostEnvelope {
         }
         if let Some(thresholds) = &self.thresholds {
             thresholds.validate().map_err(EnvelopeError::Thresholds)?;
+        }
+        if let Some(safety) = &self.safety {
+            safety.validate()?;
         }
         Ok(())
     }
@@ -399,6 +420,7 @@ impl fmt::Debug for PostEnvelope {
             .field("vitals", &self.vitals)
             .field("photo", &self.photo)
             .field("thresholds", &self.thresholds)
+            .field("safety", &self.safety)
             .finish()
     }
 }

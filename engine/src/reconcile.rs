@@ -146,6 +146,7 @@ mod tests {
             team_access: team,
             family_access: true,
             devices: devices.iter().map(|d| device(*d)).collect(),
+            emergency: false,
         }
     }
 

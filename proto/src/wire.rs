@@ -131,6 +131,10 @@ pub struct RoomMember {
     /// Their live devices (each must be in the groups of the channels they use).
     #[serde(default)]
     pub devices: Vec<DeviceId>,
+    /// A facility's break-glass (emergency) account, not a person: clients mark it
+    /// wherever members are shown.
+    #[serde(default)]
+    pub emergency: bool,
 }
 
 impl RoomMember {

@@ -268,6 +268,14 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::safety::dashboard)
                 .service(routes::safety::dashboard_csv)
                 .service(routes::safety::close)
+                .service(routes::emergency::prepare)
+                .service(routes::emergency::list)
+                .service(routes::emergency::approve)
+                .service(routes::emergency::end)
+                .service(routes::emergency::reseal)
+                .service(routes::emergency::declare)
+                .service(routes::emergency::current)
+                .service(routes::emergency::end_disaster)
                 .service(routes::ws::ws),
         );
 }

@@ -36,6 +36,8 @@ pub enum OrgAction {
     ViewResetLedger,
     /// Create a client's room owned by the organisation.
     CreateRoom,
+    /// Prepare, approve, end and reseal the facility's break-glass accounts.
+    ManageEmergencyAccounts,
 }
 
 impl Actor {
@@ -69,6 +71,11 @@ impl Actor {
             }
             // Rooms hold clinical content: only the facility's professionals open them.
             OrgAction::CreateRoom => self.roles_in(org.id).any(is_professional),
+            // The facility's own administrators: its safe, its accounts. Regional
+            // officers declare disasters; they do not hold the facility's keys.
+            OrgAction::ManageEmergencyAccounts => {
+                self.is_system_admin || self.has_role(org.id, OrgRole::FacilityAdmin)
+            }
         }
     }
 

@@ -179,6 +179,14 @@ pub enum ApiError {
     /// 要支援 only, and 要支援 always names one).
     #[error("safety need does not fit the status")]
     SafetyNeedMismatch,
+    /// An emergency account signed in with the right factors while it is sealed (no
+    /// disaster declared over its facility, no approval by two administrators) or
+    /// waiting to be resealed.
+    #[error("emergency account sealed")]
+    EmergencyAccountSealed,
+    /// An approval for an emergency account that is not enrolled and sealed.
+    #[error("emergency account not sealed")]
+    EmergencyAccountNotSealed,
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -459,6 +467,14 @@ catalogue!(ApiError {
         example Self::SafetyNeedMismatch,
         en "Choose what kind of support is needed (medical, evacuation, supplies, other) with \"needs support\", and none with the other answers, then answer again.",
         ja "「要支援」には支援の種類（医療・避難・物資・その他）を選び、それ以外の回答では選ばずに、もう一度回答してください。";
+    Self::EmergencyAccountSealed => "emergency_account_sealed", StatusCode::FORBIDDEN,
+        example Self::EmergencyAccountSealed,
+        en "This emergency account is sealed. It can sign in only while a disaster is declared for your region, or after two of the facility's administrators approve its use; after use it must be resealed. Your attempt has been reported to the facility's administrators; contact one of them.",
+        ja "この緊急用アカウントは封印されています。地域に災害が宣言されている間か、施設の管理者2名が使用を承認した後にだけサインインできます（使用後は再封印が必要です）。この試みは施設の管理者に通知されました。管理者に連絡してください。";
+    Self::EmergencyAccountNotSealed => "emergency_account_not_sealed", StatusCode::CONFLICT,
+        example Self::EmergencyAccountNotSealed,
+        en "This emergency account is not sealed yet (or must be resealed after use), so its use cannot be approved. Enrol its sheet and security key with the enrolment link first.",
+        ja "この緊急用アカウントはまだ封印されていない（または使用後の再封印が必要な）ため、使用を承認できません。先に登録リンクでパスワード用紙とセキュリティキーを登録してください。";
     Self::TooManyConnections => "too_many_connections", StatusCode::TOO_MANY_REQUESTS,
         example Self::TooManyConnections,
         en "You have too many open connections. Close other tabs or devices and try again.",

@@ -32,6 +32,11 @@ pub const BROADCAST_PREFIX: &str = "broadcast:";
 /// with its own person; it carries IDs only.
 pub const SAFETY_PREFIX: &str = "safety:";
 
+/// Prefix of the pseudo-group `alert:<admin>:<account>`: "emergency account
+/// `account` of a facility `admin` administers signed in, or tried to". Carries
+/// IDs only; the connection compares the prefix with its own person.
+pub const ALERT_PREFIX: &str = "alert:";
+
 /// How many broadcasts' recipient sets a node keeps (a broadcast's notice is
 /// handled within moments of its sending; older sets are dropped).
 const KEPT_RECIPIENT_SETS: usize = 32;
@@ -200,6 +205,12 @@ impl Live {
     /// `id` changed, so their dashboard refreshes.
     pub fn notify_safety(&self, officer: UserId, id: BroadcastId) {
         let _ = self.groups.send((format!("{SAFETY_PREFIX}{officer}:{id}"), 0));
+    }
+
+    /// Tells `admin`'s connections on this node that emergency account `account`
+    /// signed in or tried to.
+    pub fn notify_alert(&self, admin: UserId, account: UserId) {
+        let _ = self.groups.send((format!("{ALERT_PREFIX}{admin}:{account}"), 0));
     }
 
     /// The (possibly not yet worked out) recipient set of broadcast `id` on this node.

@@ -19,6 +19,7 @@ mod conn;
 pub mod credentials;
 mod db;
 pub mod devices;
+pub mod emergency;
 mod error;
 pub mod groups;
 pub mod invitations;

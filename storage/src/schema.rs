@@ -315,6 +315,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disaster_declarations (id) {
+        id -> Text,
+        organisation_id -> Text,
+        declared_by -> Text,
+        declared_at -> BigInt,
+        ended_by -> Nullable<Text>,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    emergency_accounts (user_id) {
+        user_id -> Text,
+        facility_id -> Text,
+        label -> Text,
+        state -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        sealed_at -> Nullable<BigInt>,
+        approved_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    emergency_approvals (user_id, approved_by) {
+        user_id -> Text,
+        approved_by -> Text,
+        approved_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -349,4 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     broadcast_receipts,
     safety_answers,
     safety_check_closures,
+    disaster_declarations,
+    emergency_accounts,
+    emergency_approvals,
 );

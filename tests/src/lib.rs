@@ -293,6 +293,30 @@ impl TestServer {
         Timestamp(i64::try_from(real).unwrap_or(i64::MAX) + self.clock_offset.load(Ordering::SeqCst))
     }
 
+    /// Fails the test if any needle is stored in this server's database: a
+    /// `pg_dump` on PostgreSQL; the SQLite file and its write-ahead log otherwise.
+    pub fn assert_database_holds_none(&self, needles: &[Vec<u8>]) -> Result<()> {
+        let url = &self.database_url;
+        if url.starts_with("postgres") {
+            let dump = std::process::Command::new("pg_dump").arg(url).output()?;
+            anyhow::ensure!(
+                dump.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            scan::scan("the PostgreSQL dump", &dump.stdout, needles);
+            return Ok(());
+        }
+        let file = url.trim_start_matches("sqlite://");
+        let main = std::fs::read(file)?;
+        anyhow::ensure!(main.len() > 1000, "the SQLite file {file} holds the data");
+        scan::scan("the SQLite file", &main, needles);
+        if let Ok(wal) = std::fs::read(format!("{file}-wal")) {
+            scan::scan("the SQLite write-ahead log", &wal, needles);
+        }
+        Ok(())
+    }
+
     /// The full URL of a path.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)

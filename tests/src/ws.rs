@@ -52,3 +52,16 @@ pub async fn wait_for(socket: &mut Socket, kind: &str) -> Option<Value> {
     }
     None
 }
+
+/// The close code the server closes `socket` with, skipping other frames; `None`
+/// if it stays open for 5 s or ends without one.
+pub async fn close_code(socket: &mut Socket) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}

@@ -11,9 +11,13 @@ use std::path::Path;
 use anyhow::Result;
 use diesel::RunQueryDsl;
 use kizuna_client::cli::{run, Io};
-use kizuna_client::{Client, NewBroadcast, OrganisationId, ReceiptState, Severity, Standing};
+use kizuna_client::{
+    Channel, Client, ContentType, NewBroadcast, OrganisationId, ReceiptState, RoomRole, Severity, Standing,
+};
+use kizuna_proto::{SafetyNeed, SafetyStatus};
 use kizuna_storage::StorageError;
 use kizuna_tests::accounts::GOOD_PASSWORD;
+use kizuna_tests::scan::needles;
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer, ORIGIN};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -22,6 +26,7 @@ struct Region {
     server: TestServer,
     dir: TempDir,
     association: OrganisationId,
+    clinic: OrganisationId,
     officer: Client,
     nurse: Client,
 }
@@ -59,6 +64,7 @@ async fn region(kind: DbKind) -> Result<Region> {
     let nurse = person(&server, dir.path(), &link, "nurse.sato").await?;
     Ok(Region {
         association: association.parse()?,
+        clinic: clinic.parse()?,
         server,
         dir,
         officer,
@@ -108,6 +114,7 @@ async fn an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official(kind:
         association,
         mut officer,
         mut nurse,
+        ..
     } = region(kind).await?;
 
     // Before the roster exists the server refuses the notice: nobody is on it yet.
@@ -204,4 +211,130 @@ async fn an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official(kind:
     Ok(())
 }
 
-on_both_databases!(an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official);
+/// A nurse answers a safety check for her client with `kizuna safety answer`: the
+/// server (and so the association) gets the coarse status only; the team channel
+/// gets the whole answer, which the nurse's client decrypts and the family member
+/// cannot read; the note is nowhere in the database. A check whose notice the server
+/// altered is not answered.
+async fn a_nurse_answers_a_safety_check_from_the_cli(kind: DbKind) -> Result<()> {
+    let Region {
+        server,
+        dir,
+        association,
+        clinic,
+        mut officer,
+        mut nurse,
+    } = region(kind).await?;
+    let me = officer.officer()?;
+    officer.publish_roster(association, vec![me]).await?;
+    let room = nurse.create_room(clinic, "山田花子様").await?.id;
+    let invitation = nurse.invite(room, "family.yamada", RoomRole::Family).await?;
+    let mut family = person(&server, dir.path(), &invitation.link, "family.yamada").await?;
+    nurse.refresh().await?;
+    let id = officer.send_broadcast(association, flood_warning()).await?;
+
+    let nurse_state = state_path(dir.path(), "nurse.sato");
+    drop(nurse);
+    let args = ["safety", "status", "--broadcast", &id.to_string()];
+    let (ok, out, err) = cli(&nurse_state, &args).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("山田花子様") && out.contains("未回答"), "{out}");
+
+    let note = "MARKER-酸素ボンベ残り2時間";
+    let (room_arg, id_arg) = (room.to_string(), id.to_string());
+    let answer = [
+        "safety",
+        "answer",
+        "--broadcast",
+        &id_arg,
+        "--room",
+        &room_arg,
+        "--status",
+        "needs_support",
+        "--need",
+        "medical",
+        "--note",
+        note,
+    ];
+    let (ok, out, err) = cli(&nurse_state, &answer).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("要支援（医療）"), "{out}");
+
+    // The server holds the coarse answer, nothing else.
+    let stored = server
+        .db
+        .run(move |conn| kizuna_storage::safety::answers(conn, id))
+        .await?;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].room_id, stored[0].status, stored[0].need),
+        (room, SafetyStatus::NeedsSupport, Some(SafetyNeed::Medical))
+    );
+    server.assert_database_holds_none(&needles(note))?;
+
+    // The team reads the whole answer; the family member cannot read the team channel.
+    let mut nurse = Client::open(&nurse_state)?;
+    nurse.refresh().await?;
+    let posted = nurse
+        .read(room, Channel::Team)
+        .iter()
+        .find(|p| p.envelope.content_type == ContentType::SafetyAnswer)
+        .expect("the answer is in the team channel")
+        .clone();
+    assert_eq!(posted.envelope.body, note);
+    let report = posted.envelope.safety.as_deref().unwrap();
+    assert_eq!(
+        (report.broadcast, report.status),
+        (id, SafetyStatus::NeedsSupport)
+    );
+    family.refresh().await?;
+    assert!(family.read(room, Channel::Team).is_empty());
+    assert!(family
+        .read(room, Channel::Family)
+        .iter()
+        .all(|p| !p.envelope.body.contains("MARKER")));
+
+    // The server rewrites the notice: the check is no longer official, and not answered.
+    let rewrite = match kind {
+        DbKind::Sqlite => "CAST(REPLACE(CAST(payload AS TEXT), 'みなみ川', 'きた川') AS BLOB)",
+        DbKind::Postgres => {
+            "convert_to(replace(convert_from(payload, 'UTF8'), 'みなみ川', 'きた川'), 'UTF8')"
+        }
+    };
+    server
+        .db
+        .run(move |conn| {
+            Ok(diesel::sql_query(format!(
+                "UPDATE broadcasts SET payload = {rewrite} WHERE id = '{id}'"
+            ))
+            .execute(conn)
+            .map_err(StorageError::from))
+        })
+        .await??;
+    drop(nurse);
+    let safe = [
+        "safety",
+        "answer",
+        "--broadcast",
+        &id_arg,
+        "--room",
+        &room_arg,
+        "--status",
+        "safe",
+    ];
+    let (ok, _, err) = cli(&nurse_state, &safe).await;
+    assert!(!ok);
+    assert!(err.contains("公式の安否確認ではありません"), "{err}");
+    let stored = server
+        .db
+        .run(move |conn| kizuna_storage::safety::answers(conn, id))
+        .await?;
+    assert_eq!(stored[0].status, SafetyStatus::NeedsSupport, "nothing changed");
+    server.stop().await;
+    Ok(())
+}
+
+on_both_databases!(
+    an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official,
+    a_nurse_answers_a_safety_check_from_the_cli,
+);

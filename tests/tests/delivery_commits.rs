@@ -10,14 +10,13 @@ use std::time::Duration;
 use anyhow::Result;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use futures_util::StreamExt;
 use kizuna_crypto::testing::TestRandom;
 use kizuna_crypto::{DeviceIdentity, DeviceSigningKey, Incoming, MlsDevice};
 use kizuna_tests::accounts::Person;
 use kizuna_tests::mls::{claim, group_id, send_commit, urlencode, TestDevice};
+use kizuna_tests::ws::close_code;
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 struct Room {
     server: TestServer,
@@ -299,18 +298,6 @@ async fn connect(server: &TestServer, token: &str) -> Result<Socket, tokio_tungs
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     Ok(socket)
-}
-
-/// The close code the socket ends with, within five seconds.
-async fn close_code(socket: &mut Socket) -> Option<u16> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
-            Ok(Some(Ok(_))) => continue,
-            _ => return None,
-        }
-    }
 }
 
 async fn removal_cuts_a_member_off_at_once(kind: DbKind) -> Result<()> {

@@ -11,6 +11,7 @@
 //! | `vitals` | [`Vitals`] | optional free text |
 //! | `photo` | [`PhotoContent`] | the caption |
 //! | `thresholds` | [`Thresholds`] | optional reason ("per Dr. Sato") |
+//! | `safety_answer` | [`SafetyReport`] (the check, status, need, where to) | the team's note, may be empty |
 //!
 //! Every type refuses unknown fields and checks its values (units are fixed by field
 //! name; impossible vital signs are refused with a message saying which field and
@@ -26,6 +27,7 @@ pub mod handover;
 pub mod loinc;
 pub mod notebook;
 pub mod photo;
+pub mod safety;
 pub mod thresholds;
 pub mod vitals;
 
@@ -36,6 +38,7 @@ pub use handover::{ChecklistItem, Handover, HandoverTarget};
 pub use loinc::{Loinc, LoincPanel, Measurement, BP_PANEL};
 pub use notebook::{Entry, Notebook, NotebookPost, Rejection};
 pub use photo::PhotoContent;
+pub use safety::SafetyReport;
 pub use thresholds::{Range, Thresholds};
 pub use vitals::{
     Assessment, BloodPressure, Consciousness, Excretion, Flag, MealIntake, Reading, Vitals, VitalsAlert,

@@ -497,6 +497,7 @@ fn the_payload_must_match_the_content_type() {
         ContentType::Vitals,
         ContentType::Photo,
         ContentType::Thresholds,
+        ContentType::SafetyAnswer,
     ] {
         let missing = message(&PostEnvelope::new(content_type, "x"));
         assert!(missing.contains("needs the field"), "{missing}");

@@ -24,6 +24,7 @@ fn member(user_n: u128, role: RoomRole, devices: &[u128]) -> RoomMember {
         team_access: true,
         family_access: true,
         devices: devices.iter().map(|d| device_id(*d)).collect(),
+        emergency: false,
     }
 }
 

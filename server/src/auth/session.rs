@@ -185,6 +185,10 @@ pub fn resolve(
     if user.status != UserStatus::Active {
         return Ok(None);
     }
+    // A break-glass account's session lasts only while it is admitted.
+    if !crate::service::emergency::admission::still_admitted(conn, user.id, now)? {
+        return Ok(None);
+    }
     let touch_ms = i64::try_from(TOUCH_EVERY.as_millis()).unwrap_or(i64::MAX);
     if now.millis().saturating_sub(session.last_seen_at.millis()) >= touch_ms {
         sessions::touch(conn, &session.id, now)?;

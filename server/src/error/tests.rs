@@ -141,6 +141,8 @@ fn every_error_keeps_its_status_and_code() {
         ("roster_officer_ineligible", 422),
         ("safety_check_closed", 409),
         ("safety_need_mismatch", 422),
+        ("emergency_account_sealed", 403),
+        ("emergency_account_not_sealed", 409),
         ("too_many_connections", 429),
         ("storage_full", 507),
         ("quota_exceeded", 507),

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod broadcasts;
 pub mod channels;
 pub mod delivery;
+pub mod emergency;
 pub mod health;
 pub mod invitations;
 pub mod me;

@@ -33,7 +33,7 @@ pub async fn register_begin(
     tag = "accounts",
     request_body = RegisterFinish,
     responses(
-        (status = 200, description = "Account ready and signed in (cookie set)", body = SessionGrant),
+        (status = 200, description = "Account ready and signed in (cookie set); for an emergency account `{\"user_id\",\"sealed\":true}` and no session", body = SessionGrant),
         (status = 400, description = "Ceremony invalid or authenticator response rejected", body = crate::error::ErrorBody),
         (status = 404, description = "Link used or expired meanwhile", body = crate::error::ErrorBody),
     )
@@ -44,8 +44,11 @@ pub async fn register_finish(
     req: HttpRequest,
     body: web::Json<RegisterFinish>,
 ) -> Result<HttpResponse, ApiError> {
-    let (user, new) = registration::finish(&state, Client::of(&req), body.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .cookie(session::cookie(&new))
-        .json(session::grant(user, &new)))
+    match registration::finish(&state, Client::of(&req), body.into_inner()).await? {
+        (user, Some(new)) => Ok(HttpResponse::Ok()
+            .cookie(session::cookie(&new))
+            .json(session::grant(user, &new))),
+        // An emergency account: enrolling sealed it, and it stays signed out.
+        (user, None) => Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "sealed": true }))),
+    }
 }

@@ -132,6 +132,7 @@ impl Connection {
         let welcome = format!("{}{}", crate::live::WELCOME_PREFIX, self.user);
         let members = format!("{}{}", crate::live::MEMBERS_PREFIX, self.user);
         let safety = format!("{}{}:", live::SAFETY_PREFIX, self.user);
+        let alert = format!("{}{}:", live::ALERT_PREFIX, self.user);
         let mut code = live::CLOSE_SESSION_ENDED;
         while open && !self.too_slow {
             tokio::select! {
@@ -157,6 +158,10 @@ impl Connection {
                         }
                         Ok((group, _)) if group.starts_with(&safety) => {
                             let frame = serde_json::json!({ "type": "safety", "broadcast": &group[safety.len()..] });
+                            self.send(frame.to_string()).await
+                        }
+                        Ok((group, _)) if group.starts_with(&alert) => {
+                            let frame = serde_json::json!({ "type": "emergency_sign_in", "account": &group[alert.len()..] });
                             self.send(frame.to_string()).await
                         }
                         Ok((group, _)) if group.starts_with(live::BROADCAST_PREFIX) => {

@@ -95,6 +95,8 @@ pub struct BroadcastView {
     pub id: BroadcastId,
     /// The organisation that sent it.
     pub organisation: OrganisationId,
+    /// Its name, as registered (the signed notice names the sender by ID).
+    pub organisation_name: String,
     /// How serious it is.
     pub severity: Severity,
     /// When the server accepted it.
@@ -430,6 +432,7 @@ pub async fn list(state: &AppState, user: UserId) -> Result<BroadcastList, ApiEr
                 broadcasts.push(BroadcastView {
                     id: b.id,
                     organisation: b.organisation_id,
+                    organisation_name: tree.name(b.organisation_id),
                     severity: b.severity,
                     sent_at: b.sent_at,
                     expires_at: b.expires_at,

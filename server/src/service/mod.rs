@@ -19,6 +19,7 @@ pub mod broadcast_scope;
 pub mod broadcasts;
 pub mod delivery;
 pub mod devices;
+pub mod emergency;
 pub mod groups;
 pub mod health;
 pub mod invitations;

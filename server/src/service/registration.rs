@@ -21,6 +21,7 @@ use crate::auth::session::{self, Client, NewSession};
 use crate::auth::webauthn::credential_id;
 use crate::auth::{self as authn, throttle as login_throttle};
 use crate::error::{ApiError, Problem};
+use crate::service::emergency;
 
 use crate::state::AppState;
 use crate::tokens::hash_token;
@@ -225,12 +226,13 @@ async fn account_for(
 }
 
 /// Verifies the new authenticator, redeems the link and signs the person in from
-/// `client`: returns the person and their new session.
+/// `client`: returns the person and their new session (none for an emergency
+/// account, which enrolling seals).
 pub async fn finish(
     state: &AppState,
     client: Client,
     body: RegisterFinish,
-) -> Result<(UserId, NewSession), ApiError> {
+) -> Result<(UserId, Option<NewSession>), ApiError> {
     let (_, pending): (_, Pending) = authn::take_ceremony(state, body.ceremony_id, "register").await?;
     let passkey = state
         .relying
@@ -292,8 +294,12 @@ pub async fn finish(
                     detail: Some(format!("{{\"kind\":\"{}\"}}", invitation.kind.as_str())),
                 },
             )?;
+            // An emergency account is sealed by enrolling: no session.
+            if recovery && emergency::sealed_on_enrolment(conn, user, now)? {
+                return Ok((user, None));
+            }
             let new = session::create(conn, &st, user, ip.clone(), agent)?;
-            Ok((user, new))
+            Ok((user, Some(new)))
         })
         .await
 }

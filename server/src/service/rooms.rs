@@ -273,8 +273,11 @@ pub async fn members(state: &AppState, user: UserId, room: RoomId) -> Result<Vec
             if rooms::member(conn, room, user)?.is_none() {
                 return Err(ApiError::NotFound);
             }
+            let members = rooms::members(conn, room)?;
+            let people: Vec<UserId> = members.iter().map(|m| m.user).collect();
+            let emergency = kizuna_storage::emergency::among(conn, &people)?;
             let mut list = Vec::new();
-            for member in rooms::members(conn, room)? {
+            for member in members {
                 let person = users::get(conn, member.user)?;
                 let devices = devices::for_user(conn, member.user)?
                     .into_iter()
@@ -288,6 +291,7 @@ pub async fn members(state: &AppState, user: UserId, room: RoomId) -> Result<Vec
                     team_access: member.team_access,
                     family_access: member.family_access,
                     devices,
+                    emergency: emergency.contains(&member.user),
                 });
             }
             Ok(list)

@@ -24,6 +24,7 @@ use crate::auth::session::{self, Client, NewSession};
 use crate::auth::webauthn::{credential_id, parse_passkey};
 use crate::auth::{self as authn, throttle};
 use crate::error::ApiError;
+use crate::service::emergency::admission as emergency;
 use crate::service::registration::CeremonyStarted;
 use crate::state::AppState;
 
@@ -129,13 +130,16 @@ pub async fn finish(
         return Err(throttle::refuse(state, failure).await);
     };
     let st = state.clone();
-    let new = state
+    let refusal_ip = ip.clone();
+    let outcome = state
         .write(move |conn| {
             // Suspended, disabled (or changed between begin and finish): the same
             // answer as any other failure.
             if users::get(conn, user)?.status != UserStatus::Active {
                 return Err(ApiError::SignInFailed);
             }
+            // Break-glass accounts sign in only while admitted (the one rule).
+            let alert = emergency::on_sign_in(conn, user, ip.as_deref(), now)?;
             let cred_id = credential_id(result.cred_id());
             if let Some(stored) = credentials::for_user(conn, user)?
                 .into_iter()
@@ -156,10 +160,32 @@ pub async fn finish(
                 now,
                 Entry::success(user, "auth.sign_in", ("session", new.id.clone()), ip.as_deref()),
             )?;
-            Ok(new)
+            Ok((new, alert))
         })
-        .await?;
+        .await;
+    let (new, alert) = match outcome {
+        Err(ApiError::EmergencyAccountSealed) => {
+            // The refusal rolled back; its record and the alert must survive it.
+            let admins = state
+                .write(move |conn| Ok(emergency::refused(conn, user, refusal_ip.as_deref(), now)?))
+                .await?;
+            alert_admins(state, &admins, user);
+            return Err(ApiError::EmergencyAccountSealed);
+        }
+        other => other?,
+    };
+    if let Some(admins) = alert {
+        alert_admins(state, &admins, user);
+    }
     Ok((user, new))
+}
+
+/// Tells the facility administrators' connections on this node that emergency
+/// account `account` signed in or tried to (the other nodes heard it by NOTIFY).
+fn alert_admins(state: &AppState, admins: &[UserId], account: UserId) {
+    for admin in admins {
+        state.live.notify_alert(*admin, account);
+    }
 }
 
 /// Checks both factors, always, so neither the answer nor its timing says which

@@ -32,6 +32,7 @@ export const samples: readonly unknown[] = [
   {
     "devices": ["0190a1b2-0000-7000-8000-00000000000d"],
     "display_name": "佐藤",
+    "emergency": false,
     "family_access": true,
     "role": "family",
     "team_access": false,

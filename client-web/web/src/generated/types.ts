@@ -431,7 +431,7 @@ export type Consciousness = "alert" | { "jcs": number };
  * `Observation`s). An amendment is not a type of its own: it has the type of the
  * post it corrects and sets [`PostEnvelope::amendment_of`].
  */
-export type ContentType = "note" | "handover" | "handover_taken" | "vitals" | "photo" | "thresholds";
+export type ContentType = "note" | "handover" | "handover_taken" | "vitals" | "photo" | "thresholds" | "safety_answer";
 
 /**
  * One device (browser profile, phone app, CLI) of a person: one MLS leaf.
@@ -999,7 +999,11 @@ export type PostEnvelope = {
   /**
    * The client's alert thresholds ([`ContentType::Thresholds`] only).
    */
-  thresholds?: Thresholds, };
+  thresholds?: Thresholds,
+  /**
+   * A safety-check answer ([`ContentType::SafetyAnswer`] only).
+   */
+  safety?: SafetyReport, };
 
 /**
  * One post in a room channel, chosen by the author's client.
@@ -1150,7 +1154,12 @@ export type RoomMember = {
   /**
    * Their live devices (each must be in the groups of the channels they use).
    */
-  devices: Array<DeviceId>, };
+  devices: Array<DeviceId>,
+  /**
+   * A facility's break-glass (emergency) account, not a person: clients mark it
+   * wherever members are shown.
+   */
+  emergency: boolean, };
 
 /**
  * The role a person holds in one client's room.
@@ -1236,6 +1245,38 @@ export type RosterReport = { "outcome": "pinned",
    * Why, in both languages.
    */
   error: WebError, };
+
+/**
+ * What kind of support a client answered 要支援 needs.
+ */
+export type SafetyNeed = "medical" | "evacuation" | "supplies" | "other";
+
+/**
+ * The structured part of a safety-check answer post; its body is the team's note
+ * (may be empty). `Debug` hides the place.
+ */
+export type SafetyReport = {
+  /**
+   * The broadcast whose check this answers.
+   */
+  broadcast: BroadcastId,
+  /**
+   * How the client is.
+   */
+  status: SafetyStatus,
+  /**
+   * With 要支援 only: what kind of support.
+   */
+  need?: SafetyNeed,
+  /**
+   * With 避難済み only: where they are now (a shelter, a relative's home).
+   */
+  evacuated_to?: string, };
+
+/**
+ * How a client is, as their team answers a safety check.
+ */
+export type SafetyStatus = "safe" | "needs_support" | "unreachable" | "evacuated";
 
 /**
  * A file sealed under a fresh key: upload `ciphertext` to

@@ -1,0 +1,3 @@
+DROP TABLE emergency_approvals;
+DROP TABLE emergency_accounts;
+DROP TABLE disaster_declarations;
