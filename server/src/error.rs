@@ -549,6 +549,8 @@ pub enum Problem {
         /// Most characters allowed.
         max: usize,
     },
+    /// A person's name carrying the mark reserved for emergency accounts.
+    ReservedName,
     /// A login ID outside 3 to 64 of `a-z 0-9 . _ - @`.
     LoginIdShape,
     /// A birth date not written `YYYY-MM-DD`.
@@ -677,6 +679,10 @@ catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTIT
         example Self::NameLength { max: 100 },
         en format!("give a name of 1 to {max} characters"),
         ja format!("1〜{max}文字で名前を入力してください");
+    Self::ReservedName =>
+        example Self::ReservedName,
+        en "choose another name: 【緊急用】 marks a facility's emergency accounts",
+        ja "別の名前にしてください。【緊急用】は施設の緊急用アカウントを示す表示です";
     Self::LoginIdShape =>
         example Self::LoginIdShape,
         en "use 3 to 64 characters: letters a-z, digits and . _ - @",

@@ -329,6 +329,32 @@ async fn two_administrators_approve_and_one_is_not_enough(kind: DbKind) -> Resul
         .await?;
     assert_eq!(status, 403);
 
+    // Nobody else may carry the emergency accounts' mark in their name.
+    let link = w
+        .server
+        .invite_staff(&w.admin, &w.clinic, "新人", "nurse")
+        .await?;
+    let impostor = json!({
+        "token": token_of(&link)?, "login_id": "impostor", "password": GOOD_PASSWORD,
+        "display_name": "【緊急用】緊急用1",
+    });
+    let (status, refused) = w
+        .server
+        .post("/api/v1/invitations/register/begin", None, impostor)
+        .await?;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("緊急用アカウント"),
+        "{refused}"
+    );
+
     let (status, first) = w.server.post(&approve, Some(&w.admin.token), json!({})).await?;
     assert_eq!(
         (status, &first["approvals"], &first["admitted_until"]),

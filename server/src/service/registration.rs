@@ -198,6 +198,10 @@ async fn account_for(
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty() && n.chars().count() <= 100)
                 .ok_or_else(|| ApiError::input("display_name", Problem::NameLength { max: 100 }))?;
+            // Only emergency accounts carry the mark, so a person cannot pass for one.
+            if display_name.contains(emergency::NAME_MARK) {
+                return Err(ApiError::input("display_name", Problem::ReservedName));
+            }
             let lookup = login_id.clone();
             if state
                 .db
