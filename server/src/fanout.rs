@@ -55,7 +55,7 @@ async fn listen(url: &str, live: &Live) -> Result<(), tokio_postgres::Error> {
             Ok(AsyncMessage::Notification(note)) => {
                 if let Some((group, seq)) = note.payload().rsplit_once(' ') {
                     if let Ok(seq) = seq.parse::<i64>() {
-                        live.notify_group(group, seq);
+                        live.notify_announced(group, seq);
                     }
                 }
             }

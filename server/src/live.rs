@@ -69,6 +69,9 @@ struct Inner {
     conns: HashMap<u64, (UserId, String, watch::Sender<u16>)>,
     /// Recipients of recent broadcasts, oldest first.
     broadcasts: VecDeque<(BroadcastId, RecipientSet)>,
+    /// Broadcasts this node already told its connections about, oldest first: the
+    /// sending node tells them at once and then hears its own NOTIFY again.
+    announced: VecDeque<BroadcastId>,
     /// Set once the node shuts down: later connections are closed as they register.
     going_away: bool,
 }
@@ -198,7 +201,30 @@ impl Live {
     /// Tells this node's connections that broadcast `id` was sent; each one checks
     /// [`Live::broadcast_recipients`] before telling its person.
     pub fn notify_broadcast(&self, id: BroadcastId) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        if inner.announced.contains(&id) {
+            return;
+        }
+        inner.announced.push_back(id);
+        while inner.announced.len() > KEPT_RECIPIENT_SETS {
+            inner.announced.pop_front();
+        }
+        drop(inner);
         let _ = self.groups.send((format!("{BROADCAST_PREFIX}{id}"), 0));
+    }
+
+    /// Passes on what another node (or this one) announced through the database:
+    /// a broadcast once per node ([`Live::notify_broadcast`]), anything else as is.
+    pub fn notify_announced(&self, group: &str, seq: i64) {
+        match group
+            .strip_prefix(BROADCAST_PREFIX)
+            .map(str::parse::<BroadcastId>)
+        {
+            Some(Ok(id)) => self.notify_broadcast(id),
+            _ => self.notify_group(group, seq),
+        }
     }
 
     /// Tells `officer`'s connections on this node that the safety check of broadcast
@@ -302,6 +328,24 @@ mod tests {
         assert_eq!(live.close_session("s3"), 1);
         drop(b1);
         assert_eq!(live.close_session("s3"), 0, "a dropped registration is forgotten");
+    }
+
+    #[test]
+    fn a_broadcast_reaches_this_node_s_connections_once_though_announced_twice() {
+        // The sending node tells its connections at once, then hears its own NOTIFY.
+        let live = Live::default();
+        let mut heard = live.group_notifications();
+        let id = BroadcastId::from_uuid(uuid::Uuid::new_v4());
+        live.notify_broadcast(id);
+        live.notify_announced(&format!("{BROADCAST_PREFIX}{id}"), 0);
+        live.notify_announced("room/team", 7);
+        assert_eq!(heard.try_recv().unwrap(), (format!("{BROADCAST_PREFIX}{id}"), 0));
+        assert_eq!(
+            heard.try_recv().unwrap(),
+            ("room/team".to_owned(), 7),
+            "other groups pass as they are"
+        );
+        assert!(heard.try_recv().is_err(), "the broadcast was passed on once");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Benchmark: one regional broadcast to many connected WebSockets on one node.
+//! Benchmark: one regional broadcast to many connected WebSockets, on one node or
+//! on two nodes sharing one PostgreSQL database.
 //!
 //!     cargo build --release -p kizuna-server --bin kizuna-server
 //!     ulimit -n 100000 && cargo bench -p kizuna-tests --bench broadcast
+//!     BROADCAST_NODES=2 BROADCAST_SOCKETS=19000 cargo bench -p kizuna-tests --bench broadcast
 //!
 //! (Rebuild the server binary first: the bench runs whatever is in target/release.)
 //!
@@ -16,8 +18,19 @@
 //! the officer's totals right after sending (recipients, and nobody delivered yet: the
 //! notice is one stored row, receipts are made only when someone fetches it).
 //!
-//! Environment: `BROADCAST_SOCKETS` (20000), `BROADCAST_PEOPLE` (20),
-//! `BROADCAST_DB` (`sqlite` or `postgres`; both when unset).
+//! With `BROADCAST_NODES=2`, two `kizuna-server` processes share one PostgreSQL
+//! database (as in a multi-node deployment), the sockets alternate between them and
+//! the officer's POST goes to node A: the sockets on node B hear of the notice only
+//! through PostgreSQL `NOTIFY`. One row per node, each with its own latencies (still
+//! from just before the POST to node A) and its own RSS per socket.
+//!
+//! Each socket's first arrival is its latency; a second copy on the same socket is
+//! counted, not timed, and the copies per node are printed under the table.
+//!
+//! Environment: `BROADCAST_SOCKETS` (20000, over all nodes), `BROADCAST_PEOPLE` (20),
+//! `BROADCAST_DB` (`sqlite` or `postgres`; both when unset; ignored with two nodes),
+//! `BROADCAST_NODES` (1 or 2; 2 runs on PostgreSQL only), `KIZUNA_TEST_PG_URL` (the
+//! PostgreSQL server the bench creates its database on).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is a failed run
 
@@ -108,54 +121,34 @@ async fn region(server: &TestServer, bootstrap_link: &str, people: usize) -> Reg
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index]
 }
 
-async fn measure(database: &str, kind: DbKind, sockets: usize, people: usize, known: &mut Vec<u32>) {
-    let db = match kind {
-        DbKind::Sqlite => None,
-        DbKind::Postgres => Some(TestDb::new(kind).unwrap()),
-    };
-    let process = ServerProcess::start(db.as_ref().map(|d| d.url.as_str()))
-        .await
-        .unwrap();
+/// One running node: its process, its pid and its RSS before any socket.
+struct Node {
+    process: ServerProcess,
+    pid: u32,
+    base_rss: u64,
+}
+
+async fn start_node(database_url: Option<&str>, known: &mut Vec<u32>) -> Node {
+    let process = ServerProcess::start(database_url).await.unwrap();
     let pid = server_pid(known).unwrap();
     known.push(pid);
-    let server = &process.server;
-    let region = region(server, process.bootstrap_link.as_deref().unwrap(), people).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let base_rss = status_field(pid, "VmRSS").unwrap();
+    Node {
+        process,
+        pid,
+        base_rss: 0,
+    }
+}
 
-    let (arrived, mut arrivals) = mpsc::unbounded_channel::<Instant>();
-    let opening = Instant::now();
-    let readers: Vec<_> = futures_util::stream::iter(0..sockets)
-        .map(|i| {
-            let (url, token, arrived) = (
-                server.url.clone(),
-                region.nurses[i % people].token.clone(),
-                arrived.clone(),
-            );
-            async move {
-                let mut socket = connect_after_hello(&url, &token).await.unwrap();
-                Reader(tokio::spawn(async move {
-                    while let Some(Ok(message)) = socket.next().await {
-                        if let Message::Text(text) = message {
-                            if text.contains("\"broadcast\"") {
-                                let _ = arrived.send(Instant::now());
-                            }
-                        }
-                    }
-                }))
-            }
-        })
-        .buffer_unordered(OPENING)
-        .collect()
-        .await;
-    let opened_in = opening.elapsed();
-    tokio::time::sleep(Duration::from_secs(12)).await;
-    let rss = status_field(pid, "VmRSS").unwrap();
-
+/// Sends one signed 緊急 notice through `server` as the region's officer: the answer
+/// and the instant just before the POST.
+async fn send_notice(server: &TestServer, region: &Region) -> (serde_json::Value, Instant, f64) {
     let issued_at = now();
     let notice = Broadcast {
         id: BroadcastId::from_uuid(uuid::Uuid::new_v4()),
@@ -184,15 +177,105 @@ async fn measure(database: &str, kind: DbKind, sockets: usize, people: usize, kn
         .unwrap();
     let post_ms = sent.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(status, 201, "{answer}");
-    let mut latencies = Vec::with_capacity(sockets);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while latencies.len() < sockets {
+    (answer, sent, post_ms)
+}
+
+/// Runs one measurement: `nodes` processes on one database (two only on
+/// PostgreSQL), `sockets` spread over them in turn, the notice sent through the first.
+async fn measure(
+    database: &str,
+    kind: DbKind,
+    nodes: usize,
+    sockets: usize,
+    people: usize,
+    known: &mut Vec<u32>,
+) {
+    let db = match kind {
+        DbKind::Sqlite => None,
+        DbKind::Postgres => Some(TestDb::new(kind).unwrap()),
+    };
+    let url = db.as_ref().map(|d| d.url.as_str());
+    let mut running = vec![start_node(url, known).await];
+    let first = &running[0].process;
+    let region = region(&first.server, first.bootstrap_link.as_deref().unwrap(), people).await;
+    for _ in 1..nodes {
+        running.push(start_node(url, known).await);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for node in &mut running {
+        node.base_rss = status_field(node.pid, "VmRSS").unwrap();
+    }
+
+    // Which socket heard the notice, and when.
+    let (arrived, mut arrivals) = mpsc::unbounded_channel::<(usize, Instant)>();
+    let urls: Vec<String> = running.iter().map(|n| n.process.server.url.clone()).collect();
+    let opening = Instant::now();
+    let readers: Vec<_> = futures_util::stream::iter(0..sockets)
+        .map(|i| {
+            let node = i % urls.len();
+            let (url, token, arrived) = (
+                urls[node].clone(),
+                // Each nurse holds sockets on every node.
+                region.nurses[(i / urls.len()) % people].token.clone(),
+                arrived.clone(),
+            );
+            async move {
+                let mut socket = connect_after_hello(&url, &token).await.unwrap();
+                Reader(tokio::spawn(async move {
+                    while let Some(Ok(message)) = socket.next().await {
+                        if let Message::Text(text) = message {
+                            if text.contains("\"broadcast\"") {
+                                let _ = arrived.send((i, Instant::now()));
+                            }
+                        }
+                    }
+                }))
+            }
+        })
+        .buffer_unordered(OPENING)
+        .collect()
+        .await;
+    let opened_in = opening.elapsed();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let rss: Vec<u64> = running
+        .iter()
+        .map(|n| status_field(n.pid, "VmRSS").unwrap())
+        .collect();
+
+    let server = &running[0].process.server;
+    let (answer, sent, post_ms) = send_notice(server, &region).await;
+    // The first arrival on each socket counts; a second one on the same socket would
+    // be a duplicate delivery, counted and reported.
+    let mut first: Vec<Option<Instant>> = vec![None; sockets];
+    let mut received = 0;
+    // Second copies, per node.
+    let mut duplicates = vec![0usize; running.len()];
+    let mut deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut settled = false;
+    loop {
         match tokio::time::timeout_at(deadline, arrivals.recv()).await {
-            Ok(Some(at)) => latencies.push(at.duration_since(sent).as_secs_f64() * 1000.0),
+            Ok(Some((socket, at))) => {
+                if first[socket].is_some() {
+                    duplicates[socket % running.len()] += 1;
+                } else {
+                    first[socket] = Some(at);
+                    received += 1;
+                }
+            }
             _ => break,
         }
+        if received == sockets && !settled {
+            // Everyone has it: listen two more seconds for copies.
+            settled = true;
+            deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        }
     }
-    latencies.sort_by(f64::total_cmp);
+    let mut latencies = vec![Vec::with_capacity(sockets); running.len()];
+    for (socket, at) in first.iter().enumerate() {
+        if let Some(at) = at {
+            latencies[socket % running.len()].push(at.duration_since(sent).as_secs_f64() * 1000.0);
+        }
+    }
     let id = answer["id"].as_str().unwrap();
     let (status, totals) = server
         .get(
@@ -205,26 +288,61 @@ async fn measure(database: &str, kind: DbKind, sockets: usize, people: usize, kn
         .await
         .unwrap();
     assert_eq!(status, 200, "{totals}");
-    println!(
-        "| {database} | {sockets} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {} |",
-        latencies.len(),
-        post_ms,
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or(f64::NAN),
-        opened_in.as_secs_f64(),
-        (rss.saturating_sub(base_rss)) as f64 / sockets as f64,
-        totals,
-    );
+    for (index, node) in running.iter().enumerate() {
+        let on_node = sockets / running.len() + usize::from(index < sockets % running.len());
+        let latencies = &mut latencies[index];
+        latencies.sort_by(f64::total_cmp);
+        let name = match (running.len(), index) {
+            (1, _) => database.to_owned(),
+            (_, 0) => format!("{database}, node A (POST here)"),
+            (_, n) => format!("{database}, node {}", char::from(b'A' + n as u8)),
+        };
+        println!(
+            "| {name} | {on_node} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {} |",
+            latencies.len(),
+            post_ms,
+            percentile(latencies, 0.5),
+            percentile(latencies, 0.99),
+            latencies.last().copied().unwrap_or(f64::NAN),
+            opened_in.as_secs_f64(),
+            (rss[index].saturating_sub(node.base_rss)) as f64 / on_node as f64,
+            if index == 0 {
+                totals.to_string()
+            } else {
+                "(same)".into()
+            },
+        );
+    }
+    if running.len() > 1 {
+        let mut all: Vec<f64> = latencies.concat();
+        all.sort_by(f64::total_cmp);
+        println!(
+            "| {database}, all nodes | {sockets} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | | |",
+            all.len(),
+            post_ms,
+            percentile(&all, 0.5),
+            percentile(&all, 0.99),
+            all.last().copied().unwrap_or(f64::NAN),
+            opened_in.as_secs_f64(),
+        );
+    }
+    if duplicates.iter().any(|d| *d > 0) {
+        println!("(second copies of the notice on sockets that already had it, per node: {duplicates:?})");
+    }
     for reader in readers {
         reader.0.abort();
     }
-    drop(process);
+    drop(running);
 }
 
 fn main() {
     let sockets = env_or("BROADCAST_SOCKETS", 20_000usize);
     let people = env_or("BROADCAST_PEOPLE", 20usize);
+    let nodes = env_or("BROADCAST_NODES", 1usize);
+    assert!(
+        (1..=2).contains(&nodes),
+        "BROADCAST_NODES is 1 or 2 (two nodes share one PostgreSQL database)"
+    );
     // The server process inherits this: one person may hold many connections here.
     std::env::set_var("KIZUNA_MAX_CONNECTIONS_PER_USER", "1000000");
     let only = std::env::var("BROADCAST_DB")
@@ -239,9 +357,15 @@ fn main() {
         println!("| database | sockets | received | POST ms | p50 ms | p99 ms | max ms | opening s | server KiB per socket | officer's totals right after |");
         println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         let mut known = Vec::new();
+        if nodes == 2 {
+            // Live delivery crosses nodes by PostgreSQL LISTEN/NOTIFY: SQLite has no
+            // second node.
+            measure("PostgreSQL", DbKind::Postgres, 2, sockets, people, &mut known).await;
+            return;
+        }
         for (name, kind) in [("SQLite", DbKind::Sqlite), ("PostgreSQL", DbKind::Postgres)] {
             if only.is_empty() || name.to_ascii_lowercase().starts_with(&only) {
-                measure(name, kind, sockets, people, &mut known).await;
+                measure(name, kind, 1, sockets, people, &mut known).await;
             }
         }
     });
