@@ -44,6 +44,8 @@ export interface MemberInfo {
   team_access: boolean;
   family_access: boolean;
   devices: string[];
+  /** A facility's break-glass account, not a person (older servers: absent). */
+  emergency: boolean;
 }
 
 /** What is kept beside the device blob (sealed). */

@@ -19,6 +19,8 @@ export interface Member {
   team: boolean;
   family: boolean;
   devices: number;
+  /** A facility's break-glass account (the server's flag, not the name). */
+  emergency: boolean;
 }
 
 export interface IssuedLink {
@@ -50,6 +52,7 @@ export async function listMembers(roomId: string): Promise<Member[]> {
       team: body['team_access'] === true,
       family: body['family_access'] === true,
       devices: Array.isArray(body['devices']) ? body['devices'].length : 0,
+      emergency: body['emergency'] === true,
     };
   });
 }
