@@ -7,8 +7,10 @@
 //! pin afresh from whatever the server says.
 
 use kizuna_crypto::broadcast::{Broadcast, Officer, RosterChange, SignedBroadcast, SignedRosterChange};
+use kizuna_crypto::photo::{self, PhotoOptions};
+use kizuna_crypto::AttachmentRef;
 use kizuna_engine::officer::{self, BroadcastView, RosterReport};
-use kizuna_proto::{BroadcastId, OrganisationId, Severity, Timestamp};
+use kizuna_proto::{BlobId, BroadcastId, OrganisationId, Severity, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -97,6 +99,18 @@ pub struct NewBroadcast {
     pub safety_check: bool,
     /// Whether families and welfare volunteers receive it too.
     pub include_families: bool,
+    /// An image to attach (an evacuation map).
+    pub image: Option<BroadcastImage>,
+}
+
+/// The image of a notice being sent.
+#[derive(Debug, Clone)]
+pub enum BroadcastImage {
+    /// As read from a file: prepared on this device like a photo (upright, metadata
+    /// dropped, downscaled), encrypted and uploaded before signing.
+    File(Vec<u8>),
+    /// Already uploaded (a retry after a failed send reuses it).
+    Uploaded(AttachmentRef),
 }
 
 impl Client {
@@ -162,6 +176,13 @@ impl Client {
         draft: NewBroadcast,
     ) -> Result<BroadcastId> {
         self.require_session()?;
+        let attachment = match draft.image {
+            Some(BroadcastImage::File(original)) => {
+                Some(self.upload_broadcast_image(organisation, original).await?)
+            }
+            Some(BroadcastImage::Uploaded(reference)) => Some(reference),
+            None => None,
+        };
         let issued_at = now();
         let notice = Broadcast {
             id: BroadcastId::from_uuid(Uuid::new_v4()),
@@ -173,7 +194,7 @@ impl Client {
             body: draft.body,
             issued_at,
             expires_at: Timestamp(issued_at.millis() + i64::from(draft.valid_for_hours) * 3_600_000),
-            attachment: None,
+            attachment,
             safety_check: draft.safety_check,
             include_families: draft.include_families,
         };
@@ -181,6 +202,42 @@ impl Client {
         let path = format!("/organisations/{}/broadcasts", segment(&organisation.to_string()));
         let created: Created = self.api.post(&path, &signed).await?;
         Ok(created.id)
+    }
+
+    /// Prepares an image like a photo (its metadata, such as where it was taken, never
+    /// leaves the device), encrypts it and uploads it for a notice of `organisation`.
+    async fn upload_broadcast_image(
+        &mut self,
+        organisation: OrganisationId,
+        original: Vec<u8>,
+    ) -> Result<AttachmentRef> {
+        let prepared =
+            tokio::task::spawn_blocking(move || photo::prepare_photo(&original, &PhotoOptions::default()))
+                .await
+                .map_err(|e| crate::ClientError::Protocol(format!("image task: {e}")))??;
+        let blob = BlobId::from_uuid(Uuid::new_v4());
+        let path = format!(
+            "/organisations/{}/broadcast-images/{blob}",
+            segment(&organisation.to_string())
+        );
+        self.upload_sealed(&path, &prepared.image, photo::MIME).await
+    }
+
+    /// Downloads a notice's image into `destination`, checked against the SHA-256
+    /// the officer signed (a swapped image is an error, never written).
+    pub async fn broadcast_image_to(&mut self, id: BroadcastId, destination: &std::path::Path) -> Result<()> {
+        let notices = self.broadcasts().await?;
+        let image = notices
+            .iter()
+            .find(|n| n.id == id)
+            .and_then(|n| n.view.broadcast.as_ref())
+            .and_then(|b| b.attachment.clone())
+            .ok_or_else(|| {
+                crate::ClientError::InvalidInput(format!(
+                    "notice {id} has no image that could be verified (お知らせ {id} に確認できる画像はありません)"
+                ))
+            })?;
+        self.fetch_attachment_to(&image, destination).await
     }
 
     /// Publishes the next version of the organisation's officer roster, listing

@@ -122,14 +122,26 @@ impl Client {
         mime: &str,
     ) -> Result<AttachmentRef> {
         self.require_session()?;
-        let mut rng = self.rng;
-        let sealed = attachment::seal_all(plaintext, &mut rng)?;
         let blob = BlobId::from_uuid(uuid::Uuid::new_v4());
         let path = format!("/rooms/{room}/channels/{channel}/blobs/{blob}");
+        self.upload_sealed(&path, plaintext, mime).await
+    }
+
+    /// Encrypts `plaintext` under a fresh key and uploads the ciphertext with `PUT
+    /// {path}` (retrying network failures under the same blob ID). Returns the
+    /// reference: blob, key, SHA-256, MIME type, size.
+    pub(crate) async fn upload_sealed(
+        &mut self,
+        path: &str,
+        plaintext: &[u8],
+        mime: &str,
+    ) -> Result<AttachmentRef> {
+        let mut rng = self.rng;
+        let sealed = attachment::seal_all(plaintext, &mut rng)?;
         let mut attempt = 0;
         let stored: BlobStored = loop {
             attempt += 1;
-            match self.api.put_bytes(&path, sealed.ciphertext.clone()).await {
+            match self.api.put_bytes(path, sealed.ciphertext.clone()).await {
                 Err(ClientError::Network(_)) if attempt < UPLOAD_ATTEMPTS => continue,
                 other => break other?,
             }

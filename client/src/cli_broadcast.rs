@@ -8,7 +8,7 @@ use kizuna_proto::{BroadcastId, OrganisationId, Severity};
 use serde_json::json;
 
 use super::{out, Io};
-use crate::broadcasts::{NewBroadcast, ReceiptState, ReceivedBroadcast};
+use crate::broadcasts::{BroadcastImage, NewBroadcast, ReceiptState, ReceivedBroadcast};
 use crate::{Client, ClientError, RosterReport, Standing};
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +49,17 @@ pub(super) enum Action {
         /// Send it to families and welfare volunteers too.
         #[arg(long)]
         include_families: bool,
+        /// Attach an image (an evacuation map); its metadata is removed first. / 避難地図など
+        #[arg(long)]
+        image: Option<std::path::PathBuf>,
+    },
+    /// Save a notice's image (checked against what the officer signed). / 添付画像を保存
+    Image {
+        /// The notice's ID.
+        id: BroadcastId,
+        /// Where to write it (JPEG).
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Show or publish the organisation's officer roster. / 担当者名簿
     Roster {
@@ -119,6 +130,12 @@ fn notice_text(received: &ReceivedBroadcast) -> String {
         ),
         None => format!("{}  [{mark}]  (読み取れません / unreadable)", received.id),
     };
+    if view.broadcast.as_ref().is_some_and(|b| b.attachment.is_some()) {
+        text.push_str(&format!(
+            "\n  画像あり / image attached: kizuna broadcast image {} --out map.jpg",
+            received.id
+        ));
+    }
     if let Some(warning) = &view.warning {
         text.push_str(&format!("\n  ⚠ {}\n  ⚠ {}", warning.ja, warning.en));
     }
@@ -185,7 +202,14 @@ pub(super) async fn run(
             hours,
             safety_check,
             include_families,
+            image,
         } => {
+            let image = match image {
+                Some(path) => Some(BroadcastImage::File(std::fs::read(&path).map_err(|e| {
+                    ClientError::InvalidInput(format!("{}: {e} (画像を読めません)", path.display()))
+                })?)),
+                None => None,
+            };
             let draft = NewBroadcast {
                 severity,
                 title,
@@ -194,10 +218,17 @@ pub(super) async fn run(
                 valid_for_hours: hours,
                 safety_check,
                 include_families,
+                image,
             };
             let id = client.send_broadcast(org, draft).await?;
             out(io, json, &json!({ "id": id }), || {
                 format!("送信しました / Sent: {id}")
+            })
+        }
+        Action::Image { id, out: destination } => {
+            client.broadcast_image_to(id, &destination).await?;
+            out(io, json, &json!({ "id": id, "saved": destination }), || {
+                format!("画像を保存しました / Image saved: {}", destination.display())
             })
         }
         Action::Roster {

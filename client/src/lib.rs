@@ -54,7 +54,7 @@ use kizuna_proto::Redacted;
 use url::Url;
 use zeroize::Zeroizing;
 
-pub use broadcasts::{NewBroadcast, Receipt, ReceiptState, ReceivedBroadcast};
+pub use broadcasts::{BroadcastImage, NewBroadcast, Receipt, ReceiptState, ReceivedBroadcast};
 pub use care::{MemberRead, NewPhoto};
 pub use channels::SyncReport;
 pub use error::{ClientError, Result};

@@ -263,6 +263,7 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::broadcasts::list)
                 .service(routes::broadcasts::receipt)
                 .service(routes::broadcasts::receipt_totals)
+                .service(routes::broadcasts::upload_image)
                 .service(routes::safety::answer)
                 .service(routes::safety::my_rooms)
                 .service(routes::safety::dashboard)

@@ -172,6 +172,10 @@ pub enum ApiError {
     /// that live device with that key.
     #[error("roster lists an ineligible officer")]
     RosterOfficerIneligible,
+    /// A notice naming an image its officer did not upload for this organisation, or
+    /// one another notice already carries.
+    #[error("broadcast image unknown")]
+    BroadcastImageUnknown,
     /// An answer to a safety check that an officer closed or whose broadcast expired.
     #[error("safety check closed")]
     SafetyCheckClosed,
@@ -459,6 +463,10 @@ catalogue!(ApiError {
         example Self::RosterOfficerIneligible,
         en "Everyone on the roster must be a broadcast officer of this organisation, listed with a registered device and that device's key. Ask the administrator to grant the role, or correct the list, and sign it again.",
         ja "名簿に載せられるのは、この団体の発信担当者の登録済み端末とその鍵だけです。管理者に役割の付与を依頼するか一覧を直して、署名し直してください。";
+    Self::BroadcastImageUnknown => "broadcast_image_unknown", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::BroadcastImageUnknown,
+        en "The image this notice names was not uploaded from your account for this organisation, or another notice already carries it. Attach the image again, then send.",
+        ja "このお知らせが示す画像は、この団体向けにあなたのアカウントからアップロードされたものではないか、すでに別のお知らせで使われています。画像を添付し直してから送信してください。";
     Self::SafetyCheckClosed => "safety_check_closed", StatusCode::CONFLICT,
         example Self::SafetyCheckClosed,
         en "This safety check is closed, so the answer was not recorded. Write the client's situation in the room's team channel, and call the association if they need help.",

@@ -13,6 +13,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod broadcast_maps;
 pub mod broadcasts;
 pub mod ceremonies;
 mod conn;

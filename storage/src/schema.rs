@@ -347,6 +347,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    broadcast_maps (blob_id) {
+        blob_id -> Text,
+        organisation_id -> Text,
+        uploaded_by -> Text,
+        size -> BigInt,
+        created_at -> BigInt,
+        broadcast_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -384,4 +395,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     disaster_declarations,
     emergency_accounts,
     emergency_approvals,
+    broadcast_maps,
 );

@@ -12,11 +12,13 @@ use anyhow::Result;
 use diesel::RunQueryDsl;
 use kizuna_client::cli::{run, Io};
 use kizuna_client::{
-    Channel, Client, ContentType, NewBroadcast, OrganisationId, ReceiptState, RoomRole, Severity, Standing,
+    BroadcastImage, Channel, Client, ContentType, NewBroadcast, OrganisationId, ReceiptState, RoomRole,
+    Severity, Standing,
 };
 use kizuna_proto::{SafetyNeed, SafetyStatus};
 use kizuna_storage::StorageError;
-use kizuna_tests::accounts::GOOD_PASSWORD;
+use kizuna_tests::accounts::{Person, GOOD_PASSWORD};
+use kizuna_tests::care::testdata;
 use kizuna_tests::scan::needles;
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer, ORIGIN};
 use serde_json::Value;
@@ -27,6 +29,7 @@ struct Region {
     dir: TempDir,
     association: OrganisationId,
     clinic: OrganisationId,
+    system: Person,
     officer: Client,
     nurse: Client,
 }
@@ -65,6 +68,7 @@ async fn region(kind: DbKind) -> Result<Region> {
     Ok(Region {
         association: association.parse()?,
         clinic: clinic.parse()?,
+        system,
         server,
         dir,
         officer,
@@ -81,6 +85,7 @@ fn flood_warning() -> NewBroadcast {
         valid_for_hours: 12,
         safety_check: true,
         include_families: false,
+        image: None,
     }
 }
 
@@ -224,6 +229,7 @@ async fn a_nurse_answers_a_safety_check_from_the_cli(kind: DbKind) -> Result<()>
         clinic,
         mut officer,
         mut nurse,
+        ..
     } = region(kind).await?;
     let me = officer.officer()?;
     officer.publish_roster(association, vec![me]).await?;
@@ -334,7 +340,98 @@ async fn a_nurse_answers_a_safety_check_from_the_cli(kind: DbKind) -> Result<()>
     Ok(())
 }
 
+/// An evacuation map attached from the CLI: prepared on the officer's device (EXIF
+/// with GPS dropped), fetched by the nurse the notice reaches and checked against
+/// the signed SHA-256; not fetched by someone the notice does not reach; not
+/// carried by a second notice.
+async fn an_evacuation_map_travels_with_the_notice(kind: DbKind) -> Result<()> {
+    let Region {
+        server,
+        dir,
+        association,
+        system,
+        mut officer,
+        mut nurse,
+        ..
+    } = region(kind).await?;
+    let me = officer.officer()?;
+    officer.publish_roster(association, vec![me]).await?;
+    let map_file = dir.path().join("map-original.jpg");
+    std::fs::write(&map_file, testdata("wound-12mp-exif-gps.jpg"))?;
+    let officer_state = state_path(dir.path(), "bo.suzuki");
+    drop(officer);
+    let send = [
+        "broadcast",
+        "send",
+        "--org",
+        &association.to_string(),
+        "--severity",
+        "warning",
+        "--title",
+        "避難所の地図",
+        "--area",
+        "みなみ市",
+        "--body",
+        "地図の避難所へ",
+        "--image",
+        map_file.to_str().unwrap(),
+    ];
+    let (ok, out, err) = cli(
+        &officer_state,
+        &["--json"].iter().chain(send.iter()).copied().collect::<Vec<_>>(),
+    )
+    .await;
+    assert!(ok, "{err}");
+    let id: kizuna_proto::BroadcastId = serde_json::from_str::<Value>(out.trim())?["id"]
+        .as_str()
+        .unwrap()
+        .parse()?;
+
+    let notices = nurse.broadcasts().await?;
+    let image = notices[0]
+        .view
+        .broadcast
+        .as_ref()
+        .unwrap()
+        .attachment
+        .clone()
+        .expect("signed image reference");
+    assert_eq!(notices[0].view.standing, Standing::Official);
+    let saved = dir.path().join("map.jpg");
+    nurse.broadcast_image_to(id, &saved).await?;
+    let bytes = std::fs::read(&saved)?;
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
+    assert!(
+        !bytes.windows(6).any(|w| w == b"Exif\0\0"),
+        "the original's EXIF (GPS) never left the officer's device"
+    );
+    let nurse_state = state_path(dir.path(), "nurse.sato");
+    drop(nurse);
+    let (ok, out, err) = cli(&nurse_state, &["broadcast", "list"]).await;
+    assert!(ok && out.contains("画像あり"), "{out}{err}");
+
+    // Someone the notice does not reach gets not_found for the blob.
+    let city = server.organisation(&system, "きた市", "city", None).await?;
+    let outsider = server
+        .staff(&system, &city, "bo.kita", "broadcast_officer")
+        .await?;
+    let (status, _) = server
+        .get(&format!("/api/v1/blobs/{}", image.blob), Some(&outsider.token))
+        .await?;
+    assert_eq!(status, 404);
+    // A second notice cannot carry the same image.
+    let mut officer = Client::open(&officer_state)?;
+    let mut second = flood_warning();
+    second.safety_check = false;
+    second.image = Some(BroadcastImage::Uploaded(image.clone()));
+    let signed_again = officer.send_broadcast(association, second).await;
+    assert_eq!(signed_again.unwrap_err().code(), "broadcast_image_unknown");
+    server.stop().await;
+    Ok(())
+}
+
 on_both_databases!(
     an_officer_sends_from_the_client_and_a_nurse_reads_it_as_official,
     a_nurse_answers_a_safety_check_from_the_cli,
+    an_evacuation_map_travels_with_the_notice,
 );

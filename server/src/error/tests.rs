@@ -139,6 +139,7 @@ fn every_error_keeps_its_status_and_code() {
         ("roster_conflict", 409),
         ("roster_signer_unknown", 403),
         ("roster_officer_ineligible", 422),
+        ("broadcast_image_unknown", 422),
         ("safety_check_closed", 409),
         ("safety_need_mismatch", 422),
         ("emergency_account_sealed", 403),

@@ -2,13 +2,15 @@
 //! keys, sending, listing, receipts and the officer's totals. The use cases are in
 //! [`crate::service::broadcasts`].
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use kizuna_crypto::broadcast::{SignedBroadcast, SignedRosterChange};
-use kizuna_proto::{BroadcastId, OrganisationId};
+use kizuna_proto::{BlobId, BroadcastId, OrganisationId};
 
 use crate::auth::session::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::service::acting::Acting;
+use crate::service::blobs::BlobStored;
+use crate::service::broadcast_maps;
 use crate::service::broadcasts::{
     self, BroadcastList, BroadcastSent, ReceiptTotals, ReceiptUpdate, Roster, SignedForm,
 };
@@ -118,4 +120,30 @@ pub async fn receipt_totals(
 ) -> Result<HttpResponse, ApiError> {
     let (org, id) = path.into_inner();
     Ok(HttpResponse::Ok().json(broadcasts::receipt_totals(&state, &auth.actor, org, id).await?))
+}
+
+/// Uploads the encrypted image (an evacuation map) for a notice the caller will sign:
+/// the ciphertext, with `Content-Length`. Fetched with `GET /blobs/{id}` by the
+/// uploader until the notice is sent, then by everyone it reaches. Broadcast
+/// officers of the organisation.
+#[utoipa::path(
+    tag = "broadcasts",
+    params(("org_id" = OrganisationId, Path, description = "The sending organisation"), ("blob_id" = BlobId, Path, description = "A new blob ID chosen by the client")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = BlobStored), (status = 200, description = "Stored by an earlier attempt", body = BlobStored), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 411, body = ErrorBody), (status = 413, body = ErrorBody))
+)]
+#[put("/organisations/{org_id}/broadcast-images/{blob_id}")]
+pub async fn upload_image(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<(OrganisationId, BlobId)>,
+    request: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let length = request.headers().get(actix_web::http::header::CONTENT_LENGTH);
+    let stored = broadcast_maps::upload(&state, &auth.actor, path.into_inner(), length, body).await?;
+    Ok(match stored.duplicate {
+        true => HttpResponse::Ok().json(stored),
+        false => HttpResponse::Created().json(stored),
+    })
 }

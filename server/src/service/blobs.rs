@@ -160,7 +160,8 @@ pub async fn download(state: &AppState, user: UserId, id: BlobId) -> Result<(u64
         .db
         .run(move |conn| {
             let Some(record) = attachments::find(conn, id)? else {
-                return Ok(false);
+                // Not a room's attachment: perhaps a regional notice's image.
+                return Ok(crate::service::broadcast_maps::may_fetch(conn, user, id)?.unwrap_or(false));
             };
             let member = rooms::member(conn, record.room, user)?;
             let member_of_channel = member.is_some_and(|m| m.can_access(record.channel));

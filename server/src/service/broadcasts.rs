@@ -31,6 +31,7 @@ use crate::audit::{self, Entry};
 use crate::authz::Actor;
 use crate::error::ApiError;
 use crate::service::acting::Acting;
+use crate::service::broadcast_maps;
 use crate::service::broadcast_scope::{recipients, OrgTree, Reach};
 use crate::service::people::load_org;
 use crate::state::AppState;
@@ -358,6 +359,9 @@ pub async fn send(
                 StorageError::Conflict(_) => ApiError::DuplicateBroadcast,
                 other => other.into(),
             })?;
+            if let Some(image) = &content.attachment {
+                broadcast_maps::attach(conn, (org.id, content.signed_by.user), image.blob, row.id)?;
+            }
             record_sent(conn, &acting, &row, now)?;
             stored::announce(conn, row.id)?;
             Ok(everyone_reached(conn, &row)?)

@@ -15,6 +15,7 @@
 pub mod account;
 pub mod acting;
 pub mod blobs;
+pub mod broadcast_maps;
 pub mod broadcast_scope;
 pub mod broadcasts;
 pub mod delivery;
