@@ -13,10 +13,12 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'sign-in' }
   | { name: 'home' }
-  | { name: 'admin'; orgId: string | null }
+  | { name: 'admin'; orgId: string | null; section?: 'emergency' }
   | { name: 'room'; roomId: string; channel: 'team' | 'family' }
   | { name: 'members'; roomId: string }
-  | { name: 'broadcasts' }
+  | { name: 'broadcasts'; safety?: { broadcast: string; room: string | null } }
+  | { name: 'broadcast-send' }
+  | { name: 'broadcast-status'; broadcastId: string }
   | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
@@ -24,6 +26,11 @@ export function parseRoute(hash: string): Route {
   if (path === '' || path === '/') return { name: 'home' };
   if (path === '/sign-in') return { name: 'sign-in' };
   if (path === '/broadcasts') return { name: 'broadcasts' };
+  if (path === '/broadcasts/send') return { name: 'broadcast-send' };
+  const broadcastStatus = /^\/broadcasts\/([0-9a-fA-F-]{36})\/status$/.exec(path);
+  if (broadcastStatus?.[1] !== undefined) return { name: 'broadcast-status', broadcastId: broadcastStatus[1] };
+  const safety = /^\/broadcasts\/([0-9a-fA-F-]{36})\/safety(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
+  if (safety?.[1] !== undefined) return { name: 'broadcasts', safety: { broadcast: safety[1], room: safety[2] ?? null } };
   const members = /^\/rooms\/([0-9a-fA-F-]{36})\/members$/.exec(path);
   if (members?.[1] !== undefined) return { name: 'members', roomId: members[1] };
   const room = /^\/rooms\/([0-9a-fA-F-]{36})\/(team|family)$/.exec(path);
@@ -32,6 +39,9 @@ export function parseRoute(hash: string): Route {
   }
   const admin = /^\/admin(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
   if (admin !== null) return { name: 'admin', orgId: admin[1] ?? null };
+  // A facility's emergency accounts (admin/emergency-view.ts, opened by admin/view.ts).
+  const emergency = /^\/admin\/([0-9a-fA-F-]{36})\/emergency$/.exec(path);
+  if (emergency?.[1] !== undefined) return { name: 'admin', orgId: emergency[1], section: 'emergency' };
   const invite = /^\/invite\/([^/?#]{1,300})$/.exec(path);
   if (invite?.[1] !== undefined) return { name: 'invite', token: invite[1] };
   return { name: 'not-found' };

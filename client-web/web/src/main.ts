@@ -19,6 +19,8 @@ import { signInView } from './views/signin';
 import { adminView } from './admin/view';
 import { membersView } from './members/view';
 import { broadcastsView } from './broadcasts/view';
+import { sendView } from './officer/send-view';
+import { dashboardView } from './officer/dashboard-view';
 
 function notFoundView(): View {
   return {
@@ -54,6 +56,8 @@ async function route(): Promise<void> {
     case 'room':
     case 'members':
     case 'broadcasts':
+    case 'broadcast-send':
+    case 'broadcast-status':
       break;
   }
   if (session.me === null) {
@@ -70,7 +74,8 @@ async function route(): Promise<void> {
     }
   }
   if (session.me === null) {
-    if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'broadcasts') {
+    if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'broadcasts' ||
+      current.name === 'broadcast-send' || current.name === 'broadcast-status') {
       location.replace('#/sign-in');
       return;
     }
@@ -83,6 +88,10 @@ async function route(): Promise<void> {
     show(membersView(session.me, current.roomId));
   } else if (current.name === 'broadcasts') {
     show(broadcastsView(session.me));
+  } else if (current.name === 'broadcast-send') {
+    show(sendView(session.me));
+  } else if (current.name === 'broadcast-status') {
+    show(dashboardView(session.me, current.broadcastId));
   } else if (current.name === 'admin') {
     show(adminView(session.me, current.orgId));
   } else {

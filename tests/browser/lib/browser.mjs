@@ -87,6 +87,9 @@ export async function screenshots(page, name, restore = PHONE) {
     ['1280x800', DESKTOP],
   ]) {
     await page.setViewportSize(size);
+    // Let the page lay out and paint at the new size before the capture (else text
+    // below the fold can come out blank).
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(restore);

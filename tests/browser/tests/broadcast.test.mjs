@@ -9,13 +9,12 @@
 // screenshots, 320 px, 44 px targets, no console errors.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { screenshots } from '../lib/browser.mjs';
 import { api, bootstrapAdmin, inviteStaff, registerPerson, roomListReady } from '../lib/flows.mjs';
 import { unexpectedProblems } from '../lib/member-flows.mjs';
+import { officerDevice, officerSends, sql } from '../lib/officer.mjs';
 import { browserAndServer } from '../lib/suite.mjs';
 import { checkSmallScreen, expectHeading } from '../lib/ui.mjs';
 
@@ -24,90 +23,6 @@ const EMERGENCY = '避難指示：みなみ川流域';
 const AREA = 'みなみ市 みなみ川 流域';
 
 const env = browserAndServer('server-broadcast.log');
-
-/** Runs SQL on the running server's SQLite database (as an attacker would); returns stdout. */
-function sql(statements) {
-  const db = join(env.server.dataDir, 'kizuna.db');
-  const run = spawnSync('sqlite3', ['-cmd', '.timeout 10000', db, statements], { encoding: 'utf8' });
-  assert.equal(run.status, 0, `sqlite3: ${run.stderr}`);
-  return run.stdout.trim();
-}
-
-/**
- * In the officer's page: a device of their own (the core loaded by the page, a fresh
- * key registered with POST /devices, which this session then acts for) and roster
- * version 1 naming it. The device stays in the page for `officerSends`.
- */
-async function officerDevice(page, org) {
-  await page.evaluate(
-    async ({ org }) => {
-      // The core's hashed file, as the page's own script names it.
-      const index = await (await fetch('/')).text();
-      const entry = /src="(\/assets\/index-[^"]+\.js)"/.exec(index)?.[1];
-      const script = entry === undefined ? '' : await (await fetch(entry)).text();
-      const name = /kizuna_client_web-[A-Za-z0-9_-]+\.js/.exec(script)?.[0];
-      if (name === undefined) throw new Error('the core is not in the build');
-      const url = `/assets/${name}`;
-      const core = await import(url);
-      await core.default();
-      const post = async (path, body) => {
-        const response = await fetch(`/api/v1${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        const text = await response.text();
-        if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
-        return text === '' ? null : JSON.parse(text);
-      };
-      const me = await (await fetch('/api/v1/me')).json();
-      const key = new core.DeviceKey();
-      const registered = await post('/devices', { name: 'officer phone', signature_key: key.signature_key });
-      await post(`/devices/${registered.id}/session`, {});
-      const device = core.Device.create(key, me.user_id, registered.id);
-      const officer = device.officer();
-      const now = Date.now();
-      await post(
-        `/organisations/${org}/roster`,
-        device.sign_roster_change({ organisation: org, version: 1, previous: null, issued_at: now, signed_by: officer, officers: [officer] }),
-      );
-      window.kizunaTestOfficer = { device, officer, post };
-    },
-    { org },
-  );
-}
-
-/** Notices signed by the officer's device and sent; returns their IDs. */
-async function officerSends(page, org, notices) {
-  return page.evaluate(
-    async ({ org, notices }) => {
-      const { device, officer, post } = window.kizunaTestOfficer;
-      const now = Date.now();
-      const ids = [];
-      for (const [i, n] of notices.entries()) {
-        const id = crypto.randomUUID();
-        const signed = device.sign_broadcast({
-          id,
-          organisation: org,
-          signed_by: officer,
-          severity: n.severity,
-          title: n.title,
-          area: n.area,
-          body: n.body,
-          issued_at: now + i,
-          expires_at: now + 12 * 3_600_000,
-          attachment: null,
-          safety_check: false,
-          include_families: false,
-        });
-        await post(`/organisations/${org}/broadcasts`, signed);
-        ids.push(id);
-      }
-      return ids;
-    },
-    { org, notices },
-  );
-}
 
 test('a 緊急 takes the screen until acknowledged, a 注意 stays in the banner, both are listed as official', async () => {
   const system = await bootstrapAdmin(env.browser, env.server);
@@ -215,7 +130,7 @@ test('a 緊急 takes the screen until acknowledged, a 注意 stays in the banner
     await banner.waitFor({ timeout: 30_000 });
     assert.equal(await banner.getAttribute('data-broadcast'), warningId);
     assert.match(await banner.locator('.severity-tag').innerText(), /警戒/);
-    sql(`UPDATE broadcasts SET payload = CAST(REPLACE(CAST(payload AS TEXT), 'みなみ川', 'きた川') AS BLOB) WHERE id = '${warningId}';`);
+    sql(env.server, `UPDATE broadcasts SET payload = CAST(REPLACE(CAST(payload AS TEXT), 'みなみ川', 'きた川') AS BLOB) WHERE id = '${warningId}';`);
     await page.locator('#broadcasts-refresh').click();
     const altered = page.locator(`li.broadcast-card[data-broadcast="${warningId}"][data-standing="unverified"]`);
     await altered.waitFor({ timeout: 30_000 });

@@ -9,7 +9,7 @@ import { html, nothing, type TemplateResult } from 'lit-html';
 
 import { type Me } from '../api';
 import { describeError } from '../http';
-import { rerender, type View } from '../app';
+import { parseRoute, rerender, type View } from '../app';
 import { errorBox, field, formText, noticeBox } from '../views/parts';
 import { facilityView } from './facility';
 import { createOrganisation } from './api';
@@ -17,6 +17,9 @@ import { adminText } from './messages';
 import { kindName, ORG_KINDS, roleName } from './vocab';
 import { adminLinkVisible, fetchOrganisations, mayCreate, regionalBodies, type KnownOrganisation } from './model';
 import { selectField } from './parts';
+import './emergency-alert'; // the live alert of emergency-account sign-ins, above every screen
+import { withEmergencyTab } from './emergency-nav';
+import { emergencyView } from './emergency-view';
 
 export { adminLinkVisible } from './model';
 
@@ -169,7 +172,11 @@ function createForm(me: Me, state: CreateState, list: ListState): TemplateResult
 /** `#/admin` (orgId null) or `#/admin/ORG`. */
 export function adminView(me: Me, orgId: string | null): View {
   // One facility: the server decides (a wrong role gets its refusal, worded on screen).
-  if (orgId !== null) return facilityView(me, orgId);
+  if (orgId !== null) {
+    const route = parseRoute(location.hash);
+    if (route.name === 'admin' && route.section === 'emergency') return emergencyView(me, orgId);
+    return withEmergencyTab(facilityView(me, orgId), me, orgId);
+  }
   // No administering role in `/me`: no requests, just who may use this and whom to ask.
   if (!adminLinkVisible(me)) return notPermittedView();
   const state: CreateState = { busy: false, problem: null, notice: null, kind: 'nursing_station' };

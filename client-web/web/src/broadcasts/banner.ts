@@ -11,6 +11,9 @@ import { broadcastState, markOpened, type Notice } from '../engine/broadcasts';
 import { bannerNotices, fullScreenNotice, severityOf } from '../engine/broadcast-rules';
 import { broadcastText } from './messages';
 import { ackButton, noticeMeta, severityTag } from './parts';
+import { nextAnnouncement, type Announcement } from '../officer/announce';
+import '../officer/announce.css';
+import { safetyStrip } from '../safety/prompt';
 
 import './broadcasts.css';
 
@@ -20,6 +23,32 @@ const TICK_MS = 30_000;
 let bar: HTMLElement | null = null;
 /** The full-screen notice focused last, so focus moves only when a new one appears. */
 let focusedFor: string | null = null;
+/** Where a newly shown notice is said to screen readers, once (officer/announce.ts). */
+let announcer: HTMLElement | null = null;
+let announcement: Announcement | null = null;
+const announced = new Set<string>();
+
+/** Says the notice now shown (the full-screen one first) if it is new; redraws say nothing. */
+function announce(notice: Notice | null): void {
+  if (announcer === null) return;
+  const signed = notice?.view.broadcast ?? null;
+  const m = broadcastText();
+  const severity = notice === null ? null : severityOf(notice);
+  const top = notice === null || signed === null ? null : {
+    id: notice.listed.id,
+    severity,
+    text: `${m.banner} ${severity === null ? '' : m.severity[severity]}: ${signed.title} — ${m.area(signed.area)}`,
+  };
+  announcement = nextAnnouncement(announcement, top, announced);
+  const urgent = announcement?.urgent === true;
+  // An alert is said when it is inserted with its words, so it exists only while it
+  // has some; a polite region must be there, empty, before its words arrive.
+  render(
+    html`${urgent ? html`<div role="alert" class="officer-sr-only" id="broadcast-announce-alert">${announcement?.text}</div>` : nothing}
+      <div role="status" aria-live="polite" class="officer-sr-only" id="broadcast-announce-polite">${urgent ? '' : (announcement?.text ?? '')}</div>`,
+    announcer,
+  );
+}
 
 function bannerView(top: Notice, others: number): TemplateResult {
   const m = broadcastText();
@@ -69,6 +98,7 @@ function draw(): void {
   const state = broadcastState();
   if (state === null) {
     render(nothing, bar);
+    announce(null);
     holdPage(false);
     return;
   }
@@ -78,8 +108,9 @@ function draw(): void {
   const urgent = fullScreenNotice(state.notices, now, state.pendingAcks);
   if (top !== undefined) markOpened(top.listed.id);
   if (urgent !== null) markOpened(urgent.listed.id);
+  announce(urgent ?? top ?? null);
   render(
-    html`${top === undefined ? nothing : bannerView(top, shown.length - 1)} ${urgent === null ? nothing : overlayView(urgent)}`,
+    html`${top === undefined ? nothing : bannerView(top, shown.length - 1)} ${safetyStrip()} ${urgent === null ? nothing : overlayView(urgent)}`,
     bar,
   );
   holdPage(urgent !== null);
@@ -99,6 +130,10 @@ function mountBar(): void {
   bar = document.createElement('div');
   bar.id = 'broadcast-bar';
   app.before(bar);
+  announcer = document.createElement('div');
+  announcer.id = 'broadcast-announcer';
+  bar.after(announcer);
+  announce(null); // the regions exist, empty, before anything is said in them
   onChange(draw);
   setInterval(draw, TICK_MS);
   // Signing out stops the engine without a change notice: the next screen redraws.

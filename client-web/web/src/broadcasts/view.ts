@@ -5,13 +5,17 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import type { Me } from '../api';
-import { rerender, type View } from '../app';
+import { parseRoute, rerender, type View } from '../app';
 import { broadcastState, markOpened, refreshBroadcasts, type BroadcastState, type Notice } from '../engine/broadcasts';
 import { isAcknowledged, listSections, severityOf, standingAt } from '../engine/broadcast-rules';
 import { formatTime, lang } from '../i18n';
 import { ensureEngine, gateView } from '../views/rooms';
 import { broadcastBoth, broadcastText } from './messages';
+import { noticeImage } from './image';
 import { ackButton, noticeMeta, severityTag, standingTag } from './parts';
+import { sendLink, senderLine, statusLink } from '../officer/list-parts';
+import { noticePrompt } from '../safety/prompt';
+import { safetyView } from '../safety/view';
 
 function warningBox(notice: Notice, standing: string): TemplateResult | typeof nothing {
   const warning = notice.view.warning;
@@ -41,14 +45,18 @@ function card(notice: Notice, now: number, state: BroadcastState): TemplateResul
       data-severity=${standing === 'unverified' ? nothing : (severity ?? nothing)}>
       <p class="broadcast-kicker">${standingTag(standing)} ${standing === 'unverified' ? nothing : severityTag(severity)}</p>
       <h3 class="broadcast-title">${signed?.title ?? notice.listed.id}</h3>
+      ${senderLine(notice)}
       ${noticeMeta(notice)}
       ${signed === null || signed.body === '' ? nothing : html`<p class="broadcast-body">${signed.body}</p>`}
+      ${noticeImage(notice)}
       ${warningBox(notice, standing)}
       ${standing !== 'official'
         ? nothing
         : acked
           ? html`<p class="broadcast-acked" data-acked="true">✓ ${m.acknowledged}${waiting ? html` — ${m.ackWaiting}` : nothing}</p>`
           : ackButton(notice, rerender)}
+      ${statusLink(notice)}
+      ${standing === 'official' ? noticePrompt(notice) : nothing}
     </li>
   `;
 }
@@ -111,6 +119,7 @@ function content(person: Me): TemplateResult {
   const { current, past } = listSections(state.notices, now);
   return html`
     <p><a class="button secondary" href="#/">${m.backToRooms}</a></p>
+    ${sendLink()}
     ${syncLine(state)}
     <section aria-labelledby="broadcasts-current" class="broadcasts">
       <h2 id="broadcasts-current">${m.current}</h2>
@@ -130,6 +139,9 @@ function content(person: Me): TemplateResult {
 }
 
 export function broadcastsView(person: Me): View {
+  // `#/broadcasts/{id}/safety[/{room}]`: the care team's safety check of one notice.
+  const route = parseRoute(location.hash);
+  if (route.name === 'broadcasts' && route.safety !== undefined) return safetyView(person, route.safety.broadcast, route.safety.room);
   return {
     title: () => broadcastText().title,
     content: () => content(person),

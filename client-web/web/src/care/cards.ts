@@ -10,6 +10,8 @@ import { vitalsContent } from './cards-vitals';
 import { careText } from './messages';
 import { shortTime, thresholdLines, urgencyText } from './format';
 import { photoContent } from './photo-view';
+import { safetyContent } from '../safety/card';
+import { safetyText } from '../safety/messages';
 import type { CareContext, HandoverTarget, NotebookEntry, NotebookPost, PostEnvelope, Urgency } from './types';
 
 export function urgencyBadge(urgency: Urgency): TemplateResult | typeof nothing {
@@ -32,6 +34,8 @@ function kindText(envelope: PostEnvelope): string {
       return m.kindThresholds;
     case 'note':
       return m.kindNote;
+    case 'safety_answer':
+      return safetyText().kind;
   }
 }
 
@@ -122,6 +126,8 @@ function content(entry: NotebookEntry, post: NotebookPost, ctx: CareContext, com
           : photoContent(envelope.photo, envelope.body, ctx);
     case 'thresholds':
       return thresholdsContent(post);
+    case 'safety_answer':
+      return safetyContent(envelope);
     case 'note':
     case 'handover_taken':
       return html`<p class="care-body">${envelope.body}</p>`;

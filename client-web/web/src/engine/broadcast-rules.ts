@@ -19,6 +19,8 @@ export interface Receipt {
 export interface Listed {
   id: string;
   organisation: string;
+  /** The sender's registered name (not signed: the verdict rests on the roster). */
+  organisation_name?: string;
   severity: Severity;
   sent_at: number;
   expires_at: number;

@@ -45,6 +45,11 @@ interface Local {
   notices: Notice[];
   /** `opened` already sent (or being sent) in this visit. */
   opened: Set<string>;
+  /**
+   * Acknowledged in this visit: a list fetched while the receipt was on its way says
+   * "not acknowledged", which must not bring the notice (a 緊急 full screen) back.
+   */
+  acknowledged: Set<string>;
   refreshing: Promise<void> | null;
   /** Another refresh was asked for while one ran. */
   again: boolean;
@@ -114,6 +119,7 @@ function localFor(engine: Engine): Local {
     refusedRosters: [],
     notices: [],
     opened: new Set(),
+    acknowledged: new Set(),
     refreshing: null,
     again: false,
     problem: null,
@@ -165,6 +171,9 @@ async function fetchOnce(state: Local): Promise<void> {
   const answer = await http.json<{ broadcasts: Listed[] }>('GET', '/broadcasts');
   if (local !== state) return;
   state.kept.listed = answer.broadcasts;
+  for (const listed of state.kept.listed) {
+    if (state.acknowledged.has(listed.id)) listed.receipt.acknowledged_at ??= Date.now();
+  }
   state.kept.fetchedAt = Date.now();
   state.problem = null;
   judgeAll(state);
@@ -256,6 +265,7 @@ export async function acknowledge(id: string): Promise<void> {
   if (engine === null) return;
   const state = localFor(engine);
   if (!state.kept.pendingAcks.includes(id)) state.kept.pendingAcks.push(id);
+  state.acknowledged.add(id);
   changed();
   try {
     await sendAck(id);

@@ -14,6 +14,30 @@ import { changed, current, locked, parseGroup, type Engine } from './state';
 let link: LiveLink | null = null;
 let onOpen: () => void = () => undefined;
 let onMembers: () => void = () => undefined;
+const safetyListeners = new Set<(broadcast: string) => void>();
+
+/**
+ * Calls `listener` with the broadcast's ID whenever the server says one of its safety
+ * checks changed (`{"type":"safety","broadcast"}`, sent to the sending organisation's
+ * officers): the officer's dashboard refreshes. Returns the way to stop listening.
+ */
+export function onSafety(listener: (broadcast: string) => void): () => void {
+  safetyListeners.add(listener);
+  return () => safetyListeners.delete(listener);
+}
+
+const emergencyListeners = new Set<(account: string) => void>();
+
+/**
+ * Calls `listener` with the account's user ID whenever the server says one of this
+ * facility administrator's emergency accounts signed in or tried to
+ * (`{"type":"emergency_sign_in","account"}`): the admin's live alert. Returns the way
+ * to stop listening.
+ */
+export function onEmergencySignIn(listener: (account: string) => void): () => void {
+  emergencyListeners.add(listener);
+  return () => emergencyListeners.delete(listener);
+}
 
 function broadcastArrived(): void {
   void refreshBroadcasts().catch(() => undefined);
@@ -29,7 +53,7 @@ function subscribe(ws: SocketLike, engine: Engine, groups: string[]): void {
 }
 
 async function handle(ws: SocketLike, engine: Engine, text: string): Promise<void> {
-  let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown; log_generation?: unknown };
+  let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown; log_generation?: unknown; broadcast?: unknown; account?: unknown };
   try {
     frame = JSON.parse(text) as typeof frame;
   } catch {
@@ -84,6 +108,17 @@ async function handle(ws: SocketLike, engine: Engine, text: string): Promise<voi
       // which pinning a roster takes).
       setTimeout(broadcastArrived, 0);
       return;
+    case 'safety': {
+      // An answer to (or the closing of) a check whose dashboard this person follows.
+      const id = frame.broadcast;
+      if (typeof id === 'string') setTimeout(() => safetyListeners.forEach((listener) => listener(id)), 0);
+      return;
+    }
+    case 'emergency_sign_in': {
+      const account = frame.account;
+      if (typeof account === 'string') setTimeout(() => emergencyListeners.forEach((listener) => listener(account)), 0);
+      return;
+    }
     case 'error':
       if (frame.code === 'group_not_found') {
         for (const group of activeGroups(engine)) await syncGroup(group, engine);

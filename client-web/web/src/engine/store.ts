@@ -12,6 +12,7 @@
 //   {user}:problems:{g} vault.seal(JSON EntryProblem[]) entries the core refused (problems.ts)
 //   {user}:outbox      vault.seal(JSON Outgoing[])  posts waiting to be sent
 //   {user}:broadcasts  vault.seal(JSON)             regional notices, last fetch time, acks to send
+//   {user}:safety      vault.seal(JSON)             safety-check answers waiting for the network (safety/pending.ts)
 
 import { seal, unseal } from '../vault';
 

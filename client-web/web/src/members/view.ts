@@ -16,12 +16,15 @@ import { listMembers, mayManage, myRoom, removeMember, type Member, type MyRoom 
 import { settleMembership } from './engine-link';
 import { invitePanel, newInviteState, type InviteState } from './invite';
 import { membersText } from './messages';
+import { emergencyBadge, emergencyMembers } from '../admin/emergency-badge';
 
 import './members.css';
 
 interface State {
   room: MyRoom | null;
   members: Member[] | null;
+  /** Members that are emergency (break-glass) accounts (the server's flag). */
+  emergency: Set<string>;
   loading: boolean;
   problem: (() => string) | null;
   notice: (() => string) | null;
@@ -49,9 +52,14 @@ async function load(screen: Screen): Promise<void> {
   const { state, roomId } = screen;
   state.loading = true;
   try {
-    const [room, members] = await Promise.all([myRoom(roomId), listMembers(roomId)]);
+    const [room, members, emergency] = await Promise.all([
+      myRoom(roomId),
+      listMembers(roomId),
+      emergencyMembers(roomId).catch(() => state.emergency),
+    ]);
     state.room = room;
     state.members = members;
+    state.emergency = emergency;
   } catch (error) {
     state.problem = () => problemText(error);
   }
@@ -115,6 +123,7 @@ function memberCard(screen: Screen, member: Member, canManage: boolean): Templat
     <li class="member" data-user=${member.userId} data-role=${member.role} data-channels=${channels}>
       <p class="member-name">
         ${member.displayName}${member.userId === me.userId ? html`<span class="member-you">${m.you}</span>` : nothing}
+        ${emergencyBadge(screen.state.emergency.has(member.userId))}
       </p>
       <dl class="member-facts">
         <div><dt>${m.roleLabel}</dt><dd class="member-role">${m.roles[member.role] ?? member.role}</dd></div>
@@ -188,6 +197,7 @@ export function membersView(me: Me, roomId: string): View {
   const state: State = {
     room: null,
     members: null,
+    emergency: new Set(),
     loading: true,
     problem: null,
     notice: null,

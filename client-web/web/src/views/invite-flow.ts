@@ -2,8 +2,10 @@
 // (and a login ID for a new account), registers the passkey and signs in. The state
 // is one object the screen draws from.
 
-import { inspectInvitation, me, registerBegin, registerFinish, type Ceremony, type InvitationInfo } from '../api';
-import { navigate, rerender, session } from '../app';
+import { inspectInvitation, me, registerBegin, type Ceremony, type InvitationInfo } from '../api';
+import { navigate, rerender, session, show } from '../app';
+import { finishEnrolment } from '../admin/emergency-api';
+import { sealedView } from '../admin/emergency-sealed';
 import { ApiError } from '../http';
 import { t } from '../i18n';
 import { openInviteeName } from '../room-names';
@@ -147,7 +149,12 @@ export async function registerPasskey(state: InviteState, event: SubmitEvent): P
   rerender();
   try {
     const passkey = await createPasskey(ceremony.options);
-    const grant = await registerFinish(ceremony.ceremonyId, passkey.credential, name === '' ? null : name);
+    const grant = await finishEnrolment(ceremony.ceremonyId, passkey.credential, name === '' ? null : name);
+    // An emergency account: enrolling sealed it and gave no session — say so, do not sign in.
+    if (grant.sealed) {
+      show(sealedView());
+      return;
+    }
     await openVault(grant.userId, passkey);
     session.me = await me();
     navigate('#/');

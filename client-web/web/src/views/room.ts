@@ -21,6 +21,7 @@ import { roomHooks } from './room-parts';
 import { markRead, pollReads, refresh, roomScreen, startPolling, type RoomScreen } from './room-state';
 import { connectionLine, ensureEngine, gateView } from './rooms';
 import { timeline } from './room-timeline';
+import { roomSafetyPrompt } from '../safety/prompt';
 
 function tabs(screen: RoomScreen, names: ChannelName[]): TemplateResult {
   const m = roomText();
@@ -101,6 +102,7 @@ function content(screen: RoomScreen): TemplateResult {
     ${roomLinks(screen)}
     ${room === undefined ? nothing : tabs(screen, room.channels)}
     ${connectionLine()}
+    ${roomSafetyPrompt(screen.roomId)}
     ${membership(screen, joined)}
     ${channelTimeline(screen)}
     ${screen.handle.removed() ? nothing : composer(screen)}
