@@ -48,9 +48,14 @@ test('doctor and nurse share a room end-to-end encrypted, live', { timeout: 300_
     // The nurse replies; the doctor sees the reply live, quoting the note.
     await atNurse.getByRole('button', { name: '返信する' }).click();
     await nurse.page.getByLabel('返信を書く').fill(reply);
+    const sentAt = Date.now();
     await nurse.page.locator('#send-note').click();
     const replyAtDoctor = entryWith(doctor.page, reply);
     await replyAtDoctor.waitFor({ timeout: 30_000 });
+    // The doctor created the room (and its channels) in this page, never reloaded:
+    // the post arrives over the live link, not the 20-second refresh.
+    const took = Date.now() - sentAt;
+    assert.ok(took < 2_500, `the reply reached the room's creator after ${took} ms, not live`);
     assert.match((await replyAtDoctor.locator('.reply-quote').textContent()) ?? '', /観察メモ 体温/);
 
     // The doctor corrects the note; the nurse sees the correction and the history.

@@ -6,7 +6,7 @@
 
 import type { LogEntry } from '../generated/types';
 import { refreshBroadcasts } from './broadcasts';
-import { activeGroups, fetchWelcomes, ingest, observeGeneration, syncGroup } from './sync';
+import { activeGroups, fetchWelcomes, ingest, observeGeneration, onGroupLearned, syncGroup } from './sync';
 import { realClock } from './clock';
 import { LiveLink, type SocketHandlers, type SocketLike } from './link';
 import { changed, current, locked, parseGroup, type Engine } from './state';
@@ -43,14 +43,29 @@ function broadcastArrived(): void {
   void refreshBroadcasts().catch(() => undefined);
 }
 
+/** The open socket after its hello, and the groups it follows. */
+let following: { ws: SocketLike; engine: Engine; groups: Set<string> } | null = null;
+
 function subscribe(ws: SocketLike, engine: Engine, groups: string[]): void {
   for (const group of groups) {
     const where = parseGroup(group);
     const channel = where === null ? undefined : engine.device.channel(where.room, where.channel);
     if (channel === undefined) continue;
+    if (following?.ws === ws) {
+      // Each group once per connection, however many paths learn of it.
+      if (following.groups.has(group)) continue;
+      following.groups.add(group);
+    }
     ws.send(JSON.stringify({ type: 'subscribe', group_id: group, after: channel.last_seq }));
   }
 }
+
+// A group learned while connected (a room just created, a welcome processed by the
+// periodic refresh) is followed at once.
+onGroupLearned((group) => {
+  if (following === null || current() !== following.engine) return;
+  subscribe(following.ws, following.engine, [group]);
+});
 
 async function handle(ws: SocketLike, engine: Engine, text: string): Promise<void> {
   let frame: { type?: unknown; group_id?: unknown; code?: unknown; seq?: unknown; log_generation?: unknown; broadcast?: unknown; account?: unknown };
@@ -64,8 +79,8 @@ async function handle(ws: SocketLike, engine: Engine, text: string): Promise<voi
       // A restored server: every channel restarts from 0, so subscribing below
       // reads each log again from the start.
       if (typeof frame.log_generation === 'string') await observeGeneration(engine, frame.log_generation);
-      const joined = await fetchWelcomes(engine).catch(() => []);
-      void joined;
+      following = { ws, engine, groups: new Set() };
+      await fetchWelcomes(engine).catch(() => []);
       subscribe(ws, engine, activeGroups(engine));
       link?.opened();
       engine.live = 'open';
@@ -155,6 +170,7 @@ function engineLink(engine: Engine): LiveLink {
         });
       },
       closed: (ended) => {
+        following = null;
         engine.live = 'closed';
         changed();
         if (ended) {
@@ -183,4 +199,5 @@ export function reconnectNow(engine: Engine): void {
 export function stopLive(): void {
   link?.stop();
   link = null;
+  following = null;
 }

@@ -57,6 +57,17 @@ export async function fetchMembers(room: string, engine: Engine = need()): Promi
   return members;
 }
 
+/**
+ * The one rule of following live: whenever this device learns of a group (it created
+ * a channel, or a welcome added it), the live link subscribes to it at once, without
+ * waiting for a reconnect or the periodic refresh. `live.ts` registers the listener.
+ */
+let groupLearned: (group: string) => void = () => undefined;
+
+export function onGroupLearned(listener: (group: string) => void): void {
+  groupLearned = listener;
+}
+
 /** Joins every group a welcome waits for. Returns the groups joined. */
 export async function fetchWelcomes(engine: Engine = need()): Promise<string[]> {
   const welcomes = await http.json<WelcomeView[]>('GET', `/devices/${seg(engine.meta.deviceId)}/welcomes`);
@@ -66,6 +77,7 @@ export async function fetchWelcomes(engine: Engine = need()): Promise<string[]> 
   for (const joined of report.joined) engine.lost.delete(joined.group_id);
   await saveDevice(engine);
   changed();
+  for (const joined of report.joined) groupLearned(joined.group_id);
   return report.joined.map((j) => j.group_id);
 }
 
@@ -88,6 +100,7 @@ export async function openChannel(room: string, channel: ChannelName, engine: En
     throw error;
   }
   changed();
+  groupLearned(groupId(room, channel));
   return true;
 }
 
