@@ -25,6 +25,12 @@ impl Timestamp {
         Self(self.0.saturating_add(add))
     }
 
+    /// This time minus a duration, saturating instead of overflowing.
+    pub fn minus(self, duration: std::time::Duration) -> Self {
+        let sub = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(sub))
+    }
+
     /// The time as RFC 3339 in UTC, e.g. `2026-11-25T19:10:00Z`, for people to read.
     pub fn to_rfc3339(self) -> String {
         let secs = self.0.div_euclid(1000);

@@ -559,6 +559,8 @@ pub enum Problem {
     },
     /// A person's name carrying the mark reserved for emergency accounts.
     ReservedName,
+    /// An emergency account prepared with a role that is not a care role of the facility.
+    EmergencyCareRole,
     /// A login ID outside 3 to 64 of `a-z 0-9 . _ - @`.
     LoginIdShape,
     /// A birth date not written `YYYY-MM-DD`.
@@ -687,6 +689,10 @@ catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTIT
         example Self::NameLength { max: 100 },
         en format!("give a name of 1 to {max} characters"),
         ja format!("1〜{max}文字で名前を入力してください");
+    Self::EmergencyCareRole =>
+        example Self::EmergencyCareRole,
+        en "an emergency account acts in a care role of this facility (doctor, nurse, care worker…); choose one of those",
+        ja "緊急用アカウントには、この事業所のケアの役割（医師・看護師・介護職など）を選んでください";
     Self::ReservedName =>
         example Self::ReservedName,
         en "choose another name: 【緊急用】 marks a facility's emergency accounts",

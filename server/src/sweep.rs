@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use kizuna_proto::Timestamp;
 use kizuna_storage::attachments;
 
 use crate::state::AppState;
@@ -14,19 +13,12 @@ use crate::state::AppState;
 /// than any real upload (100 MiB at a slow 1 Mbit/s takes about 14 minutes).
 const UNFINISHED_AFTER: Duration = Duration::from_secs(60 * 60);
 
-fn before(now: Timestamp, age: Duration) -> Timestamp {
-    Timestamp(
-        now.millis()
-            .saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX)),
-    )
-}
-
 /// Deletes the abandoned blobs (bytes first, then the record, so a failure leaves
 /// the record for the next sweep). Returns how many went.
 pub async fn sweep_blobs(state: &AppState) -> Result<usize, crate::error::ApiError> {
     let now = state.now();
     let unposted = Duration::from_secs(state.config.blob_unposted_secs);
-    let (unfinished, unposted) = (before(now, UNFINISHED_AFTER.min(unposted)), before(now, unposted));
+    let (unfinished, unposted) = (now.minus(UNFINISHED_AFTER.min(unposted)), now.minus(unposted));
     let stale = state
         .db
         .run(move |conn| attachments::stale(conn, unfinished, unposted))

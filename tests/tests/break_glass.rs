@@ -355,6 +355,24 @@ async fn two_administrators_approve_and_one_is_not_enough(kind: DbKind) -> Resul
         "{refused}"
     );
 
+    // An emergency account acts in a care role; the answer says so.
+    let (status, refused) = w
+        .server
+        .post(
+            &accounts_path(&w),
+            Some(&w.admin.token),
+            json!({ "label": "x", "role": "facility_admin" }),
+        )
+        .await?;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("ケアの役割"),
+        "{refused}"
+    );
+
     let (status, first) = w.server.post(&approve, Some(&w.admin.token), json!({})).await?;
     assert_eq!(
         (status, &first["approvals"], &first["admitted_until"]),
@@ -390,6 +408,7 @@ async fn two_administrators_approve_and_one_is_not_enough(kind: DbKind) -> Resul
     w.server.sign_in(&mut w.admin, GOOD_PASSWORD).await?;
     w.server.sign_in(&mut w.second_admin, GOOD_PASSWORD).await?;
     w.server.sign_in(&mut w.nurse, GOOD_PASSWORD).await?;
+    w.server.sign_in(&mut w.officer, GOOD_PASSWORD).await?;
     assert_eq!(
         account_state(&w, &account.user_id).await?["state"],
         "needs_reseal"
@@ -409,6 +428,17 @@ async fn two_administrators_approve_and_one_is_not_enough(kind: DbKind) -> Resul
     let end = format!("{}/{}/end", accounts_path(&w), other.user_id);
     let (status, _) = w.server.post(&end, Some(&w.nurse.token), json!({})).await?;
     assert_eq!(status, 403);
+    let reseal = format!("{}/{}/reseal", accounts_path(&w), other.user_id);
+    let (status, _) = w.server.post(&reseal, Some(&w.nurse.token), json!({})).await?;
+    assert_eq!(status, 403, "only the facility's administrators reseal");
+    let disaster = format!("/api/v1/organisations/{}/disaster", w.association);
+    let (status, _) = w.server.get(&disaster, Some(&w.nurse.token)).await?;
+    assert_eq!(
+        status, 403,
+        "only the region's broadcast officers read its declaration"
+    );
+    let (status, current) = w.server.get(&disaster, Some(&w.officer.token)).await?;
+    assert_eq!((status, current), (200, Value::Null), "no disaster declared here");
     let (status, _) = w
         .server
         .post(&end, Some(&w.second_admin.token), json!({}))

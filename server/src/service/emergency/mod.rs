@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit;
-use crate::authz::{misplaced_role, role_fits_organisation, Actor, OrgAction};
-use crate::error::{required_name, ApiError};
+use crate::authz::{role_fits_organisation, Actor, OrgAction};
+use crate::error::{required_name, ApiError, Problem};
 use crate::invites::{self, IssuedLink};
 use crate::service::acting::Acting;
 use crate::service::broadcast_scope::OrgTree;
@@ -104,11 +104,6 @@ pub struct EmergencyAccounts {
     pub accounts: Vec<EmergencyAccountView>,
 }
 
-fn since(now: Timestamp, window: Duration) -> Timestamp {
-    let ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    Timestamp(now.millis().saturating_sub(ms))
-}
-
 /// The facility's emergency account `user`, or `not_found`.
 fn account_of(
     conn: &mut DbConn,
@@ -155,7 +150,7 @@ pub async fn prepare(
 ) -> Result<PreparedAccount, ApiError> {
     let org = org_for(state, actor, facility, OrgAction::ManageEmergencyAccounts).await?;
     if !role_fits_organisation(new.role, &org) || !crate::authz::is_professional(new.role) {
-        return Err(misplaced_role(new.role));
+        return Err(ApiError::input("role", Problem::EmergencyCareRole));
     }
     let label = required_name("label", &new.label, 40)?;
     let (now, url, ttl) = (
@@ -259,7 +254,7 @@ pub async fn list(
                     pending_approvals: stored::approvers_since(
                         conn,
                         account.user,
-                        since(now, APPROVALS_WITHIN),
+                        now.minus(APPROVALS_WITHIN),
                     )?,
                 });
             }
@@ -299,7 +294,7 @@ pub async fn approve(
                 return Err(ApiError::EmergencyAccountNotSealed);
             }
             stored::approve(conn, user, acting.user, now)?;
-            let approvers = stored::approvers_since(conn, user, since(now, APPROVALS_WITHIN))?;
+            let approvers = stored::approvers_since(conn, user, now.minus(APPROVALS_WITHIN))?;
             let admitted_until = (approvers.len() >= 2).then(|| now.plus(APPROVAL_WINDOW));
             if let Some(until) = admitted_until {
                 stored::set_approved_until(conn, user, until)?;
