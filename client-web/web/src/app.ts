@@ -3,7 +3,7 @@
 // (`#/invite/TOKEN`, `#/sign-in`, `#/`), so the token of a link never reaches the
 // server in a path, and the server only ever serves `/`.
 
-import { html, render, type TemplateResult } from 'lit-html';
+import { html, nothing, render, type TemplateResult } from 'lit-html';
 
 import type { Me } from './api';
 import { lang, setLang, t } from './i18n';
@@ -19,6 +19,7 @@ export type Route =
   | { name: 'broadcasts'; safety?: { broadcast: string; room: string | null } }
   | { name: 'broadcast-send' }
   | { name: 'broadcast-status'; broadcastId: string }
+  | { name: 'notification-settings' }
   | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
@@ -27,6 +28,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/sign-in') return { name: 'sign-in' };
   if (path === '/broadcasts') return { name: 'broadcasts' };
   if (path === '/broadcasts/send') return { name: 'broadcast-send' };
+  if (path === '/settings/notifications') return { name: 'notification-settings' };
   const broadcastStatus = /^\/broadcasts\/([0-9a-fA-F-]{36})\/status$/.exec(path);
   if (broadcastStatus?.[1] !== undefined) return { name: 'broadcast-status', broadcastId: broadcastStatus[1] };
   const safety = /^\/broadcasts\/([0-9a-fA-F-]{36})\/safety(?:\/([0-9a-fA-F-]{36}))?$/.exec(path);
@@ -51,6 +53,8 @@ export function parseRoute(hash: string): Route {
 export interface View {
   title: () => string;
   content: () => TemplateResult;
+  /** Shown beside the content on a desktop (≥ 1024 px; hidden on phones): the room list. */
+  aside?: () => TemplateResult;
 }
 
 interface Session {
@@ -90,11 +94,21 @@ function shell(view: View): TemplateResult {
         ${m.switchTo}
       </button>
     </header>
-    <main id="main" tabindex="-1">
-      <h1 id="view-title" tabindex="-1">${view.title()}</h1>
-      ${view.content()}
-    </main>
+    <div class=${view.aside === undefined ? 'panes single' : 'panes two'}>
+      ${view.aside?.() ?? nothing}
+      <main id="main" tabindex="-1">
+        <h1 id="view-title" tabindex="-1">${view.title()}</h1>
+        ${view.content()}
+      </main>
+    </div>
   `;
+}
+
+let decorate: (title: string) => string = (title) => title;
+
+/** Lets the room list put the count of unread urgent posts in front of the document's title. */
+export function decorateTitle(hook: (title: string) => string): void {
+  decorate = hook;
 }
 
 /** Draws the current view again (after its state changed, or the language). */
@@ -102,7 +116,7 @@ export function rerender(): void {
   const root = document.getElementById('app');
   if (root === null || currentView === null) return;
   render(shell(currentView), root);
-  document.title = `${currentView.title()} — ${t().appName}`;
+  document.title = decorate(`${currentView.title()} — ${t().appName}`);
   if (focusHeading) {
     focusHeading = false;
     // Screen readers and keyboards start at the new screen's heading.

@@ -26,7 +26,8 @@ const ja = {
   stepOf: (n: number, total: number) => `手順 ${n} / ${total}`,
 
   loginId: 'ログインID',
-  loginIdHint: '半角英小文字・数字と . _ - @ で 3〜64 文字。サインインのときに使います。',
+  loginIdHint:
+    'サインインのときに使う名前です。半角の英小文字・数字と . _ - @ で3〜64文字（例: hanako.kango）。お名前から作った案が入ることがあります（変えてもかまいません）。',
   displayName: 'お名前（チームに表示されます）',
   password: 'パスワード',
   passwordHint:
@@ -70,9 +71,9 @@ const ja = {
   vaultDevice: 'この端末に保存するデータは、このブラウザだけが使える鍵で暗号化されます。',
   vaultLocked: 'この端末のデータは鍵がかかっています。パスキーを使って開いてください。',
   unlock: 'パスキーで開く',
-  coreReady: (version: string) => `暗号エンジン ${version} を読み込みました。`,
-  coreMissing: '暗号エンジンはまだ組み込まれていません。',
-  coreFailed: '暗号エンジンを読み込めませんでした。ページを再読み込みしてください。',
+  coreReady: '投稿や写真は、この端末で暗号化してから送られます。',
+  coreMissing: 'このページでは暗号化の準備ができていないため、投稿を読み書きできません。ページを再読み込みしてください。',
+  coreFailed: '暗号化の準備ができませんでした。ページを再読み込みしてください。続く場合は管理者に連絡してください。',
 
   networkError: 'サーバーに接続できません。通信状態を確認して、もう一度お試しください。',
   unexpected: '予期しない応答がありました。ページを再読み込みしてもう一度お試しください。',
@@ -102,7 +103,8 @@ const en: Messages = {
   stepOf: (n: number, total: number) => `Step ${n} of ${total}`,
 
   loginId: 'Login ID',
-  loginIdHint: '3 to 64 characters: a-z, digits and . _ - @. You use it to sign in.',
+  loginIdHint:
+    'The name you sign in with: 3 to 64 characters of a-z, digits and . _ - @ (e.g. hanako.kango). A suggestion made from your name may be filled in; change it if you like.',
   displayName: 'Your name (shown to your team)',
   password: 'Password',
   passwordHint:
@@ -146,9 +148,9 @@ const en: Messages = {
   vaultDevice: 'What this device stores is encrypted with a key only this browser can use.',
   vaultLocked: 'This device’s data is locked. Use your passkey to open it.',
   unlock: 'Open with passkey',
-  coreReady: (version: string) => `Encryption engine ${version} loaded.`,
-  coreMissing: 'The encryption engine is not built in yet.',
-  coreFailed: 'The encryption engine could not be loaded. Reload the page.',
+  coreReady: 'Posts and photos are encrypted on this device before they are sent.',
+  coreMissing: 'Encryption is not ready on this page, so posts cannot be read or written. Reload the page.',
+  coreFailed: 'Encryption could not be started. Reload the page; if it keeps happening, tell your administrator.',
 
   networkError: 'Cannot reach the server. Check the connection and try again.',
   unexpected: 'The server gave an unexpected answer. Reload the page and try again.',

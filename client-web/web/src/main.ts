@@ -11,8 +11,10 @@ import { me } from './api';
 import { describeError, isNetwork } from './http';
 import { parseRoute, session, show, type View } from './app';
 import { t } from './i18n';
+import { confirmSession, endSession } from './vault';
 import { homeView } from './views/home';
 import { roomView } from './views/room';
+import { besideRoomList } from './views/list-pane';
 import { offlineMe } from './engine';
 import { inviteView } from './views/invite';
 import { signInView } from './views/signin';
@@ -21,6 +23,7 @@ import { membersView } from './members/view';
 import { broadcastsView } from './broadcasts/view';
 import { sendView } from './officer/send-view';
 import { dashboardView } from './officer/dashboard-view';
+import { notificationSettingsView } from './notify/view';
 
 function notFoundView(): View {
   return {
@@ -41,7 +44,12 @@ function decoded(token: string): string {
   }
 }
 
+// Each call of route() takes a number; one that finishes its wait for /me after a
+// newer call started shows nothing, so an older route never covers a newer one.
+let routeCount = 0;
+
 async function route(): Promise<void> {
+  const turn = ++routeCount;
   const current = parseRoute(location.hash);
   switch (current.name) {
     case 'invite':
@@ -58,11 +66,16 @@ async function route(): Promise<void> {
     case 'broadcasts':
     case 'broadcast-send':
     case 'broadcast-status':
+    case 'notification-settings':
       break;
   }
   if (session.me === null) {
     try {
       session.me = await me();
+      // A live session may reopen the vault it kept (vault.ts, "Session wrap"); a
+      // session the server no longer knows takes that wrap with it.
+      if (session.me !== null) confirmSession(session.me.userId);
+      else await endSession().catch(() => undefined);
     } catch (error) {
       // Offline: the last person of this device reads what it keeps (engine/who.ts).
       const offline = isNetwork(error) ? offlineMe() : null;
@@ -73,9 +86,10 @@ async function route(): Promise<void> {
       session.me = offline;
     }
   }
+  if (turn !== routeCount) return;
   if (session.me === null) {
     if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'broadcasts' ||
-      current.name === 'broadcast-send' || current.name === 'broadcast-status') {
+      current.name === 'broadcast-send' || current.name === 'broadcast-status' || current.name === 'notification-settings') {
       location.replace('#/sign-in');
       return;
     }
@@ -83,7 +97,7 @@ async function route(): Promise<void> {
   } else if (current.name === 'sign-in') {
     location.replace('#/');
   } else if (current.name === 'room') {
-    show(roomView(session.me, current.roomId, current.channel));
+    show(besideRoomList(current.roomId, roomView(session.me, current.roomId, current.channel)));
   } else if (current.name === 'members') {
     show(membersView(session.me, current.roomId));
   } else if (current.name === 'broadcasts') {
@@ -92,6 +106,8 @@ async function route(): Promise<void> {
     show(sendView(session.me));
   } else if (current.name === 'broadcast-status') {
     show(dashboardView(session.me, current.broadcastId));
+  } else if (current.name === 'notification-settings') {
+    show(notificationSettingsView());
   } else if (current.name === 'admin') {
     show(adminView(session.me, current.orgId));
   } else {

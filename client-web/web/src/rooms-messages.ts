@@ -1,5 +1,6 @@
 // Words of the room list and the room (Japanese first, English too).
 
+import { roleWords } from './members/role-names';
 import { lang } from './i18n';
 
 const ja = {
@@ -68,6 +69,27 @@ const ja = {
   unknownAuthor: '（不明なメンバー）',
   me: 'あなた',
   you: (name: string) => `${name}（あなた）`,
+  self: '自分',
+  today: '今日',
+  yesterday: '昨日',
+  tabUnread: (n: number) => `未読 ${n}件`,
+  searchOpen: 'ルーム内を検索',
+  searchLabel: '探す言葉',
+  searchHint: 'この端末に保存された記録の中だけを探します（検索する言葉はサーバーに送られません）。',
+  searchFound: (n: number) => `${n}件見つかりました`,
+  searchNone: (q: string) => `「${q}」は見つかりません。別の言葉で探してください。`,
+  searchClear: '検索をやめる',
+  searchJump: (who: string, when: string) => `${who}・${when} の記録へ移動`,
+  notReadBy: (n: number) => `まだ読んでいない人（${n}人）`,
+  allHaveRead: '✓ 全員が読みました',
+  readsUnknown: '誰が読んだかは通信が戻ると表示されます。',
+  urgencyHelp: '至急: すぐに対応が必要なとき。チーム全員に通知されます。',
+  composerFamily: 'ケアチームへの連絡・質問を書く',
+  composerToFamily: 'ご家族に向けて記録を書く',
+  composerMessage: '連絡',
+  familyChannelNote: 'ご家族とケアチームの両方が読むチャンネルです。',
+  newest: '↓ 最新の記録へ',
+  composerArea: '書き込む',
 };
 
 type M = typeof ja;
@@ -138,19 +160,41 @@ const en: M = {
   unknownAuthor: '(unknown member)',
   me: 'you',
   you: (name: string) => `${name} (you)`,
+  self: 'You',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  tabUnread: (n: number) => `${n} unread`,
+  searchOpen: 'Search this room',
+  searchLabel: 'Words to find',
+  searchHint: 'Searches only the notes stored on this device (the words you search for are not sent to the server).',
+  searchFound: (n: number) => `${n} found`,
+  searchNone: (q: string) => `Nothing matches “${q}”. Try other words.`,
+  searchClear: 'Stop searching',
+  searchJump: (who: string, when: string) => `Go to the note by ${who}, ${when}`,
+  notReadBy: (n: number) => `Not read yet by (${n})`,
+  allHaveRead: '✓ Everyone has read it',
+  readsUnknown: 'Who has read it shows when the connection returns.',
+  urgencyHelp: 'Urgent: when it needs action now. Everyone in the team is notified.',
+  composerFamily: 'Write to the care team (a message or a question)',
+  composerToFamily: 'Write a note for the family',
+  composerMessage: 'Message',
+  familyChannelNote: 'Both the family and the care team read this channel.',
+  newest: '↓ Newest notes',
+  composerArea: 'Write',
 };
 
+// Short words for a room role next to a name; anything else from the one map.
 const roles: Record<string, [string, string]> = {
-  owner: ['オーナー', 'owner'],
-  delegate: ['代理', 'delegate'],
-  professional: ['専門職', 'professional'],
-  family: ['ご家族', 'family'],
-  volunteer: ['民生委員', 'volunteer'],
+  owner: ['オーナー', 'Owner'],
+  delegate: ['招待担当', 'Inviter'],
+  professional: ['専門職', 'Professional'],
+  family: ['ご家族', 'Family'],
+  volunteer: ['民生委員', 'Volunteer'],
 };
 
 export function roleName(role: string, language: 'ja' | 'en' = lang()): string {
   const names = roles[role];
-  if (names === undefined) return role;
+  if (names === undefined) return roleWords(role, language);
   return language === 'ja' ? names[0] : names[1];
 }
 

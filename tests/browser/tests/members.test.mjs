@@ -70,7 +70,7 @@ test('owner invites family by link + QR, family sees the list only, owner remove
 
     // Invite the daughter as family: a one-time link, its expiry, a QR code.
     await page.getByLabel('招待する方のお名前').fill(FAMILY);
-    await page.getByLabel('家族', { exact: true }).check();
+    await page.getByLabel('ご家族', { exact: true }).check();
     const issuedAnswer = page.waitForResponse((r) => r.url().endsWith(`/rooms/${roomId}/invitations`));
     await page.getByRole('button', { name: '招待リンクを作る' }).click();
     const issued = await (await issuedAnswer).json();
@@ -151,7 +151,7 @@ test('owner invites family by link + QR, family sees the list only, owner remove
     cards = await memberCards(page);
     const daughter = cards.find((c) => c.name === FAMILY);
     assert.ok(daughter, JSON.stringify(cards));
-    assert.equal(daughter.roleText, '家族');
+    assert.equal(daughter.roleText, 'ご家族');
     assert.equal(daughter.channelText, '家族');
     assert.equal(daughter.removable, true);
     await page.getByRole('button', { name: `${FAMILY} さんを外す` }).click();

@@ -136,8 +136,7 @@ test('a replayed post is shown once and the room says a copy was not shown', { t
   });
 
   // Told again after a reload (kept in the sealed cache), and still shown once.
-  await nurse.page.reload();
-  await nurse.page.getByRole('button', { name: 'パスキーで開く' }).click();
+  await nurse.page.reload(); // the live session's wrap opens the vault (no passkey)
   await expectHeading(nurse.page, roomName);
   await entryWith(nurse.page, next).waitFor({ timeout: 30_000 });
   await refusalNotice(nurse.page, 'replayed').waitFor({ timeout: 30_000 });
@@ -206,8 +205,7 @@ test('after a restore the browser says so and gets the post that reused a seq', 
   await screenshots(nurse.page, 'restore-01-notice-nurse');
 
   // Told once: after a reload the generation is known and the posts are there.
-  await nurse.page.reload();
-  await nurse.page.getByRole('button', { name: 'パスキーで開く' }).click();
+  await nurse.page.reload(); // the live session's wrap opens the vault (no passkey)
   await entryWith(nurse.page, fresh).waitFor({ timeout: 30_000 });
   await nurse.page.locator('.connection[data-live="open"]').waitFor({ timeout: 30_000 });
   assert.equal(await nurse.page.getByText(RESTORED_JA).count(), 0, 'the restore is announced once');

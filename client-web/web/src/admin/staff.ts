@@ -4,7 +4,7 @@
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
-import { formatTime } from '../i18n';
+import { formatTime, lang } from '../i18n';
 import type { StaffMember } from './api';
 import { adminText } from './messages';
 import { roleName } from './vocab';
@@ -21,13 +21,14 @@ export function stateText(person: StaffMember): string {
     case 'disabled':
       return m.stateDisabled;
     default:
-      return person.status;
+      // A state a newer server knows: a word, never the code.
+      return m.stateOther;
   }
 }
 
 export function rolesText(person: StaffMember): string {
   const names = [...person.roles, ...person.roomRoles].map(roleName);
-  return names.join('、');
+  return names.join(lang() === 'ja' ? '、' : ', ');
 }
 
 function row(state: FacilityState, person: StaffMember, open: (userId: string) => void): TemplateResult {

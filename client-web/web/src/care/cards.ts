@@ -7,6 +7,8 @@ import { html, nothing, type TemplateResult } from 'lit-html';
 
 import './care.css';
 import { vitalsContent } from './cards-vitals';
+import { lang } from '../i18n';
+import { roleWords } from '../members/role-names';
 import { careText } from './messages';
 import { shortTime, thresholdLines, urgencyText } from './format';
 import { photoContent } from './photo-view';
@@ -45,7 +47,7 @@ export function targetText(to: HandoverTarget, ctx: CareContext): string {
     case 'next_visitor':
       return m.toNextVisitor;
     case 'role':
-      return m.toRole(m.roles[to.role] ?? to.role);
+      return m.toRole(m.roles[to.role] ?? roleWords(to.role, lang()));
     case 'person':
       return m.toPerson(ctx.nameOf(to.user));
   }

@@ -1,14 +1,18 @@
 // The handover composer (申し送り): for whom (the next visitor, the next person of
-// a profession, or one member), the note, and a checklist whose items can be added,
-// ticked as already done, and removed. Checked by the core before sending.
+// a profession, or one member), the note, a checklist whose items can be added,
+// ticked as already done, and removed, and the urgency (as a note has: 至急 is
+// explained in one line). Checked by the core before sending.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import './care.css';
 import { careCore, coreError } from './core';
+import { lang } from '../i18n';
+import { roleWords } from '../members/role-names';
 import { careText, inLang } from './messages';
+import { urgencyText } from './format';
 import type { OrgRole } from '../generated/types.js';
-import type { HandoverTarget, Person, PostEnvelope, SendPost } from './types';
+import type { HandoverTarget, Person, PostEnvelope, SendPost, Urgency } from './types';
 
 export interface HandoverFormOptions {
   send: SendPost;
@@ -16,6 +20,8 @@ export interface HandoverFormOptions {
   people: () => Person[];
   rerender: () => void;
 }
+
+const URGENCIES: Urgency[] = ['normal', 'soon', 'urgent'];
 
 const ROLES: OrgRole[] = ['nurse', 'doctor', 'helper', 'care_manager', 'therapist', 'pharmacist', 'other_professional'];
 
@@ -33,6 +39,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
     person: '',
     body: '',
     items: [] as Item[],
+    urgency: 'normal' as Urgency,
     busy: false,
     problem: null as string | null,
     notice: null as string | null,
@@ -81,6 +88,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
       content_type: 'handover',
       body: state.body.trim(),
       handover: items.length === 0 ? { to } : { to, items },
+      urgency: state.urgency,
     };
     const core = await careCore();
     if (core === null) return problem(m.coreNotReady);
@@ -92,7 +100,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
     options.rerender();
     try {
       await options.send(envelope);
-      Object.assign(state, { body: '', items: [], notice: m.sent, kind: 'next_visitor' });
+      Object.assign(state, { body: '', items: [], notice: m.sent, kind: 'next_visitor', urgency: 'normal' });
     } catch (error) {
       state.notice = null;
       state.problem = m.sendFailed(inLang(coreError(error)));
@@ -107,6 +115,21 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
     <label for=${`hf-to-${kind}`}>${label}</label>
   </div>`;
 
+  const urgencyChoice = (): TemplateResult => {
+    const m = careText();
+    return html`<fieldset class="care-fieldset care-urgency-choice" aria-describedby="hf-urgency-help">
+      <legend>${m.urgencyLabel}</legend>
+      <div class="care-urgency-options">
+        ${URGENCIES.map((u) => html`<div class="check care-urgency-option care-urgency-option--${u}">
+          <input type="radio" id=${`hf-urgency-${u}`} name="hf-urgency" value=${u} .checked=${state.urgency === u}
+            @change=${() => { state.urgency = u; options.rerender(); }} />
+          <label for=${`hf-urgency-${u}`}>${urgencyText(u)}</label>
+        </div>`)}
+      </div>
+      <p class="hint care-urgency-help" id="hf-urgency-help">${m.urgencyHelp}</p>
+    </fieldset>`;
+  };
+
   return () => {
     const m = careText();
     const people = options.people();
@@ -119,7 +142,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
           ? html`<div class="care-field care-field--wide">
               <label for="hf-role">${m.handoverRole}</label>
               <select id="hf-role" @change=${(e: Event) => { state.role = (e.target as HTMLSelectElement).value as OrgRole; }}>
-                ${ROLES.map((r) => html`<option value=${r} ?selected=${state.role === r}>${m.roles[r] ?? r}</option>`)}
+                ${ROLES.map((r) => html`<option value=${r} ?selected=${state.role === r}>${m.roles[r] ?? roleWords(r, lang())}</option>`)}
               </select>
             </div>`
           : nothing}
@@ -157,6 +180,7 @@ export function handoverForm(options: HandoverFormOptions): () => TemplateResult
         </ol>
         <button type="button" id="hf-add" class="secondary care-add" @click=${addItem}>＋ ${m.addItem}</button>
       </fieldset>
+      ${urgencyChoice()}
       <div class="care-live" aria-live="polite">
         ${state.problem === null ? nothing : html`<p class="error" role="alert">${state.problem}</p>`}
         ${state.notice === null ? nothing : html`<p class="notice">${state.notice}</p>`}

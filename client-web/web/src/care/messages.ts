@@ -36,6 +36,7 @@ const ja = {
   urgencySoon: '本日中に',
   urgencyUrgent: '至急',
   urgencyLabel: '緊急度',
+  urgencyHelp: '至急: すぐに対応が必要なとき。チーム全員に通知されます。',
 
   // cards
   kindNote: 'メモ',
@@ -80,7 +81,7 @@ const ja = {
 
   // composers
   tabsLabel: '投稿の種類',
-  tabVitals: '記録（バイタル）',
+  tabVitals: 'バイタル',
   tabHandover: '申し送り',
   tabPhoto: '写真',
   vitalsTitle: 'バイタルを記録',
@@ -201,6 +202,7 @@ const en: M = {
   urgencySoon: 'Today',
   urgencyUrgent: 'Urgent',
   urgencyLabel: 'Urgency',
+  urgencyHelp: 'Urgent: when it needs action now. Everyone in the team is notified.',
 
   kindNote: 'Note',
   kindHandover: 'Handover',

@@ -36,6 +36,8 @@ export { offlineMe };
 export { onChange };
 export { createRoom, reconcileRoom, refreshMembers, refreshRooms } from './refresh';
 export { startEngine, status, stopEngine, type EngineState } from './lifecycle';
+export { warmEngine } from './lifecycle';
+export { searchEntries, type SearchHit } from './search';
 
 export interface RoomSummary {
   roomId: string;
@@ -46,6 +48,8 @@ export interface RoomSummary {
   channels: ChannelName[];
   unread: number;
   urgent: boolean;
+  /** Unread posts marked urgent (the document title's and the app badge's count). */
+  urgentUnread: number;
 }
 
 export interface MemberRead {
@@ -89,6 +93,7 @@ function notebookOf(engine: Engine, group: string): NotebookView {
 function summary(engine: Engine, room: Engine['rooms'][number]): RoomSummary {
   let unread = 0;
   let urgent = false;
+  let urgentUnread = 0;
   const channels = channelsOf(room);
   for (const channel of channels) {
     const group = groupId(room.id, channel);
@@ -96,16 +101,34 @@ function summary(engine: Engine, room: Engine['rooms'][number]): RoomSummary {
     const fresh = (engine.posts.get(group) ?? []).filter((p) => p.seq > read && p.author_user !== engine.userId);
     unread += fresh.length;
     if (fresh.some((p) => p.exposed_urgency === 'urgent' || p.exposed_urgency === 'soon')) urgent = true;
-    if (!urgent && fresh.length > 0) {
+    urgentUnread += fresh.filter((p) => p.exposed_urgency === 'urgent').length;
+    if (fresh.length > 0) {
       const ids = new Set(fresh.map((p) => p.post_id));
       try {
-        urgent = notebookOf(engine, group).entries.some((e) => e.effective_urgency === 'urgent' && (ids.has(e.current.post_id) || ids.has(e.post_id)));
+        const marked = notebookOf(engine, group).entries.filter(
+          (e) => e.effective_urgency === 'urgent' && (ids.has(e.current.post_id) || ids.has(e.post_id)),
+        );
+        if (marked.length > 0) urgent = true;
+        // Urgent inside the sealed envelope (not exposed): counted from the notebook.
+        urgentUnread += marked.filter((e) => {
+          const post = fresh.find((p) => p.post_id === e.post_id || p.post_id === e.current.post_id);
+          return post !== undefined && post.exposed_urgency !== 'urgent';
+        }).length;
       } catch {
         // a notebook that cannot be built marks nothing
       }
     }
   }
-  return { roomId: room.id, name: roomName(engine, room), myRole: room.role, organisationId: room.organisation_id, channels, unread, urgent };
+  return {
+    roomId: room.id,
+    name: roomName(engine, room),
+    myRole: room.role,
+    organisationId: room.organisation_id,
+    channels,
+    unread,
+    urgent,
+    urgentUnread,
+  };
 }
 
 export function rooms(): RoomSummary[] {

@@ -8,6 +8,8 @@ import type { Clock } from './clock';
 
 /** The part of a WebSocket the link uses. */
 export interface SocketLike {
+  /** As WebSocket's (1 = open); absent on test doubles that are always open. */
+  readonly readyState?: number;
   send(text: string): void;
   close(): void;
 }

@@ -47,6 +47,9 @@ function broadcastArrived(): void {
 let following: { ws: SocketLike; engine: Engine; groups: Set<string> } | null = null;
 
 function subscribe(ws: SocketLike, engine: Engine, groups: string[]): void {
+  // A socket already closing (a sign-out just after sign-in) takes no more frames;
+  // the next connection subscribes to everything again.
+  if (ws.readyState !== undefined && ws.readyState !== 1) return;
   for (const group of groups) {
     const where = parseGroup(group);
     const channel = where === null ? undefined : engine.device.channel(where.room, where.channel);

@@ -28,6 +28,8 @@ export class ApiError extends Error {
     readonly messageJa: string,
     /** For `wrong_epoch`: the group's current epoch, when the server said. */
     readonly currentEpoch: number | null = null,
+    /** For `invalid_input`: the request field that was refused (`login_id`), to mark it. */
+    readonly field: string | null = null,
   ) {
     super(messageEn);
     this.name = 'ApiError';
@@ -60,6 +62,47 @@ function text(value: unknown): string | null {
 }
 
 /**
+ * Request fields a person fills in, in words. The server words a refused field as
+ * `login_id: <what to do>`; the code is swapped for these words, and for a field
+ * nobody types (a sealed record, a sequence number) it is left out, so no screen
+ * shows `login_id` or `sealed_state`.
+ */
+export const FIELD_WORDS: Readonly<Record<string, Words>> = {
+  login_id: { ja: 'ログインID', en: 'Login ID' },
+  display_name: { ja: 'お名前', en: 'Name' },
+  invitee_name: { ja: '招待する方のお名前', en: 'Name of the person invited' },
+  name: { ja: '名前', en: 'Name' },
+  password: { ja: 'パスワード', en: 'Password' },
+  credential_name: { ja: '端末の名前', en: 'Device name' },
+  role: { ja: '役割', en: 'Role' },
+  kind: { ja: '種類', en: 'Kind' },
+  birth_date: { ja: '生年月日', en: 'Date of birth' },
+  verification_note: { ja: '確認した内容のメモ', en: 'Note of what was checked' },
+  urgency: { ja: '緊急度', en: 'Urgency' },
+  body: { ja: '本文', en: 'Text' },
+};
+
+const FIELD_PREFIX = /^([a-z][a-z0-9_-]*): (.+)$/s;
+
+/** `login_id: use 3 to 64…` → the field and the words with the field named in words. */
+export function wordField(field: string, message: string, language: 'ja' | 'en'): string {
+  const words = Object.hasOwn(FIELD_WORDS, field) ? FIELD_WORDS[field] : undefined;
+  if (words === undefined) return message;
+  return language === 'ja' ? `${words.ja}：${message}` : `${words.en}: ${message}`;
+}
+
+function refusedField(code: string, en: string, ja: string): { field: string; en: string; ja: string } | null {
+  if (code !== 'invalid_input') return null;
+  const inEn = FIELD_PREFIX.exec(en);
+  const inJa = FIELD_PREFIX.exec(ja);
+  const field = inEn?.[1] ?? inJa?.[1];
+  if (field === undefined) return null;
+  const problemEn = inEn?.[1] === field ? (inEn[2] ?? en) : en;
+  const problemJa = inJa?.[1] === field ? (inJa[2] ?? ja) : ja;
+  return { field, en: wordField(field, problemEn, 'en'), ja: wordField(field, problemJa, 'ja') };
+}
+
+/**
  * The error of a refused answer (status not 2xx) from its body text: the server's
  * code and words, or `unexpected` when the body is not the server's error JSON.
  * `fallback` words a missing message.
@@ -74,12 +117,17 @@ export function refusal(status: number, body: string, fallback: Words): ApiError
   const error = record(record(parsed)?.['error']);
   if (error === null) return unexpectedAnswer(status, fallback);
   const epoch = error['current_epoch'];
+  const code = text(error['code']) ?? 'unknown';
+  const en = text(error['message']) ?? fallback.en;
+  const ja = text(error['message_ja']) ?? fallback.ja;
+  const field = refusedField(code, en, ja);
   return new ApiError(
     status,
-    text(error['code']) ?? 'unknown',
-    text(error['message']) ?? fallback.en,
-    text(error['message_ja']) ?? fallback.ja,
+    code,
+    field?.en ?? en,
+    field?.ja ?? ja,
     typeof epoch === 'number' ? epoch : null,
+    field?.field ?? null,
   );
 }
 

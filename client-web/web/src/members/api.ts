@@ -7,6 +7,7 @@ import { list, object, str as text, type Body } from '../http/answer';
 import { rooms } from '../engine';
 import { sealInviteeName } from '../room-names';
 import { roomText } from '../rooms-messages';
+import { familyOnly } from './role-names';
 
 export type RoomRole = 'owner' | 'delegate' | 'professional' | 'family' | 'volunteer';
 /** The roles an invitation may carry (ownership is never handed out by link). */
@@ -88,4 +89,27 @@ export async function removeMember(roomId: string, userId: string): Promise<void
 /** Whether someone with this room role may invite and remove (server: authz.rs). */
 export function mayManage(role: string | null): boolean {
   return role === 'owner' || role === 'delegate';
+}
+
+/** The room a room invitation let me join, and my role in it. */
+export interface Joined {
+  roomId: string;
+  role: string;
+}
+
+/** Joins the room of a room invitation with the account signed in (the link is used up). */
+export async function acceptInvitation(token: string): Promise<Joined> {
+  const body = object(await call('POST', '/invitations/accept', { token }));
+  return { roomId: text(body, 'room_id'), role: text(body, 'role') };
+}
+
+/** The rooms I am in, with my role in each (names stay sealed: IDs only). */
+export async function myRoomRoles(): Promise<Joined[]> {
+  return list(await call('GET', '/rooms')).map((body) => ({ roomId: text(body, 'id'), role: text(body, 'role') }));
+}
+
+/** Where a room opens for someone with `role`: family and volunteers see only the family channel. */
+export function roomHash(roomId: string, role: string): string {
+  const channel = familyOnly(role) ? 'family' : 'team';
+  return `#/rooms/${encodeURIComponent(roomId)}/${channel}`;
 }

@@ -85,7 +85,7 @@ function roleChoice(role: RoomRole, state: InviteState): TemplateResult {
       <input type="radio" id=${id} name="invite_role" value=${role} ?checked=${state.role === role}
         aria-describedby=${`${id}-hint`} />
       <div class="role-text">
-        <label for=${id}>${m.roles[role] ?? role}</label>
+        <label for=${id}>${m.role(role)}</label>
         <p class="hint" id=${`${id}-hint`}>${m.roleHints[role] ?? ''}</p>
       </div>
     </div>

@@ -1,6 +1,7 @@
 // Words of the room-members screen: the list, inviting by link and QR, removing.
 
 import { lang } from '../i18n';
+import { roleWords } from './role-names';
 
 const ja = {
   title: 'メンバー',
@@ -16,13 +17,8 @@ const ja = {
   devices: (n: number) => (n === 0 ? 'なし（まだ登録されていません）' : `${n}台`),
   channelTeam: 'チーム',
   channelFamily: '家族',
-  roles: {
-    owner: 'オーナー（ルームの作成者）',
-    delegate: '招待担当の専門職',
-    professional: '専門職',
-    family: '家族',
-    volunteer: '民生委員・ボランティア',
-  } as Record<string, string>,
+  /** A room role in words (role-names.ts, the one map). */
+  role: (role: string) => roleWords(role, 'ja'),
   viewOnly: 'メンバーの招待や削除は、このルームのオーナーか招待担当の方が行います。',
 
   inviteHeading: 'メンバーを招待',
@@ -76,13 +72,7 @@ const en: M = {
   devices: (n: number) => (n === 0 ? 'none (not registered yet)' : n === 1 ? '1 device' : `${n} devices`),
   channelTeam: 'Team',
   channelFamily: 'Family',
-  roles: {
-    owner: 'Owner (opened the room)',
-    delegate: 'Professional who invites',
-    professional: 'Professional',
-    family: 'Family',
-    volunteer: 'Welfare volunteer',
-  } as Record<string, string>,
+  role: (role: string) => roleWords(role, 'en'),
   viewOnly: 'The room’s owner or a member who invites adds and removes members.',
 
   inviteHeading: 'Invite someone',

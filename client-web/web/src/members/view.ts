@@ -15,6 +15,7 @@ import { errorBox, noticeBox, problemText } from '../views/parts';
 import { listMembers, mayManage, myRoom, removeMember, type Member, type MyRoom } from './api';
 import { settleMembership } from './engine-link';
 import { invitePanel, newInviteState, type InviteState } from './invite';
+import { escalationPanel, newEscalationState, type EscalationState } from '../notify/escalation';
 import { membersText } from './messages';
 import { emergencyBadge, emergencyMembers } from '../admin/emergency-badge';
 
@@ -31,6 +32,7 @@ interface State {
   confirming: Member | null;
   removing: boolean;
   invite: InviteState;
+  escalation: EscalationState;
 }
 
 function channelsText(member: Member): string {
@@ -126,7 +128,7 @@ function memberCard(screen: Screen, member: Member, canManage: boolean): Templat
         ${emergencyBadge(screen.state.emergency.has(member.userId))}
       </p>
       <dl class="member-facts">
-        <div><dt>${m.roleLabel}</dt><dd class="member-role">${m.roles[member.role] ?? member.role}</dd></div>
+        <div><dt>${m.roleLabel}</dt><dd class="member-role">${m.role(member.role)}</dd></div>
         <div><dt>${m.channelsLabel}</dt><dd class="member-channels">${channelsText(member)}</dd></div>
         <div><dt>${m.devicesLabel}</dt><dd class="member-devices">${m.devices(member.devices)}</dd></div>
       </dl>
@@ -188,6 +190,7 @@ function content(screen: Screen): TemplateResult {
             ${canManage ? nothing : html`<p class="hint" id="members-view-only">${m.viewOnly}</p>`}
           </section>
           ${canManage ? invitePanel(screen.roomId, state.invite) : nothing}
+          ${escalationPanel(state.escalation, canManage)}
         `}
     ${confirmDialog(screen)}
   `;
@@ -204,6 +207,7 @@ export function membersView(me: Me, roomId: string): View {
     confirming: null,
     removing: false,
     invite: newInviteState(),
+    escalation: newEscalationState(roomId),
   };
   const screen: Screen = { me, roomId, state, dialog: createRef<HTMLDialogElement>() };
   let knownName: string | null = null;

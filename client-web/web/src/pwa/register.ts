@@ -1,9 +1,11 @@
 // Installs the service worker (/sw.js, see sw.ts) and draws the app-wide bar above
 // every screen: the offline banner, "back online", and the prompt to switch to a
 // new release once its worker is ready. Imported once, for its effects, by main.ts.
+// It also tells the worker the language in force, for the words of notifications.
 
 import { html, nothing, render, type TemplateResult } from 'lit-html';
 
+import { lang } from '../i18n';
 import { pwaText } from './messages';
 import { backOnlineNote, offlineBanner, onConnectionChange } from './status';
 
@@ -59,6 +61,19 @@ function draw(): void {
   );
 }
 
+/** Tells the active worker the language in force (it words notifications with it). */
+function tellLanguage(): void {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.active?.postMessage({ type: 'language', language: lang() }))
+    .catch(() => undefined);
+}
+
+function languageChanged(): void {
+  draw();
+  tellLanguage();
+}
+
 function mountBar(): void {
   const app = document.getElementById('app');
   if (app === null || document.getElementById('pwa-bar') !== null) return;
@@ -68,7 +83,7 @@ function mountBar(): void {
   draw();
   onConnectionChange(draw);
   // The language switch sets <html lang>: say the same things in the new language.
-  new MutationObserver(draw).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  new MutationObserver(languageChanged).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
 }
 
 function offer(worker: ServiceWorker): void {
@@ -111,7 +126,10 @@ function registerWorker(): void {
   });
   container
     .register('/sw.js', { scope: '/', updateViaCache: 'none' })
-    .then(watch)
+    .then((registration) => {
+      watch(registration);
+      tellLanguage();
+    })
     .catch((error: unknown) => {
       // The app works without it (only not offline); say so for whoever debugs.
       console.warn('service worker not registered', error instanceof Error ? error.message : error);

@@ -1,5 +1,5 @@
 // The signed-in start screen: the room list (rooms.ts), who is signed in, how this
-// device's data is protected, whether the encryption engine loaded, and signing out.
+// device's data is protected, whether posts can be encrypted here, and signing out.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
@@ -11,6 +11,7 @@ import { t } from '../i18n';
 import { lockVault, vaultKind } from '../vault';
 import { resetGate, roomList } from './rooms';
 import { adminLinkVisible } from '../admin/model';
+import { notificationSettingsLink } from '../notify/link';
 
 interface State {
   core: CoreStatus | null;
@@ -62,7 +63,7 @@ export function homeView(person: Me): View {
     if (core === null) return nothing;
     switch (core.state) {
       case 'ready':
-        return html`<p id="core-status" data-state="ready">${m.coreReady(core.version)}</p>`;
+        return html`<p id="core-status" data-state="ready">${m.coreReady}</p>`;
       case 'missing':
         return html`<p id="core-status" data-state="missing">${m.coreMissing}</p>`;
       case 'failed':
@@ -79,6 +80,7 @@ export function homeView(person: Me): View {
         ${adminLinkVisible(person)
           ? html`<p><a class="button secondary" id="admin-link" href="#/admin">${t().adminLink}</a></p>`
           : nothing}
+        ${notificationSettingsLink()}
         <section class="card about-me" aria-labelledby="welcome">
           <p id="welcome" class="lead">${m.welcome(person.displayName)}</p>
           <p>${m.signedInAs(person.loginId)}</p>

@@ -1,21 +1,29 @@
 // What the invitation screen (invite.ts) does: checks the link, takes the password
-// (and a login ID for a new account), registers the passkey and signs in. The state
-// is one object the screen draws from.
+// (and a login ID for a new account), registers the passkey and signs in. Someone
+// already signed in who opens a room invitation joins with that account instead
+// (invite-join.ts). The state is one object the screen draws from.
 
-import { inspectInvitation, me, registerBegin, type Ceremony, type InvitationInfo } from '../api';
+import { inspectInvitation, me, registerBegin, type Ceremony, type InvitationInfo, type Me } from '../api';
 import { navigate, rerender, session, show } from '../app';
 import { finishEnrolment } from '../admin/emergency-api';
 import { sealedView } from '../admin/emergency-sealed';
-import { ApiError } from '../http';
+import { ApiError, isCode } from '../http';
 import { t } from '../i18n';
 import { openInviteeName } from '../room-names';
 import { openVault } from '../vault';
 import { createPasskey } from '../webauthn';
+import { myRoomRoles, roomHash } from '../members/api';
 import { formText, problemText } from './parts';
+import { joinedWith, rememberJoined } from './invite-memory';
+import { suggestLoginId } from './invite-login-id';
 
 export type Step =
   | { name: 'checking' }
   | { name: 'invalid' }
+  /** Signed in, a room invitation: join with this account (invite-join.ts). */
+  | { name: 'join' }
+  /** Signed in, and the link can no longer be used (used, expired, or already a member). */
+  | { name: 'gone'; alreadyMember: boolean }
   | { name: 'password' }
   | { name: 'passkey'; ceremony: Ceremony };
 
@@ -23,6 +31,8 @@ export interface InviteState {
   token: string;
   step: Step;
   info: InvitationInfo | null;
+  /** Who is signed in on this page, if anyone. */
+  me: Me | null;
   /** What went wrong, worded when drawn (so the language switch applies). */
   problem: (() => string) | null;
   /** Which field the problem is about, to mark it invalid. */
@@ -30,6 +40,8 @@ export interface InviteState {
   busy: boolean;
   showPassword: boolean;
   loginId: string;
+  /** The login ID this screen suggested from the name (replaced while the field still holds it). */
+  loginSuggested: string;
   displayName: string;
 }
 
@@ -38,19 +50,21 @@ export function inviteState(token: string): InviteState {
     token,
     step: { name: 'checking' },
     info: null,
+    me: null,
     problem: null,
     problemField: null,
     busy: false,
     showPassword: false,
     loginId: '',
+    loginSuggested: '',
     displayName: '',
   };
 }
 
 function fieldOf(error: unknown): InviteState['problemField'] {
   if (!(error instanceof ApiError)) return null;
-  if (error.code === 'login_id_taken' || error.messageEn.startsWith('login_id:')) return 'login_id';
-  if (error.messageEn.startsWith('display_name:')) return 'display_name';
+  if (error.code === 'login_id_taken' || error.field === 'login_id') return 'login_id';
+  if (error.field === 'display_name') return 'display_name';
   if (error.code.startsWith('password')) return 'password';
   return null;
 }
@@ -60,20 +74,89 @@ function fail(state: InviteState, error: unknown): void {
   state.problemField = fieldOf(error);
 }
 
-/** Checks the link (and opens a room invitation's sealed name). */
-export async function checkLink(state: InviteState): Promise<void> {
+/** Who is signed in, asking the server when this page does not know yet (null: nobody). */
+async function signedIn(): Promise<Me | null> {
+  if (session.me !== null) return session.me;
   try {
-    const info = await inspectInvitation(state.token);
-    // A room invitation's name is sealed under this link's token: open it here.
-    const sealed = info.inviteeName === null ? info.sealedInviteeName : null;
-    state.info = sealed === null ? info : { ...info, inviteeName: await openInviteeName(state.token, sealed) };
-    state.displayName = state.info.inviteeName ?? '';
-    state.step = { name: 'password' };
-  } catch (error) {
+    session.me = await me();
+  } catch {
+    return null;
+  }
+  return session.me;
+}
+
+/** The room this account joined with this (used) link, if it still is in it. */
+async function usedRoom(token: string, person: Me): Promise<string | null> {
+  const roomId = await joinedWith(token, person.userId);
+  if (roomId === null) return null;
+  const mine = (await myRoomRoles()).find((r) => r.roomId === roomId);
+  return mine === undefined ? null : roomHash(mine.roomId, mine.role);
+}
+
+/** A link that cannot be used: for someone signed in, their own used link opens the room. */
+async function unusable(state: InviteState, error: unknown): Promise<void> {
+  const person = isCode(error, 'invitation_invalid') ? await signedIn() : null;
+  if (person === null) {
     state.step = { name: 'invalid' };
     fail(state, error);
+    return;
   }
+  state.me = person;
+  const room = await usedRoom(state.token, person).catch(() => null);
+  if (room !== null) {
+    location.replace(room);
+    return;
+  }
+  state.step = { name: 'gone', alreadyMember: false };
+  fail(state, error);
+}
+
+/** Checks the link (and opens a room invitation's sealed name). */
+export async function checkLink(state: InviteState): Promise<void> {
+  let info: InvitationInfo;
+  try {
+    info = await inspectInvitation(state.token);
+  } catch (error) {
+    await unusable(state, error);
+    rerender();
+    return;
+  }
+  // A room invitation's name is sealed under this link's token: open it here.
+  const sealed = info.inviteeName === null ? info.sealedInviteeName : null;
+  state.info = sealed === null ? info : { ...info, inviteeName: await openInviteeName(state.token, sealed) };
+  state.displayName = state.info.inviteeName ?? '';
+  state.loginId = suggestLoginId(state.displayName) ?? '';
+  state.loginSuggested = state.loginId;
+  // Someone signed in joins a care team with the account they have.
+  state.me = info.kind === 'room' ? await signedIn() : null;
+  state.step = state.me === null ? { name: 'password' } : { name: 'join' };
   rerender();
+}
+
+/** After a new account joined a room with this link: remember where it leads. */
+async function rememberNewMember(state: InviteState, person: Me): Promise<void> {
+  if (state.info?.kind !== 'room') return;
+  try {
+    const rooms = await myRoomRoles();
+    if (rooms.length === 1 && rooms[0] !== undefined) await rememberJoined(state.token, person.userId, rooms[0].roomId);
+  } catch {
+    // Only a convenience for opening the used link again.
+  }
+}
+
+/** The login ID suggested from the name typed, while the person has not typed one. */
+export function suggestFromName(state: InviteState, event: Event): void {
+  const input = event.currentTarget;
+  if (!(input instanceof HTMLInputElement)) return;
+  state.displayName = input.value;
+  const loginField = document.getElementById('login_id');
+  if (!(loginField instanceof HTMLInputElement)) return;
+  // Fill in only an empty field, or one still holding this screen's own suggestion.
+  if (loginField.value !== '' && loginField.value !== state.loginSuggested) return;
+  const next = suggestLoginId(input.value) ?? '';
+  loginField.value = next;
+  state.loginId = next;
+  state.loginSuggested = next;
 }
 
 interface PasswordForm {
@@ -157,6 +240,7 @@ export async function registerPasskey(state: InviteState, event: SubmitEvent): P
     }
     await openVault(grant.userId, passkey);
     session.me = await me();
+    if (session.me !== null) await rememberNewMember(state, session.me);
     navigate('#/');
     return;
   } catch (error) {

@@ -1,13 +1,15 @@
 // Redeeming a one-time link: check it, choose a password (and a login ID for a new
 // account), register a passkey, and arrive signed in. Two screens, because a
 // passkey prompt should follow a tap of its own (Safari requires it). What each
-// button does is in invite-flow.ts.
+// button does is in invite-flow.ts. Someone already signed in who opens a room
+// invitation joins with that account instead (invite-join.ts).
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import type { InvitationInfo } from '../api';
-import type { View } from '../app';
-import { formatTime, t, type Messages } from '../i18n';
+import { session, type View } from '../app';
+import { formatTime, lang, t, type Messages } from '../i18n';
+import { roleWords } from '../members/role-names';
 import { errorBox, field } from './parts';
 import {
   backToPassword,
@@ -15,9 +17,12 @@ import {
   inviteState,
   registerPasskey,
   submitPassword,
+  suggestFromName,
   toggleShow,
   type InviteState,
 } from './invite-flow';
+import { goneCard, joinCard } from './invite-join';
+import { inviteText } from './invite-messages';
 
 function kindText(m: Messages, kind: string): string {
   switch (kind) {
@@ -38,16 +43,24 @@ function about(info: InvitationInfo): TemplateResult {
     <div class="card about">
       <p>${kindText(m, info.kind)}</p>
       ${info.inviteeName === null ? nothing : html`<p>${m.inviteFor(info.inviteeName)}</p>`}
-      ${info.role === null ? nothing : html`<p>${m.inviteRole(info.role)}</p>`}
+      ${info.role === null ? nothing : html`<p id="invite-role" data-role=${info.role}>${m.inviteRole(roleWords(info.role, lang()))}</p>`}
       <p>${m.inviteExpires(formatTime(info.expiresAt))}</p>
     </div>
   `;
 }
 
-/** Login ID and name, for a new account (a recovery keeps both). */
+/** Name and login ID, for a new account (a recovery keeps both); the name first, as the ID is suggested from it. */
 function accountFields(state: InviteState): TemplateResult {
   const m = t();
   return html`
+    ${field({
+      id: 'display_name',
+      label: m.displayName,
+      autocomplete: 'name',
+      value: state.displayName,
+      invalid: state.problemField === 'display_name',
+      onInput: (event) => suggestFromName(state, event),
+    })}
     ${field({
       id: 'login_id',
       label: m.loginId,
@@ -57,13 +70,6 @@ function accountFields(state: InviteState): TemplateResult {
       required: true,
       invalid: state.problemField === 'login_id',
       plain: true,
-    })}
-    ${field({
-      id: 'display_name',
-      label: m.displayName,
-      autocomplete: 'name',
-      value: state.displayName,
-      invalid: state.problemField === 'display_name',
     })}
   `;
 }
@@ -123,17 +129,29 @@ function content(state: InviteState): TemplateResult {
     case 'invalid':
       return html`
         ${errorBox(state.problem?.() ?? m.unexpected)}
-        <p><a class="button secondary" href="#/sign-in">${m.goSignIn}</a></p>
+        ${session.me === null
+          ? html`<p><a class="button secondary" href="#/sign-in">${m.goSignIn}</a></p>`
+          : html`<p><a class="button secondary" href="#/">${inviteText().goHome}</a></p>`}
       `;
     case 'password':
       return state.info === null ? html`` : passwordStep(state, state.info);
     case 'passkey':
       return state.info === null ? html`` : passkeyStep(state, state.info);
+    case 'join':
+      return state.info === null || state.me === null ? html`` : joinCard(state, state.info, state.me);
+    case 'gone':
+      return goneCard(state, state.step.alreadyMember);
   }
+}
+
+function title(state: InviteState): string {
+  if (state.step.name === 'join') return inviteText().joinTitle;
+  if (state.step.name === 'gone') return inviteText().goneTitle;
+  return t().inviteTitle;
 }
 
 export function inviteView(token: string): View {
   const state = inviteState(token);
   void checkLink(state);
-  return { title: () => t().inviteTitle, content: () => content(state) };
+  return { title: () => title(state), content: () => content(state) };
 }

@@ -18,6 +18,8 @@ export interface FieldOptions {
   invalid?: boolean;
   /** Lower-case ASCII input (login IDs): no capitalisation or correction on phones. */
   plain?: boolean;
+  /** Called as the person types (e.g. to suggest a login ID from the name). */
+  onInput?: (event: Event) => void;
 }
 
 export function field(options: FieldOptions): TemplateResult {
@@ -38,6 +40,7 @@ export function field(options: FieldOptions): TemplateResult {
         aria-invalid=${options.invalid === true ? 'true' : 'false'}
         autocapitalize=${plain ? 'none' : nothing}
         spellcheck=${plain ? 'false' : nothing}
+        @input=${options.onInput ?? null}
       />
     </div>
   `;

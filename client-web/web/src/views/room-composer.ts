@@ -1,11 +1,15 @@
-// The room's composer: the built-in note form (new, reply, amend; with urgency)
-// and the tabs of the other composers registered in room-parts.ts.
+// The room's composer, a bar kept at the bottom of the screen (sticky) so it is
+// reachable without scrolling: the built-in note form (new, reply, amend; with
+// urgency and a one-line explanation of 至急) and the tabs of the other composers
+// registered in room-parts.ts (vitals, handover, photo), which open in the bar.
+// In the family channel it speaks to whoever writes: a family member writes to
+// the care team, the team writes for the family.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import { rerender } from '../app';
 import type { PostEnvelope, Urgency } from '../generated/types';
-import { openChannel } from '../engine';
+import { openChannel, rooms } from '../engine';
 import { roomText } from '../rooms-messages';
 import { errorBox, noticeBox, problemText } from './parts';
 import { roomHooks, type ComposerContext } from './room-parts';
@@ -29,11 +33,17 @@ async function submitNote(screen: RoomScreen, event: Event): Promise<void> {
   if (state.mode.kind === 'amend') envelope.amendment_of = state.mode.entry.post_id;
   state.problem = null;
   state.bodyInvalid = false;
+  // Cleared at once, so what is typed next (a fast second note) is never wiped
+  // when this one has been queued; put back if it could not be.
+  const mode = state.mode;
+  form.reset();
+  state.mode = { kind: 'new' };
   try {
     await send(screen, envelope);
-    form.reset();
-    state.mode = { kind: 'new' };
   } catch (error) {
+    state.mode = mode;
+    const box = form.querySelector<HTMLTextAreaElement>('#note-body');
+    if (box !== null && box.value === '') box.value = body;
     state.problem = () => problemText(error);
   }
   rerender();
@@ -59,14 +69,23 @@ function urgencyChoice(current: Urgency): TemplateResult {
   const m = roomText();
   const options: [Urgency, string][] = [['normal', m.urgencyNormal], ['soon', m.urgencySoon], ['urgent', m.urgencyUrgent]];
   return html`
-    <fieldset class="urgency">
+    <fieldset class="urgency" aria-describedby="urgency-help">
       <legend>${m.urgencyLabel}</legend>
       ${options.map(([value, label]) => html`
         <label class="urgency-option ${value}">
           <input type="radio" name="urgency" value=${value} ?checked=${value === current} /> <span>${label}</span>
         </label>`)}
     </fieldset>
+    <p class="urgency-help" id="urgency-help">${m.urgencyHelp}</p>
   `;
+}
+
+/** What the note box says: the team's wording, or the family channel's. */
+function noteLabel(screen: RoomScreen): string {
+  const m = roomText();
+  if (screen.channel === 'team') return m.composerLabel;
+  const role = rooms().find((r) => r.roomId === screen.roomId)?.myRole;
+  return role === 'family' ? m.composerFamily : m.composerToFamily;
 }
 
 /** Replying or amending: what and a way back to a new note. */
@@ -82,16 +101,17 @@ function modeBanner(screen: RoomScreen, mode: Mode): TemplateResult | typeof not
 function noteComposer(screen: RoomScreen): TemplateResult {
   const m = roomText();
   const mode = screen.state.mode;
-  const label = mode.kind === 'amend' ? m.composerAmend : mode.kind === 'reply' ? m.composerReply : m.composerLabel;
+  const label = mode.kind === 'amend' ? m.composerAmend : mode.kind === 'reply' ? m.composerReply : noteLabel(screen);
   return html`
     <form class="composer" @submit=${(event: Event) => submitNote(screen, event)} novalidate>
       ${modeBanner(screen, mode)}
-      <div class="field">
-        <label for="note-body">${label}</label>
-        <textarea id="note-body" name="body" rows="4" aria-invalid=${screen.state.bodyInvalid ? 'true' : 'false'}></textarea>
+      <label for="note-body" class="composer-label">${label}</label>
+      <div class="composer-row">
+        <textarea id="note-body" name="body" rows="2"
+          aria-invalid=${screen.state.bodyInvalid ? 'true' : 'false'}></textarea>
+        <button type="submit" class="primary" id="send-note">${m.send}</button>
       </div>
       ${urgencyChoice('normal')}
-      <button type="submit" class="primary" id="send-note">${m.send}</button>
     </form>
   `;
 }
@@ -104,8 +124,9 @@ function composerTabs(screen: RoomScreen, tabs: typeof roomHooks.composerTabs, n
     state.tab = tab;
     rerender();
   };
+  const noteName = screen.channel === 'team' ? roomText().composerNote : roomText().composerMessage;
   return html`<div class="composer-tabs">
-    <button type="button" class="secondary" aria-pressed=${noteChosen ? 'true' : 'false'} @click=${choose('note')}>${roomText().composerNote}</button>
+    <button type="button" class="secondary" aria-pressed=${noteChosen ? 'true' : 'false'} @click=${choose('note')}>${noteName}</button>
     ${tabs.map((t) => html`<button type="button" class="secondary" data-tab=${t.id} aria-pressed=${t.id === state.tab ? 'true' : 'false'}
       @click=${choose(t.id)}>${t.label()}</button>`)}
   </div>`;
@@ -125,7 +146,7 @@ export function composer(screen: RoomScreen): TemplateResult {
   const chosen = tabs.find((t) => t.id === state.tab);
   if (state.notice !== null && handle.outbox().length === 0) state.notice = null;
   return html`
-    <section class="composer-area">
+    <section class="composer-area" aria-label=${roomText().composerArea} data-tab=${chosen?.id ?? 'note'}>
       ${composerTabs(screen, tabs, chosen === undefined)}
       ${chosen === undefined ? noteComposer(screen) : chosen.render(ctx)}
       <div aria-live="polite">${noticeBox(state.notice?.() ?? null)}</div>

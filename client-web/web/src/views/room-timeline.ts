@@ -1,19 +1,26 @@
-// One room channel's timeline: each notebook entry with author, time, urgency, the
-// quoted original of a reply, the amendment history, read receipts under my own
-// posts (既読 n/m and who), and the posts still in the outbox.
+// One room channel's timeline, drawn as a conversation: oldest at the top, newest
+// at the bottom, a separator at each new day (今日 / 昨日 / 12月3日(木)), my own
+// posts on the right with a tint and 「自分」, the others' with name, role and
+// time. Each entry has its urgency, the quoted original of a reply, the amendment
+// history, read receipts under my own posts (既読 n/m and who), on an urgent post
+// who has not read it yet, and the posts still in the outbox. Entries matching the
+// in-room search are marked.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import type { NotebookEntry, NotebookView, Urgency } from '../generated/types';
 import { fetchAttachment, memberName, type ChannelHandle, type MemberRead, type Outgoing } from '../engine';
 import { lang } from '../i18n';
-import { roomText } from '../rooms-messages';
+import { roleName, roomText } from '../rooms-messages';
 import { rerender } from '../app';
 import { roomHooks, type EntryContext } from './room-parts';
+import { withDays } from './room-days';
 
 export interface TimelineActions {
   me: string;
   reads: MemberRead[] | null;
+  /** Entries found by the in-room search (null: no search). */
+  matches: Set<string> | null;
   amend: (entry: NotebookEntry) => void;
   reply: (entry: NotebookEntry) => void;
   discard: (postId: string) => void;
@@ -26,6 +33,11 @@ export function when(ms: number): string {
     hour: '2-digit',
     minute: '2-digit',
   }).format(new Date(ms));
+}
+
+/** Hours and minutes only: the day is on the separator above. */
+export function clock(ms: number): string {
+  return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
 }
 
 export function urgencyText(urgency: Urgency): string {
@@ -103,27 +115,56 @@ function receipts(actions: TimelineActions, entry: NotebookEntry): TemplateResul
   `;
 }
 
+/** On an urgent post: plainly, who of the channel has not read it yet (the author aside). */
+function notReadYet(actions: TimelineActions, entry: NotebookEntry, author: string): TemplateResult | typeof nothing {
+  if (entry.effective_urgency !== 'urgent') return nothing;
+  const m = roomText();
+  if (actions.reads === null) return html`<p class="not-read-yet" data-unread="unknown">${m.readsUnknown}</p>`;
+  const waiting = actions.reads.filter((r) => r.user_id !== author && r.seq < entry.current.seq);
+  if (waiting.length === 0) return html`<p class="not-read-yet all-read" data-unread="0">${m.allHaveRead}</p>`;
+  return html`
+    <div class="not-read-yet" data-unread=${waiting.length} role="group" aria-label=${m.notReadBy(waiting.length)}>
+      <p class="not-read-title">${m.notReadBy(waiting.length)}</p>
+      <ul>${waiting.map((r) => html`<li>${r.user_id === actions.me ? roomText().you(r.display_name) : r.display_name}</li>`)}</ul>
+    </div>
+  `;
+}
+
+function roleOf(handle: ChannelHandle, user: string): string | null {
+  const member = handle.members().find((mem) => mem.user_id === user);
+  return member === undefined ? null : roleName(member.role);
+}
+
 function entryItem(handle: ChannelHandle, view: NotebookView, actions: TimelineActions, entry: NotebookEntry): TemplateResult {
   const m = roomText();
   const mine = entry.current.author === actions.me;
   const original = entry.history[0] ?? entry.current;
+  const role = mine ? null : roleOf(handle, original.author);
+  const matched = actions.matches?.has(entry.post_id) ?? false;
   return html`
-    <li class="entry" data-post=${entry.post_id} data-urgency=${entry.effective_urgency} data-mine=${mine ? 'true' : 'false'}>
+    <li class="entry ${matched ? 'match' : ''}" data-post=${entry.post_id} data-urgency=${entry.effective_urgency}
+      data-mine=${mine ? 'true' : 'false'} tabindex="-1">
       <article>
         <header class="entry-head">
-          <span class="author">${nameOf(handle.roomId, actions.me, original.author)}</span>
-          <time datetime=${new Date(entry.current.sent_at).toISOString()}>${when(original.sent_at)}</time>
+          ${mine
+            ? html`<span class="author self">${m.self}</span>`
+            : html`<span class="author">${nameOf(handle.roomId, actions.me, original.author)}</span>
+                ${role === null ? nothing : html`<span class="author-role">${role}</span>`}`}
+          <time datetime=${new Date(original.sent_at).toISOString()} title=${when(original.sent_at)}>${clock(original.sent_at)}</time>
           ${badge(entry.effective_urgency)}
         </header>
         ${quote(view, entry)}
         <div class="entry-body">${body(handle, actions.me, entry)}</div>
         ${history(entry)}
-        ${mine ? receipts(actions, entry) : nothing}
-        <div class="entry-actions">
-          ${mine && entry.current.envelope.content_type === 'note'
-            ? html`<button type="button" class="secondary amend" @click=${() => actions.amend(entry)}>${m.amend}</button>`
-            : nothing}
-          <button type="button" class="secondary reply" @click=${() => actions.reply(entry)}>${m.reply}</button>
+        ${notReadYet(actions, entry, original.author)}
+        <div class="entry-foot">
+          ${mine ? receipts(actions, entry) : nothing}
+          <div class="entry-actions">
+            ${mine && entry.current.envelope.content_type === 'note'
+              ? html`<button type="button" class="secondary amend" @click=${() => actions.amend(entry)}>${m.amend}</button>`
+              : nothing}
+            <button type="button" class="secondary reply" @click=${() => actions.reply(entry)}>${m.reply}</button>
+          </div>
         </div>
       </article>
     </li>
@@ -135,10 +176,10 @@ function outgoingItem(item: Outgoing, actions: TimelineActions): TemplateResult 
   const state = item.state === 'failed' ? m.failed : item.state === 'sending' ? m.sending : m.waiting;
   const why = item.error === null ? null : lang() === 'ja' ? item.error.ja : item.error.en;
   return html`
-    <li class="entry outgoing" data-outbox=${item.postId} data-state=${item.state}>
+    <li class="entry outgoing" data-outbox=${item.postId} data-state=${item.state} data-mine="true">
       <article>
         <header class="entry-head">
-          <span class="author">${nameOf(item.roomId, actions.me, actions.me)}</span>
+          <span class="author self">${m.self}</span>
           <span class="send-state">${state}</span>
           ${badge(item.envelope.urgency ?? 'normal')}
         </header>
@@ -157,9 +198,12 @@ export function timeline(handle: ChannelHandle, actions: TimelineActions): Templ
   const view = handle.notebook();
   const waiting = handle.outbox();
   if (view.entries.length === 0 && waiting.length === 0) return html`<p id="no-posts">${m.noPosts}</p>`;
+  const days = withDays(view.entries, (e) => (e.history[0] ?? e.current).sent_at, Date.now(), lang(), { today: m.today, yesterday: m.yesterday });
   return html`
     <ol class="timeline" aria-label=${m.timeline}>
-      ${view.entries.map((entry) => entryItem(handle, view, actions, entry))}
+      ${days.map(({ item, day }) => html`
+        ${day === null ? nothing : html`<li class="day-separator"><span>${day}</span></li>`}
+        ${entryItem(handle, view, actions, item)}`)}
       ${waiting.map((item) => outgoingItem(item, actions))}
     </ol>
   `;

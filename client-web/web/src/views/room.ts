@@ -1,37 +1,46 @@
-// One client's room: channel tabs (team / family, those the person may use), the
-// timeline (room-timeline.ts) and the composer (room-composer.ts). The note composer
-// is built in; other composers and richer entry cards come from the registry in
-// room-parts.ts.
+// One client's room: channel tabs (team / family, those the person may use, each
+// with its unread count), the in-room search (room-search.ts), the timeline
+// (room-timeline.ts) and the composer bar at the bottom (room-composer.ts). The
+// note composer is built in; other composers and richer entry cards come from the
+// registry in room-parts.ts.
 //
 // While the timeline is on screen it is marked read (PUT /groups/{g}/read) and the
-// read positions of the others are fetched every few seconds (the server sends no
-// notice when someone reads): room-state.ts.
+// read positions are fetched every few seconds (the server sends no notice when
+// someone reads): room-state.ts.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
 import type { Me } from '../api';
 import type { View } from '../app';
 import type { ChannelName } from '../generated/types';
-import { discardPost, refreshMembers, rooms, type RoomSummary } from '../engine';
+import { discardPost, refreshMembers, rooms, status, type RoomSummary } from '../engine';
 import { lang } from '../i18n';
 import { roomText } from '../rooms-messages';
 import { membersLink } from '../members/link';
 import { composer, setMode } from './room-composer';
 import { roomHooks } from './room-parts';
-import { markRead, pollReads, refresh, roomScreen, startPolling, type RoomScreen } from './room-state';
+import {
+  channelUnread, followNewest, markRead, pollReads, refresh, roomScreen, startPolling, type RoomScreen,
+} from './room-state';
+import { roomSearch, searchMatches } from './room-search';
 import { connectionLine, ensureEngine, gateView } from './rooms';
 import { timeline } from './room-timeline';
 import { roomSafetyPrompt } from '../safety/prompt';
 
-function tabs(screen: RoomScreen, names: ChannelName[]): TemplateResult {
+function tabs(screen: RoomScreen, room: RoomSummary): TemplateResult {
   const m = roomText();
   const { roomId, channel } = screen;
-  return html`
-    <nav class="channel-tabs" aria-label=${m.channelsLabel}>
-      ${names.map((c) => html`<a class="button ${c === channel ? 'primary' : 'secondary'}" href=${`#/rooms/${roomId}/${c}`}
-        aria-current=${c === channel ? 'page' : 'false'} data-channel=${c}>${c === 'team' ? m.channelTeam : m.channelFamily}</a>`)}
-    </nav>
-  `;
+  const tab = (c: ChannelName): TemplateResult => {
+    const unread = channelUnread(screen, c, room.unread);
+    const name = c === 'team' ? m.channelTeam : m.channelFamily;
+    return html`<a class="button ${c === channel ? 'primary' : 'secondary'}" href=${`#/rooms/${roomId}/${c}`}
+      aria-current=${c === channel ? 'page' : 'false'} data-channel=${c} data-unread=${unread}>
+      <span>${name}</span>${unread === 0
+        ? nothing
+        : html`<span class="tab-unread" aria-hidden="true">${unread}</span><span class="visually-hidden">${m.tabUnread(unread)}</span>`}
+    </a>`;
+  };
+  return html`<nav class="channel-tabs" aria-label=${m.channelsLabel}>${room.channels.map(tab)}</nav>`;
 }
 
 function roomLinks(screen: RoomScreen): TemplateResult {
@@ -44,7 +53,7 @@ function notYours(screen: RoomScreen, room: RoomSummary): TemplateResult {
   // Family never have the team channel.
   return html`
     ${roomLinks(screen)}
-    ${tabs(screen, room.channels)}
+    ${tabs(screen, room)}
     <p class="notice" id="channel-not-yours" role="alert">
       ${m.channelNotYours(screen.channel === 'team' ? m.channelTeam : m.channelFamily)}
     </p>
@@ -60,10 +69,12 @@ function membership(screen: RoomScreen, joined: boolean): TemplateResult | typeo
 
 function channelTimeline(screen: RoomScreen): TemplateResult {
   const { handle, roomId, channel } = screen;
+  followNewest(screen, handle.notebook().entries.length + handle.outbox().length);
   return html`
     ${timeline(handle, {
       me: screen.person.userId,
       reads: screen.state.reads,
+      matches: searchMatches(screen),
       amend: (entry) => setMode(screen, { kind: 'amend', entry }),
       reply: (entry) => setMode(screen, { kind: 'reply', entry }),
       discard: (postId) => void discardPost(postId),
@@ -77,11 +88,9 @@ function refreshButton(screen: RoomScreen): TemplateResult {
   const m = roomText();
   const refreshing = screen.state.refreshing;
   return html`
-    <p class="room-refresh">
-      <button type="button" class="secondary" id="room-refresh" ?disabled=${refreshing} @click=${() => refresh(screen)}>
-        ${refreshing ? m.refreshing : m.refresh}
-      </button>
-    </p>
+    <button type="button" class="secondary" id="room-refresh" ?disabled=${refreshing} @click=${() => refresh(screen)}>
+      ${refreshing ? m.refreshing : m.refresh}
+    </button>
   `;
 }
 
@@ -99,14 +108,17 @@ function content(screen: RoomScreen): TemplateResult {
   const joined = screen.handle.joined();
   if (joined) queueMicrotask(() => markRead(screen));
   return html`
-    ${roomLinks(screen)}
-    ${room === undefined ? nothing : tabs(screen, room.channels)}
-    ${connectionLine()}
-    ${roomSafetyPrompt(screen.roomId)}
-    ${membership(screen, joined)}
-    ${channelTimeline(screen)}
-    ${screen.handle.removed() ? nothing : composer(screen)}
-    ${refreshButton(screen)}
+    <div class="room" data-channel=${screen.channel}>
+      ${roomLinks(screen)}
+      ${room === undefined ? nothing : tabs(screen, room)}
+      ${connectionLine()}
+      ${roomSafetyPrompt(screen.roomId)}
+      <div class="room-tools">${roomSearch(screen)} ${refreshButton(screen)}</div>
+      ${membership(screen, joined)}
+      ${channelTimeline(screen)}
+      ${screen.handle.removed() ? nothing : composer(screen)}
+      <div id="room-end"></div>
+    </div>
   `;
 }
 
@@ -116,7 +128,8 @@ export function roomView(person: Me, roomId: string, channel: ChannelName): View
   return {
     title: () => {
       const room = rooms().find((r) => r.roomId === roomId);
-      if (room === undefined) return roomText().roomsTitle;
+      // Until the engine has opened this device's cache, the name is on its way.
+      if (room === undefined) return status().state === 'ready' ? roomText().roomsTitle : roomText().nameLoading;
       return room.name ?? roomText().nameLoading;
     },
     content: () => content(screen),

@@ -1,6 +1,9 @@
 // The room list (the signed-in start screen's main part) and the gate every
 // engine-backed screen passes first: the vault must be open (after a reload a PRF
-// vault needs its passkey again), then the engine starts (device, cache, live).
+// vault opens from its session wrap while the session lives, else it needs its
+// passkey again: vault.ts), then the engine starts (device, cache, live). Search
+// and filters: list-search.ts; the desktop side pane: list-pane.ts; the title's
+// and the app badge's count: list-badge.ts.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 
@@ -8,11 +11,13 @@ import '../rooms.css';
 import type { Me } from '../api';
 import { navigate, rerender } from '../app';
 import { lang, t } from '../i18n';
-import { createRoom, onChange, refreshRooms, roomOrganisations, rooms, startEngine, status } from '../engine';
+import { createRoom, onChange, refreshRooms, roomOrganisations, rooms, startEngine, status, warmEngine } from '../engine';
 import { roleName, roomText } from '../rooms-messages';
 import { resumeVault, unlockVault, vaultKind } from '../vault';
 import { localPrf } from '../webauthn';
 import { errorBox, noticeBox, problemText } from './parts';
+import './list-badge';
+import { resetSearch, searchableList } from './list-search';
 import { broadcastText } from '../broadcasts/messages';
 
 // Every engine change redraws the current screen.
@@ -36,6 +41,7 @@ export function resetGate(): void {
   gate.locked = null;
   gate.missing = false;
   gate.problem = null;
+  resetSearch();
 }
 
 /** Opens the vault if it can open by itself, then starts the engine (once). */
@@ -50,6 +56,7 @@ export function ensureEngine(person: Me): void {
   }
   if (resumed) return;
   resumed = true;
+  warmEngine();
   void resumeVault(person.userId).then((found) => {
     if (found === null) gate.missing = true;
     else if (found.kind === 'locked') gate.locked = { credentialId: found.credentialId, rpId: found.rpId };
@@ -213,7 +220,7 @@ export function roomList(person: Me): TemplateResult {
       <h2 id="rooms-heading">${m.roomsHeading}</h2>
       <p><a class="button secondary broadcasts-link" id="broadcasts-link" href="#/broadcasts">${broadcastText().linkFromRooms}</a></p>
       ${connectionLine()}
-      ${mine.length === 0 ? html`<p id="no-rooms">${m.noRooms}</p>` : html`<ul class="room-list">${mine.map(roomCard)}</ul>`}
+      ${mine.length === 0 ? html`<p id="no-rooms">${m.noRooms}</p>` : searchableList('room', mine, roomCard)}
       <button type="button" class="secondary" id="refresh" ?disabled=${list.refreshing} @click=${doRefresh}>
         ${list.refreshing ? m.refreshing : m.refresh}
       </button>
