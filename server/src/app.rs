@@ -70,6 +70,8 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
     let blobs = BlobStore::open(&location).map_err(StartError::Blobs)?;
     let metrics = Metrics::new().map_err(|e| StartError::Other(e.to_string()))?;
     let relying = Relying::new(&config, &db).map_err(|e| StartError::Other(e.to_string()))?;
+    let notifier =
+        crate::notify::Notifier::new(&config, &db).map_err(|e| StartError::Other(e.to_string()))?;
     Ok(AppState {
         db,
         blobs,
@@ -78,6 +80,7 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
         clock,
         relying,
         live: Live::default(),
+        notifier,
     })
 }
 
@@ -148,6 +151,7 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
     crate::fanout::spawn_listener(config.database_url(), state.live.clone());
     crate::sweep::spawn(state.clone());
+    crate::notify::events::spawn(state.clone());
     let live = state.live.clone();
     let metrics = state.metrics.clone();
     let origins = config
@@ -277,6 +281,13 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::emergency::declare)
                 .service(routes::emergency::current)
                 .service(routes::emergency::end_disaster)
+                .service(routes::notifications::vapid_key)
+                .service(routes::notifications::subscribe)
+                .service(routes::notifications::unsubscribe)
+                .service(routes::notifications::get_settings)
+                .service(routes::notifications::put_settings)
+                .service(routes::notifications::get_escalation)
+                .service(routes::notifications::put_escalation)
                 .service(routes::ws::ws),
         );
 }

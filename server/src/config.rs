@@ -109,6 +109,30 @@ pub struct Config {
     /// The built browser client (`index.html` and `assets/`), served at `/`.
     /// Defaults to `client-web/web/dist` under the current directory when it exists.
     pub web_dir: Option<PathBuf>,
+    /// The mail server for notification e-mail: `smtp://HOST:PORT` (plain, or
+    /// STARTTLS with `?tls=required`) or `smtps://USER:PASSWORD@HOST` (TLS). No
+    /// e-mail when unset. A secret (it may carry a password): prefer
+    /// `KIZUNA_SMTP_URL`.
+    pub smtp_url: Option<Redacted<String>>,
+    /// The sender of notification e-mail, e.g. `Kizuna <kizuna@example.jp>`.
+    /// Required with `smtp_url`.
+    pub mail_from: Option<String>,
+    /// Hosts a Web Push subscription's endpoint may name (`*.` matches any
+    /// subdomain): the browsers' push services. The server sends requests there, so
+    /// this list keeps it from being pointed at internal addresses.
+    pub push_endpoint_hosts: Vec<String>,
+    /// Accept `http://` push endpoints (loopback test endpoints only; never in
+    /// production).
+    pub push_allow_http: bool,
+    /// The VAPID private key (base64url of the 32-byte P-256 scalar). When unset,
+    /// one is generated once and kept in the database, shared by every node.
+    pub vapid_private_key: Option<Redacted<String>>,
+    /// The contact push services see in VAPID tokens (`mailto:` or `https:`).
+    /// Defaults to `public_url`.
+    pub vapid_subject: Option<String>,
+    /// Seconds between runs of the notification job (e-mail digests, escalation of
+    /// unread urgent posts).
+    pub notification_sweep_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -149,6 +173,13 @@ impl Default for Config {
             reauth_max_age_secs: 300,
             max_connections_per_user: 10,
             web_dir: None,
+            smtp_url: None,
+            mail_from: None,
+            push_endpoint_hosts: DEFAULT_PUSH_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+            push_allow_http: false,
+            vapid_private_key: None,
+            vapid_subject: None,
+            notification_sweep_interval_secs: 60,
         }
     }
 }
@@ -160,6 +191,16 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(String),
 }
+
+/// The browsers' push services: Chrome and Edge (FCM), Firefox, Windows (WNS) and
+/// Safari (Apple).
+pub const DEFAULT_PUSH_HOSTS: &[&str] = &[
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "*.notify.windows.com",
+    "web.push.apple.com",
+    "*.push.apple.com",
+];
 
 /// Where `ops/build-web.sh` puts the browser client, relative to the checkout.
 pub const DEFAULT_WEB_DIR: &str = "client-web/web/dist";
@@ -256,6 +297,12 @@ impl Config {
                     dir.display()
                 ));
             }
+        }
+        if self.smtp_url.is_some() && self.mail_from.is_none() {
+            return bad("smtp_url is set but mail_from is not: set mail_from to the sender address, e.g. \"Kizuna <kizuna@example.jp>\"".into());
+        }
+        if self.notification_sweep_interval_secs == 0 {
+            return bad("notification_sweep_interval_secs must be more than 0".into());
         }
         self.webauthn()?;
         self.blob_location().map(|_| ())

@@ -191,6 +191,13 @@ pub enum ApiError {
     /// An approval for an emergency account that is not enrolled and sealed.
     #[error("emergency account not sealed")]
     EmergencyAccountNotSealed,
+    /// A push subscription naming an endpoint that is not a browser push service on
+    /// the allow-list, or not https.
+    #[error("push endpoint not allowed")]
+    PushEndpointNotAllowed,
+    /// E-mail notifications asked for on a server without a mail server.
+    #[error("e-mail unavailable")]
+    EmailUnavailable,
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -483,6 +490,14 @@ catalogue!(ApiError {
         example Self::EmergencyAccountNotSealed,
         en "This emergency account is not sealed yet (or must be resealed after use), so its use cannot be approved. Enrol its sheet and security key with the enrolment link first.",
         ja "この緊急用アカウントはまだ封印されていない（または使用後の再封印が必要な）ため、使用を承認できません。先に登録リンクでパスワード用紙とセキュリティキーを登録してください。";
+    Self::PushEndpointNotAllowed => "push_endpoint_not_allowed", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::PushEndpointNotAllowed,
+        en "This browser's push service is not one this server sends to, so notifications were not turned on. Use Chrome, Edge, Firefox or Safari, or ask your administrator.",
+        ja "このブラウザーの通知サービスはこのサーバーの送信先に含まれていないため、通知をオンにできませんでした。Chrome・Edge・Firefox・Safari を使うか、管理者に相談してください。";
+    Self::EmailUnavailable => "email_unavailable", StatusCode::UNPROCESSABLE_ENTITY,
+        example Self::EmailUnavailable,
+        en "This server cannot send e-mail, so e-mail notifications stay off. Use push notifications, or ask your administrator to set up e-mail.",
+        ja "このサーバーはメールを送れないため、メール通知はオフのままです。プッシュ通知を使うか、管理者にメールの設定を依頼してください。";
     Self::TooManyConnections => "too_many_connections", StatusCode::TOO_MANY_REQUESTS,
         example Self::TooManyConnections,
         en "You have too many open connections. Close other tabs or devices and try again.",
@@ -681,6 +696,23 @@ pub enum Problem {
     SealedStateSigner,
     /// A sealed invitee name that is not one.
     SealedNameShape,
+    /// A time of day not written `HH:MM` (00:00 to 23:59).
+    TimeOfDay,
+    /// A number of minutes outside `min` to `max`.
+    Minutes {
+        /// Fewest minutes.
+        min: i64,
+        /// Most minutes.
+        max: i64,
+    },
+    /// A UTC offset outside -12:00 to +14:00.
+    UtcOffset,
+    /// Quiet hours that start when they end.
+    QuietHoursEmpty,
+    /// An e-mail address that is missing or not one.
+    EmailAddress,
+    /// Push subscription keys that are not a P-256 key and a 16-byte secret.
+    PushKeys,
 }
 
 catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTITY, {
@@ -862,6 +894,30 @@ catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTIT
         example Self::SealedNameShape,
         en "not a sealed name",
         ja "暗号化された名前の形式ではありません。アプリを更新してもう一度お試しください";
+    Self::TimeOfDay =>
+        example Self::TimeOfDay,
+        en "write a time of day as HH:MM, from 00:00 to 23:59",
+        ja "時刻は 00:00〜23:59 の HH:MM の形で入力してください";
+    Self::Minutes { min, max } =>
+        example Self::Minutes { min: 15, max: 1440 },
+        en format!("choose from {min} to {max} minutes"),
+        ja format!("{min}〜{max} 分の範囲で選んでください");
+    Self::UtcOffset =>
+        example Self::UtcOffset,
+        en "choose a time zone between UTC-12:00 and UTC+14:00 (Japan: +540 minutes)",
+        ja "タイムゾーンは UTC-12:00〜UTC+14:00 の範囲で選んでください（日本は +540 分）";
+    Self::QuietHoursEmpty =>
+        example Self::QuietHoursEmpty,
+        en "quiet hours must end at another time than they start; choose an end time, or turn quiet hours off",
+        ja "通知しない時間帯は、開始と終了を別の時刻にするか、オフにしてください";
+    Self::EmailAddress =>
+        example Self::EmailAddress,
+        en "give the e-mail address notifications should go to, like name@example.jp",
+        ja "通知を受け取るメールアドレスを name@example.jp の形で入力してください";
+    Self::PushKeys =>
+        example Self::PushKeys,
+        en "the browser's push keys are not valid; turn notifications off and on again in this browser",
+        ja "ブラウザーの通知用の鍵が正しくありません。このブラウザーで通知をいったんオフにしてから、もう一度オンにしてください";
 });
 
 /// The blob the examples of attachment problems name.

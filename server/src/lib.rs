@@ -14,6 +14,7 @@ pub mod fanout;
 pub mod invites;
 pub mod live;
 pub mod metrics;
+pub mod notify;
 pub mod origin;
 pub mod policy;
 pub mod refusals;

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 
 /// The current time. A parameter, not a call to the system clock deep inside the
 /// code, so tests can move time.
@@ -44,6 +45,8 @@ pub struct AppState {
     pub relying: Relying,
     /// This node's live connections.
     pub live: Live,
+    /// Push and e-mail notifications.
+    pub notifier: Notifier,
 }
 
 impl AppState {

@@ -24,6 +24,7 @@ pub mod emergency;
 mod error;
 pub mod groups;
 pub mod invitations;
+pub mod notifications;
 pub mod orgs;
 pub mod reads;
 pub mod reset_ledger;

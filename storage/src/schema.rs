@@ -358,6 +358,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_settings (user_id) {
+        user_id -> Text,
+        push -> Text,
+        email -> Text,
+        email_address -> Nullable<Text>,
+        digest_minutes -> BigInt,
+        quiet_start -> Nullable<BigInt>,
+        quiet_end -> Nullable<BigInt>,
+        utc_offset_minutes -> BigInt,
+        urgent_in_quiet_hours -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        user_id -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    digest_pending (user_id, room_id) {
+        user_id -> Text,
+        room_id -> Text,
+        posts -> BigInt,
+        first_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    room_escalation (room_id) {
+        room_id -> Text,
+        minutes -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    escalations_sent (group_id, seq) {
+        group_id -> Text,
+        seq -> BigInt,
+        sent_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(rooms -> organisations (organisation_id));
@@ -396,4 +446,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     emergency_accounts,
     emergency_approvals,
     broadcast_maps,
+    notification_settings,
+    push_subscriptions,
+    digest_pending,
+    room_escalation,
+    escalations_sent,
 );

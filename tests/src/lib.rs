@@ -10,7 +10,9 @@ pub mod care;
 pub mod mls;
 pub mod officer;
 pub mod process;
+pub mod push;
 pub mod scan;
+pub mod smtp;
 pub mod ws;
 
 use std::path::PathBuf;

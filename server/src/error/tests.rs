@@ -144,6 +144,8 @@ fn every_error_keeps_its_status_and_code() {
         ("safety_need_mismatch", 422),
         ("emergency_account_sealed", 403),
         ("emergency_account_not_sealed", 409),
+        ("push_endpoint_not_allowed", 422),
+        ("email_unavailable", 422),
         ("too_many_connections", 429),
         ("storage_full", 507),
         ("quota_exceeded", 507),

@@ -17,6 +17,7 @@ pub mod health;
 pub mod invitations;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod reads;
 pub mod registration;

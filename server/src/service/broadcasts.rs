@@ -333,7 +333,7 @@ pub async fn send(
     if content.is_expired(now) {
         return Err(ApiError::BroadcastExpired);
     }
-    let id = content.id;
+    let (id, acting_user) = (content.id, acting.user);
     let reached = state
         .write(move |conn| {
             check_signing_device(conn, &acting, &content.signed_by)?;
@@ -367,6 +367,8 @@ pub async fn send(
             Ok(everyone_reached(conn, &row)?)
         })
         .await?;
+    let pushed = reached.iter().copied().filter(|u| *u != acting_user).collect();
+    crate::notify::events::broadcast_sent(state, pushed);
     // This node knows the recipients already; other nodes work them out once each.
     let _ = state.live.broadcast_recipients(id).set(Arc::new(reached));
     state.live.notify_broadcast(id);

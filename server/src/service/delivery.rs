@@ -121,7 +121,7 @@ pub async fn append_message(
         urgency: message.urgency,
         post_id,
     };
-    let (now, target) = (state.now(), group.clone());
+    let (now, target, urgency) = (state.now(), group.clone(), message.urgency);
     let appended = state
         .db
         .run(move |conn| groups::append_post(conn, &target, &entry, author, &blobs, now))
@@ -129,6 +129,9 @@ pub async fn append_message(
     match appended {
         Appended::Stored { seq } => {
             state.live.notify_group(&group.id, seq);
+            if kind == EntryKind::Post {
+                crate::notify::events::post_appended(state, group, author, urgency);
+            }
             Ok(MessageStored {
                 seq,
                 duplicate: false,

@@ -24,6 +24,8 @@ pub mod emergency;
 pub mod groups;
 pub mod health;
 pub mod invitations;
+pub mod notification_settings;
+pub mod notifications;
 pub mod people;
 pub mod reads;
 pub mod registration;

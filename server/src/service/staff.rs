@@ -376,6 +376,7 @@ fn apply_action(
             // the public sign-in/begin answer for the login ID and tell anyone who
             // knows it that the person left.
             invitations::expire_for_user(conn, target, now)?;
+            kizuna_storage::notifications::forget_user(conn, target)?;
             "user.disabled"
         }
         StaffAction::Unlock => {
