@@ -7,11 +7,13 @@
 //! [`Redacted`] so they never reach a log line.
 
 use diesel::prelude::*;
-use kizuna_proto::{DeviceId, Redacted, RoomId, Timestamp, UserId};
+use kizuna_proto::{Channel, DeviceId, Redacted, RoomId, Timestamp, UserId};
 
 use crate::schema::{
     digest_pending, escalations_sent, group_log, notification_settings, push_subscriptions, room_escalation,
 };
+use crate::schema::{room_members, users};
+use crate::users::UserStatus;
 use crate::{transaction, DbConn, StorageError};
 
 /// A person's stored notification settings (absent: the defaults).
@@ -46,6 +48,41 @@ pub fn settings(conn: &mut DbConn, user: UserId) -> Result<Option<NotificationSe
         .find(user)
         .first::<NotificationSettings>(conn)
         .optional()?)
+}
+
+/// The active members of `room` who may read `channel`, other than `except`, each
+/// with their stored settings (absent: the defaults): everything a post's
+/// notifications need, in one query, because it runs for every post.
+pub fn channel_readers(
+    conn: &mut DbConn,
+    room: RoomId,
+    channel: Channel,
+    except: Option<UserId>,
+) -> Result<Vec<(UserId, Option<NotificationSettings>)>, StorageError> {
+    let rows: Vec<(UserId, bool, bool, Option<NotificationSettings>)> = room_members::table
+        .inner_join(users::table.on(users::id.eq(room_members::user_id)))
+        .left_join(notification_settings::table.on(notification_settings::user_id.eq(room_members::user_id)))
+        .filter(room_members::room_id.eq(room))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .select((
+            room_members::user_id,
+            room_members::team_access,
+            room_members::family_access,
+            notification_settings::all_columns.nullable(),
+        ))
+        .order(room_members::user_id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(user, team, family, _)| {
+            let reads = match channel {
+                Channel::Team => *team,
+                Channel::Family => *family,
+            };
+            reads && Some(*user) != except
+        })
+        .map(|(user, _, _, settings)| (user, settings))
+        .collect())
 }
 
 /// Stores `settings`, replacing the person's earlier ones.

@@ -19,7 +19,7 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             UserStatus::Active => "active",
             UserStatus::Suspended => "suspended",

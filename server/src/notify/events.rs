@@ -10,7 +10,7 @@ use kizuna_proto::{RoomId, Timestamp, Urgency, UserId};
 use kizuna_storage::groups::{self, Group};
 use kizuna_storage::notifications::{self, PendingDigest, UrgentPost};
 use kizuna_storage::users::UserStatus;
-use kizuna_storage::{devices, reads, rooms, users, DbConn, StorageError};
+use kizuna_storage::{devices, reads, users, DbConn, StorageError};
 
 use super::mail::Mail;
 use super::{PushKind, PushPayload};
@@ -37,21 +37,15 @@ struct Recipient {
 
 /// The channel's members who may read it, active, other than `except`.
 fn readers(conn: &mut DbConn, group: &Group, except: Option<UserId>) -> Result<Vec<Recipient>, StorageError> {
-    let mut out = Vec::new();
-    for member in rooms::members(conn, group.room)? {
-        if !member.can_access(group.channel) || Some(member.user) == except {
-            continue;
-        }
-        if users::get(conn, member.user)?.status != UserStatus::Active {
-            continue;
-        }
-        let prefs = Preferences::of(notifications::settings(conn, member.user)?);
-        out.push(Recipient {
-            user: member.user,
-            prefs,
-        });
-    }
-    Ok(out)
+    Ok(
+        notifications::channel_readers(conn, group.room, group.channel, except)?
+            .into_iter()
+            .map(|(user, stored)| Recipient {
+                user,
+                prefs: Preferences::of(stored),
+            })
+            .collect(),
+    )
 }
 
 /// A post was appended to `group` by `author`: notify the channel's other members,
