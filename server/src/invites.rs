@@ -66,6 +66,7 @@ pub fn issue(
         used_at: None,
         target_user: request.target_user,
         sealed_invitee_name: None,
+        used_by: None,
     };
     invitations::create(conn, &invitation)?;
     let link = Redacted::new(format!("{public_url}/#/invite/{}", token.expose()));

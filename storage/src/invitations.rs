@@ -73,6 +73,8 @@ pub struct Invitation {
     /// Who a room invitation is for, sealed by the inviter's device under a key
     /// derived from the link's token (`kizuna_crypto::invitation_name`).
     pub sealed_invitee_name: Option<Vec<u8>>,
+    /// Who redeemed it, once it is used.
+    pub used_by: Option<UserId>,
 }
 
 impl Invitation {
@@ -98,6 +100,7 @@ struct InvitationRow {
     used_at: Option<Timestamp>,
     target_user_id: Option<UserId>,
     sealed_invitee_name: Option<Vec<u8>>,
+    used_by: Option<UserId>,
 }
 
 impl TryFrom<InvitationRow> for Invitation {
@@ -117,6 +120,7 @@ impl TryFrom<InvitationRow> for Invitation {
             used_at: row.used_at,
             target_user: row.target_user_id,
             sealed_invitee_name: row.sealed_invitee_name,
+            used_by: row.used_by,
         })
     }
 }
@@ -137,6 +141,7 @@ pub fn create(conn: &mut DbConn, invitation: &Invitation) -> Result<(), StorageE
         used_at: invitation.used_at,
         target_user_id: invitation.target_user,
         sealed_invitee_name: invitation.sealed_invitee_name.clone(),
+        used_by: invitation.used_by,
     };
     diesel::insert_into(invitations::table)
         .values(&row)
@@ -154,16 +159,24 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
         .transpose()
 }
 
-/// Marks a link used, exactly once: returns `false` if it was already used or had
-/// expired at `now`, so two concurrent redemptions cannot both succeed.
-pub fn consume(conn: &mut DbConn, id: InvitationId, now: Timestamp) -> Result<bool, StorageError> {
+/// Marks a link used by `by`, exactly once: returns `false` if it was already used or
+/// had expired at `now`, so two concurrent redemptions cannot both succeed.
+pub fn consume(
+    conn: &mut DbConn,
+    id: InvitationId,
+    by: UserId,
+    now: Timestamp,
+) -> Result<bool, StorageError> {
     let updated = diesel::update(
         invitations::table
             .find(id)
             .filter(invitations::used_at.is_null())
             .filter(invitations::expires_at.gt(now)),
     )
-    .set(invitations::used_at.eq(Some(now)))
+    .set((
+        invitations::used_at.eq(Some(now)),
+        invitations::used_by.eq(Some(by)),
+    ))
     .execute(conn)?;
     Ok(updated == 1)
 }

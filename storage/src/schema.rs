@@ -73,6 +73,7 @@ diesel::table! {
         used_at -> Nullable<BigInt>,
         target_user_id -> Nullable<Text>,
         sealed_invitee_name -> Nullable<Binary>,
+        used_by -> Nullable<Text>,
     }
 }
 

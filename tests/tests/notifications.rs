@@ -10,11 +10,15 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use kizuna_client::{Channel, ContentType, PostEnvelope};
-use kizuna_proto::{Timestamp, Urgency};
-use kizuna_tests::accounts::answer;
+use kizuna_client::{Channel, Client, ContentType, PostEnvelope, RoomRole};
+use kizuna_crypto::broadcast::{sign, sign_roster_change, Broadcast, RosterChange, SignedBroadcast};
+use kizuna_proto::{BroadcastId, Severity, Timestamp, Urgency, UserId};
+use kizuna_server::config::Config;
+use kizuna_storage::notifications as stored;
+use kizuna_tests::accounts::{answer, Person, GOOD_PASSWORD};
 use kizuna_tests::care::Team;
 use kizuna_tests::mls::urlencode;
+use kizuna_tests::officer::{signer, Signer};
 use kizuna_tests::push::{PushEndpoint, Subscriber};
 use kizuna_tests::smtp::SmtpServer;
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer, ORIGIN};
@@ -31,22 +35,37 @@ struct Kit {
     smtp: SmtpServer,
 }
 
+/// The server may push to the loopback endpoint (plain http) and runs its job
+/// every second.
+fn loopback_push(c: &mut Config) {
+    c.push_endpoint_hosts = vec!["127.0.0.1".into()];
+    c.push_allow_http = true;
+    c.notification_sweep_interval_secs = 1;
+}
+
+/// [`loopback_push`], and e-mail through `smtp`.
+fn notifying(smtp: &SmtpServer) -> impl FnOnce(&mut Config) {
+    let smtp_url = smtp.url();
+    move |c| {
+        c.smtp_url = Some(smtp_url.into());
+        c.mail_from = Some("Kizuna <kizuna@example.jp>".into());
+        loopback_push(c);
+    }
+}
+
+/// Tells `push` the server's VAPID key, as `/push/key` gives it to `token`.
+async fn expect_vapid(server: &TestServer, push: &PushEndpoint, token: &str) -> Result<()> {
+    let (status, key) = server.get("/api/v1/push/key", Some(token)).await?;
+    assert_eq!(status, 200, "{key}");
+    push.expect_vapid_key(key["vapid_public_key"].as_str().unwrap());
+    Ok(())
+}
+
 async fn kit(db: DbKind) -> Result<Kit> {
     let push = PushEndpoint::start().await?;
     let smtp = SmtpServer::start().await?;
-    let smtp_url = smtp.url();
-    let team = Team::start(db, BlobKind::Local, |c| {
-        c.smtp_url = Some(smtp_url.into());
-        c.mail_from = Some("Kizuna <kizuna@example.jp>".into());
-        c.push_endpoint_hosts = vec!["127.0.0.1".into()];
-        c.push_allow_http = true;
-        c.notification_sweep_interval_secs = 1;
-    })
-    .await?;
-    let token = team.nurse.session_token().unwrap().to_owned();
-    let (status, key) = team.server.get("/api/v1/push/key", Some(&token)).await?;
-    assert_eq!(status, 200, "{key}");
-    push.expect_vapid_key(key["vapid_public_key"].as_str().unwrap());
+    let team = Team::start(db, BlobKind::Local, notifying(&smtp)).await?;
+    expect_vapid(&team.server, &push, &token(&team.nurse)).await?;
     Ok(Kit { team, push, smtp })
 }
 
@@ -107,18 +126,21 @@ fn assert_content_free(text: &str) {
     }
 }
 
-fn assert_payload(json: &Value, kind: &str, room: &str, count: i64) {
+/// The payload is `{"v":1,"kind","room","count"}` and nothing else (`room` null
+/// when it is about no room).
+fn assert_payload(json: &Value, kind: &str, room: Option<&str>, count: i64) {
     let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
     keys.sort();
     assert_eq!(keys, ["count", "kind", "room", "v"], "{json}");
     assert_eq!(
         (
-            json["v"].as_i64(),
+            &json["v"],
             json["kind"].as_str(),
-            json["room"].as_str(),
+            &json["room"],
             json["count"].as_i64()
         ),
-        (Some(1), Some(kind), Some(room), Some(count))
+        (&json!(1), Some(kind), &json!(room), Some(count)),
+        "{json}"
     );
 }
 
@@ -163,7 +185,7 @@ async fn an_urgent_post_reaches_the_nurse_and_says_nothing(db: DbKind) -> Result
     let room_id = room.to_string();
     for sub in [&phone, &laptop] {
         let pushed = push.wait_for(sub, 1).await?;
-        assert_payload(&pushed[0].json(), "urgent", &room_id, 1);
+        assert_payload(&pushed[0].json(), "urgent", Some(&room_id), 1);
         assert_content_free(&pushed[0].plaintext);
         assert_eq!(pushed[0].urgency.as_deref(), Some("high"));
     }
@@ -246,7 +268,7 @@ async fn the_digest_counts_and_waits_for_quiet_hours_to_end(db: DbKind) -> Resul
         .post_content(room, Channel::Family, &note("ご家族へ", Urgency::Normal))
         .await?;
     let pushed = push.wait_for(&phone, 2).await?;
-    assert_payload(&pushed[0].json(), "posts", &room.to_string(), 1);
+    assert_payload(&pushed[0].json(), "posts", Some(&room.to_string()), 1);
     assert_eq!(pushed[0].urgency.as_deref(), Some("normal"));
     settle().await;
     assert!(
@@ -376,9 +398,9 @@ async fn an_unread_urgent_post_escalates_once(db: DbKind) -> Result<()> {
     assert_eq!(push.pushed_to(&n).len(), 1, "not before the room's time");
     team.server.advance(Duration::from_secs(2 * 60));
     let again = push.wait_for(&n, 2).await?;
-    assert_payload(&again[1].json(), "escalation", &room.to_string(), 1);
+    assert_payload(&again[1].json(), "escalation", Some(&room.to_string()), 1);
     let report = push.wait_for(&d, 1).await?;
-    assert_payload(&report[0].json(), "unread_report", &room.to_string(), 1);
+    assert_payload(&report[0].json(), "unread_report", Some(&room.to_string()), 1);
     assert_content_free(&report[0].plaintext);
     let mail = &smtp.wait_for("doctor@example.jp", 1).await?[0];
     assert!(
@@ -571,9 +593,303 @@ async fn subscriptions_and_settings_refuse_bad_input(db: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// The words of the broadcast notices below, which no push may carry.
+const NOTICE_WORDS: [&str; 3] = ["避難指示", "みなみ川", "避難状況"];
+
+/// A notice from `by`'s device for `org`, as in the broadcast suite.
+fn notice(org: &str, by: &Signer, include_families: bool, now: Timestamp) -> Result<SignedBroadcast> {
+    let content = Broadcast {
+        id: BroadcastId::from_uuid(uuid::Uuid::new_v4()),
+        organisation: org.parse()?,
+        signed_by: by.officer,
+        severity: Severity::Emergency,
+        title: "避難指示：みなみ川流域".into(),
+        area: "みなみ市 みなみ川 流域".into(),
+        body: "利用者の避難状況を確認してください。".into(),
+        issued_at: now,
+        expires_at: Timestamp(now.0 + 86_400_000),
+        attachment: None,
+        safety_check: true,
+        include_families,
+    };
+    Ok(sign(&content, &by.key)?)
+}
+
+async fn send_notice(server: &TestServer, org: &str, by: &Signer, include_families: bool) -> Result<()> {
+    let signed = notice(org, by, include_families, server.now())?;
+    let (status, sent) = server
+        .post(
+            &format!("/api/v1/organisations/{org}/broadcasts"),
+            Some(&by.person.token),
+            serde_json::to_value(&signed)?,
+        )
+        .await?;
+    assert_eq!(status, 201, "{sent}");
+    Ok(())
+}
+
+fn assert_broadcast_push(pushed: &kizuna_tests::push::Pushed) {
+    assert_payload(&pushed.json(), "broadcast", None, 1);
+    assert_eq!(pushed.urgency.as_deref(), Some("high"));
+    for word in NOTICE_WORDS {
+        assert!(
+            !pushed.plaintext.contains(word),
+            "{word:?} leaked into {:?}",
+            pushed.plaintext
+        );
+    }
+}
+
+async fn a_broadcast_pushes_to_its_recipients_but_not_its_sender(db: DbKind) -> Result<()> {
+    let push = PushEndpoint::start().await?;
+    let server = TestServer::start_with(db, BlobKind::Local, loopback_push).await?;
+    let system = server.bootstrap_admin().await?;
+    let association = server
+        .organisation(&system, "みなみ県医師会", "association", None)
+        .await?;
+    let clinic = server
+        .organisation(&system, "みなみ診療所", "clinic", Some(&association))
+        .await?;
+    let office = server
+        .staff(&system, &association, "office.ito", "officer")
+        .await?;
+    let officer = |login: &'static str| server.staff(&office, &association, login, "broadcast_officer");
+    let first = signer(&server, officer("bo.suzuki").await?, 1).await?;
+    let second = signer(&server, officer("bo.tanaka").await?, 2).await?;
+    let clinic_admin = server
+        .staff(&system, &clinic, "office.minami", "facility_admin")
+        .await?;
+    let nurse = server
+        .staff(&clinic_admin, &clinic, "nurse.sato", "nurse")
+        .await?;
+    let doctor = server.staff(&clinic_admin, &clinic, "dr.mori", "doctor").await?;
+    let room = server.room(&doctor, &clinic).await?;
+    let link = server.invite_to_room(&doctor, &room, "family").await?;
+    let family = server.register(&link, "family.yamada").await?;
+    expect_vapid(&server, &push, &nurse.token).await?;
+    let roster = RosterChange {
+        organisation: association.parse()?,
+        version: 1,
+        previous: None,
+        issued_at: server.now(),
+        signed_by: first.officer,
+        officers: vec![first.officer, second.officer],
+    };
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/organisations/{association}/roster"),
+            Some(&first.person.token),
+            serde_json::to_value(sign_roster_change(&roster, &first.key)?)?,
+        )
+        .await?;
+    assert_eq!(status, 204, "{body}");
+    let subscriber = |name: &str, person: &Person| {
+        let sub = push.subscriber(name);
+        let (server, token) = (&server, person.token.clone());
+        async move { subscribe(server, &token, &sub).await.map(|_| sub) }
+    };
+    let n = subscriber("nurse", &nurse).await?;
+    let d = subscriber("doctor", &doctor).await?;
+    let f = subscriber("family", &family).await?;
+    let o = subscriber("officer", &first.person).await?;
+
+    // Families not included: the clinic's staff get it; the family member and
+    // the officer who sent it do not.
+    send_notice(&server, &association, &first, false).await?;
+    assert_broadcast_push(&push.wait_for(&n, 1).await?[0]);
+    assert_broadcast_push(&push.wait_for(&d, 1).await?[0]);
+    settle().await;
+    assert!(push.pushed_to(&f).is_empty(), "families were not included");
+    assert!(push.pushed_to(&o).is_empty(), "the sender is not notified");
+    assert_eq!(push.pushed_to(&n).len(), 1, "once per notice");
+
+    // Push off: nothing. Families included, from the other officer: the family
+    // member and the first officer get this one.
+    settings(&server, &doctor.token, json!({"push": "off", "email": "off"})).await?;
+    send_notice(&server, &association, &second, true).await?;
+    assert_broadcast_push(&push.wait_for(&f, 1).await?[0]);
+    assert_broadcast_push(&push.wait_for(&o, 1).await?[0]);
+    assert_broadcast_push(&push.wait_for(&n, 2).await?[1]);
+    settle().await;
+    assert_eq!(push.pushed_to(&d).len(), 1, "nothing with push \"off\"");
+    assert!(push.failures().is_empty(), "{:?}", push.failures());
+    Ok(())
+}
+
+/// A staff member of `org` with a device of their own, invited by `admin`.
+async fn staff_client(
+    server: &TestServer,
+    admin: &Person,
+    (org, dir): (&str, &std::path::Path),
+    login: &str,
+    role: &str,
+) -> Result<Client> {
+    let link = server.invite_staff(admin, org, login, role).await?;
+    let mut client = Client::create(&dir.join(format!("{login}.kizuna")), &server.url, ORIGIN)?;
+    client.register(&link, login, GOOD_PASSWORD, None).await?;
+    Ok(client)
+}
+
+/// What the database keeps about `user`'s notifications: how many push
+/// subscriptions, whether settings are stored, whether posts wait for a digest.
+async fn kept_for(server: &TestServer, user: UserId) -> Result<(usize, bool, bool)> {
+    Ok(server
+        .db
+        .run(move |conn| {
+            Ok((
+                stored::subscriptions_of(conn, user)?.len(),
+                stored::settings(conn, user)?.is_some(),
+                stored::pending_digests(conn)?.iter().any(|p| p.user == user),
+            ))
+        })
+        .await?)
+}
+
+async fn a_leaver_s_settings_and_subscriptions_are_deleted(db: DbKind) -> Result<()> {
+    let (push, smtp) = (PushEndpoint::start().await?, SmtpServer::start().await?);
+    let server = TestServer::start_with(db, BlobKind::Local, notifying(&smtp)).await?;
+    let system = server.bootstrap_admin().await?;
+    let org = server.organisation(&system, "Clinic", "clinic", None).await?;
+    let mut office = server
+        .staff(&system, &org, "office.minami", "facility_admin")
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let at = (org.as_str(), dir.path());
+    let mut doctor = staff_client(&server, &office, at, "dr.tanaka", "doctor").await?;
+    let mut nurse = staff_client(&server, &office, at, "nurse.sato", "nurse").await?;
+    let room = doctor.create_room(org.parse()?, "Suzuki-san").await?.id;
+    let invitation = doctor.invite(room, "nurse.sato", RoomRole::Professional).await?;
+    nurse.accept_invitation(&invitation.link).await?;
+    doctor.refresh().await?;
+    nurse.sync().await?;
+    let (nurse_id, doctor_id) = (nurse.user_id().unwrap(), doctor.user_id().unwrap());
+    let (nurses, doctors) = (token(&nurse), token(&doctor));
+    expect_vapid(&server, &push, &nurses).await?;
+    let phone = push.subscriber("nurse-phone");
+    subscribe(&server, &nurses, &phone).await?;
+    subscribe(&server, &doctors, &push.subscriber("doctor")).await?;
+    settings(&server, &doctors, json!({"push": "urgent", "email": "off"})).await?;
+    settings(
+        &server,
+        &nurses,
+        json!({"push": "urgent", "email": "digest", "email_address": "nurse@example.jp", "digest_minutes": 15}),
+    )
+    .await?;
+
+    // While on the staff: an urgent post reaches the nurse's phone and mailbox,
+    // and a routine one waits for her digest.
+    doctor
+        .post_content(room, Channel::Team, &note("至急1", Urgency::Urgent))
+        .await?;
+    push.wait_for(&phone, 1).await?;
+    smtp.wait_for("nurse@example.jp", 1).await?;
+    doctor
+        .post_content(room, Channel::Team, &note("定期訪問", Urgency::Normal))
+        .await?;
+    for _ in 0..100 {
+        if kept_for(&server, nurse_id).await?.2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept_for(&server, nurse_id).await?, (1, true, true));
+
+    // Suspended for a while: her digest waits past its time and comes once she is
+    // back, and her settings stay.
+    server.reauth(&mut office).await?;
+    let actions = format!("/api/v1/organisations/{org}/staff/{nurse_id}/actions");
+    let (status, body) = server
+        .post(&actions, Some(&office.token), json!({"action": "suspend"}))
+        .await?;
+    assert_eq!(status, 204, "{body}");
+    server.advance(Duration::from_secs(16 * 60));
+    settle().await;
+    settle().await;
+    assert_eq!(
+        smtp.mails_to("nurse@example.jp").len(),
+        1,
+        "no digest while suspended"
+    );
+    assert_eq!(kept_for(&server, nurse_id).await?, (1, true, true));
+    server.reauth(&mut office).await?;
+    let (status, body) = server
+        .post(&actions, Some(&office.token), json!({"action": "reactivate"}))
+        .await?;
+    assert_eq!(status, 204, "{body}");
+    smtp.wait_for("nurse@example.jp", 2).await?;
+    assert_eq!(
+        kept_for(&server, nurse_id).await?,
+        (1, true, false),
+        "the digest went"
+    );
+    doctor
+        .post_content(room, Channel::Team, &note("夕方の訪問", Urgency::Normal))
+        .await?;
+    for _ in 0..100 {
+        if kept_for(&server, nurse_id).await?.2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept_for(&server, nurse_id).await?, (1, true, true));
+
+    // She leaves: the facility administrator disables her account.
+    server.reauth(&mut office).await?;
+    let (status, body) = server
+        .post(&actions, Some(&office.token), json!({"action": "disable"}))
+        .await?;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(
+        kept_for(&server, nurse_id).await?,
+        (0, false, false),
+        "subscriptions, settings and the waiting digest are gone"
+    );
+    assert_eq!(
+        kept_for(&server, doctor_id).await?,
+        (1, true, false),
+        "only the leaver's"
+    );
+
+    // An urgent post in her room, past the digest's time and the room's
+    // escalation time: nothing reaches her phone or her mailbox.
+    doctor
+        .post_content(room, Channel::Team, &note("至急2", Urgency::Urgent))
+        .await?;
+    settle().await;
+    server.advance(Duration::from_secs(31 * 60));
+    settle().await;
+    settle().await;
+    assert_eq!(push.pushed_to(&phone).len(), 1, "nothing after leaving");
+    assert_eq!(
+        smtp.mails_to("nurse@example.jp").len(),
+        2,
+        "no digest, no urgent mail"
+    );
+
+    // A leaver cannot be re-enabled, so nothing could bring her settings back.
+    server.reauth(&mut office).await?;
+    let (status, body) = server
+        .post(&actions, Some(&office.token), json!({"action": "reactivate"}))
+        .await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{body}"
+    );
+    assert_eq!(
+        server.get("/api/v1/me/notifications", Some(&nurses)).await?.0,
+        401
+    );
+    assert_eq!(kept_for(&server, nurse_id).await?, (0, false, false));
+    assert!(push.failures().is_empty(), "{:?}", push.failures());
+    Ok(())
+}
+
 on_both_databases!(
     an_urgent_post_reaches_the_nurse_and_says_nothing,
     the_digest_counts_and_waits_for_quiet_hours_to_end,
     an_unread_urgent_post_escalates_once,
     subscriptions_and_settings_refuse_bad_input,
+    a_broadcast_pushes_to_its_recipients_but_not_its_sender,
+    a_leaver_s_settings_and_subscriptions_are_deleted,
 );

@@ -9,6 +9,7 @@ use anyhow::{ensure, Context, Result};
 use kizuna_proto::Timestamp;
 use kizuna_server::bootstrap::{ensure_link, BootstrapState};
 use kizuna_storage::invitations;
+use kizuna_tests::accounts::token_of;
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -295,7 +296,12 @@ async fn bootstrap_links_work_once_and_expire(kind: DbKind) -> Result<()> {
         .run(move |conn| {
             let invitation = invitations::find_by_token_hash(conn, &hash)?
                 .ok_or(kizuna_storage::StorageError::NotFound)?;
-            invitations::consume(conn, invitation.id, now())
+            invitations::consume(
+                conn,
+                invitation.id,
+                kizuna_proto::UserId::from_uuid(uuid::Uuid::new_v4()),
+                now(),
+            )
         })
         .await?;
     drop(db);
@@ -350,6 +356,124 @@ async fn shutdown_lets_in_flight_requests_finish(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// `POST /invitations/inspect` for `token`, signed in with `session` if given: the
+/// status and the body's bytes, exactly as sent.
+async fn inspect_bytes(server: &TestServer, session: Option<&str>, token: &str) -> Result<(u16, Vec<u8>)> {
+    let mut request = server
+        .http
+        .post(server.at("/api/v1/invitations/inspect"))
+        .json(&json!({ "token": token }));
+    if let Some(session) = session {
+        request = request.bearer_auth(session);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    Ok((status, response.bytes().await?.to_vec()))
+}
+
+async fn used_room_links_lead_only_their_user_to_the_room(kind: DbKind) -> Result<()> {
+    let server = TestServer::start(kind, BlobKind::Local).await?;
+    let admin = server.bootstrap_admin().await?;
+    let clinic = server
+        .organisation(&admin, "みなみ診療所", "clinic", None)
+        .await?;
+    let doctor = server.staff(&admin, &clinic, "dr.tanaka", "doctor").await?;
+    let nurse = server.staff(&admin, &clinic, "ns.sato", "nurse").await?;
+    let helper = server.staff(&admin, &clinic, "helper.ito", "helper").await?;
+    let room = server.room(&doctor, &clinic).await?;
+    let (_, doctor_me) = server.get("/api/v1/me", Some(&doctor.token)).await?;
+    let doctor_name = doctor_me["display_name"].as_str().context("display_name")?;
+
+    // While usable, the card can say who invites.
+    let link = server.invite_to_room(&doctor, &room, "professional").await?;
+    let token = token_of(&link)?;
+    let (status, info) = server
+        .post("/api/v1/invitations/inspect", None, json!({ "token": token }))
+        .await?;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(
+        (info["kind"].as_str(), info["inviter_name"].as_str()),
+        (Some("room"), Some(doctor_name))
+    );
+    assert!(info.get("used_by_you").is_none(), "{info}");
+    // Staff links name no inviter.
+    let staff_link = server.invite_staff(&admin, &clinic, "ns.kato", "nurse").await?;
+    let (_, staff_info) = server
+        .post(
+            "/api/v1/invitations/inspect",
+            None,
+            json!({ "token": token_of(&staff_link)? }),
+        )
+        .await?;
+    assert_eq!(staff_info["inviter_name"], Value::Null, "{staff_info}");
+
+    let (status, joined) = server
+        .post(
+            "/api/v1/invitations/accept",
+            Some(&nurse.token),
+            json!({ "token": token }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{joined}");
+
+    // The nurse, signed in on any device, is led to the room by her used link.
+    let (status, answer) = server
+        .post(
+            "/api/v1/invitations/inspect",
+            Some(&nurse.token),
+            json!({ "token": token }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer,
+        json!({ "used_by_you": true, "room_id": room, "channel": "team" })
+    );
+
+    // Anyone else learns nothing: the same bytes as for a link that never existed,
+    // including the room's own doctor (a member, but not the one who used it).
+    let (status, unknown) = inspect_bytes(&server, Some(&nurse.token), "no-such-link-token").await?;
+    assert_eq!(status, 404);
+    for session in [None, Some(doctor.token.as_str()), Some(helper.token.as_str())] {
+        let (status, used) = inspect_bytes(&server, session, &token).await?;
+        assert_eq!(
+            (status, &used),
+            (404, &unknown),
+            "{}",
+            String::from_utf8_lossy(&used)
+        );
+    }
+
+    // A family member who registered with a room link is led to the family channel.
+    let family_link = server.invite_to_room(&doctor, &room, "family").await?;
+    let family = server.register(&family_link, "family.yamada").await?;
+    let (status, answer) = server
+        .post(
+            "/api/v1/invitations/inspect",
+            Some(&family.token),
+            json!({ "token": token_of(&family_link)? }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer,
+        json!({ "used_by_you": true, "room_id": room, "channel": "family" })
+    );
+    // …and not by the nurse's link, nor the nurse by hers.
+    let (status, used) = inspect_bytes(&server, Some(&family.token), &token).await?;
+    assert_eq!((status, &used), (404, &unknown));
+    let (status, used) = inspect_bytes(&server, Some(&nurse.token), &token_of(&family_link)?).await?;
+    assert_eq!((status, &used), (404, &unknown));
+
+    // Once she has left the room, her link leads nowhere either.
+    let path = format!("/api/v1/rooms/{room}/members/{}", nurse.user_id);
+    let (status, removed) = server.delete(&path, Some(&doctor.token)).await?;
+    assert!((200..300).contains(&status), "{status} {removed}");
+    let (status, used) = inspect_bytes(&server, Some(&nurse.token), &token).await?;
+    assert_eq!((status, &used), (404, &unknown));
+    Ok(())
+}
+
 on_both_databases!(
     health_checks_database_and_blobs,
     metrics_count_requests_by_route_and_status,
@@ -358,4 +482,5 @@ on_both_databases!(
     responses_carry_security_headers,
     bootstrap_links_work_once_and_expire,
     shutdown_lets_in_flight_requests_finish,
+    used_room_links_lead_only_their_user_to_the_room,
 );

@@ -307,6 +307,7 @@ async fn invitations_are_one_time_and_expire(kind: DbKind) -> Result<()> {
         used_at: None,
         target_user: None,
         sealed_invitee_name: None,
+        used_by: None,
     };
     let live = make("aa11", T0.plus(Duration::from_secs(3600)));
     let stale = make("bb22", T0.plus(Duration::from_secs(60)));
@@ -329,13 +330,20 @@ async fn invitations_are_one_time_and_expire(kind: DbKind) -> Result<()> {
     assert!(found.is_some_and(|i| i.is_usable(later)));
 
     let (lid, sid) = (live.id, stale.id);
+    let redeemer = UserId::from_uuid(Uuid::new_v4());
     assert!(
-        !db.run(move |conn| invitations::consume(conn, sid, later)).await?,
+        !db.run(move |conn| invitations::consume(conn, sid, redeemer, later))
+            .await?,
         "expired link redeemed"
     );
-    assert!(db.run(move |conn| invitations::consume(conn, lid, later)).await?);
     assert!(
-        !db.run(move |conn| invitations::consume(conn, lid, later)).await?,
+        db.run(move |conn| invitations::consume(conn, lid, redeemer, later))
+            .await?
+    );
+    let someone_else = UserId::from_uuid(Uuid::new_v4());
+    assert!(
+        !db.run(move |conn| invitations::consume(conn, lid, someone_else, later))
+            .await?,
         "link redeemed twice"
     );
     let used = db
@@ -343,6 +351,7 @@ async fn invitations_are_one_time_and_expire(kind: DbKind) -> Result<()> {
         .await?
         .expect("still stored");
     assert_eq!(used.used_at, Some(later));
+    assert_eq!(used.used_by, Some(redeemer), "the first redeemer stays recorded");
     assert!(!used.is_usable(later));
 
     let fresh = make("cc33", T0.plus(Duration::from_secs(3600)));

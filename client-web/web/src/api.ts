@@ -102,18 +102,6 @@ function grant(value: Json): Grant {
   return { userId: field(object(value), 'user_id') };
 }
 
-export async function inspectInvitation(token: string): Promise<InvitationInfo> {
-  const body = object(await request('POST', '/invitations/inspect', { token }));
-  const expires = body['expires_at'];
-  return {
-    kind: field(body, 'kind'),
-    inviteeName: str(body['invitee_name']) ?? null,
-    sealedInviteeName: str(body['sealed_invitee_name']) ?? null,
-    role: str(body['role']) ?? null,
-    expiresAt: typeof expires === 'number' ? expires : 0,
-  };
-}
-
 export interface RegisterBegin {
   token: string;
   loginId: string | null;

@@ -190,11 +190,18 @@ async fn send_digests(state: &AppState) -> Result<usize, StorageError> {
     let pending = state.db.run(notifications::pending_digests).await?;
     let mut sent = 0;
     for PendingDigest { user, since } in pending {
-        let prefs = state
+        let (active, prefs) = state
             .db
-            .run(move |conn| notifications::settings(conn, user))
-            .await
-            .map(Preferences::of)?;
+            .run(move |conn| {
+                let active = users::get(conn, user)?.status == UserStatus::Active;
+                Ok((active, Preferences::of(notifications::settings(conn, user)?)))
+            })
+            .await?;
+        // A suspended person's digest waits for their return (a leaver's is deleted
+        // with their settings when the account is disabled).
+        if !active {
+            continue;
+        }
         let wanted = prefs.email == EmailLevel::Digest && prefs.email_address.is_some();
         if wanted && (now.0 < since.0 + prefs.digest_minutes * 60_000 || prefs.is_quiet(now)) {
             continue;

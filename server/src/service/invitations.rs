@@ -1,13 +1,15 @@
 //! One-time links: issuing one (a staff or a room invitation, stored with its audit
-//! record in one transaction), inspecting one, and accepting a room invitation with
+//! record in one transaction), inspecting one (for its own user, a used room
+//! invitation still leads to the room), and accepting a room invitation with
 //! an existing account.
 
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kizuna_proto::{RoomId, RoomRole, Timestamp, UserId};
-use kizuna_storage::invitations::{self, InvitationKind};
+use kizuna_proto::{Channel, RoomId, RoomRole, Timestamp, UserId};
+use kizuna_storage::invitations::{self, Invitation, InvitationKind};
+use kizuna_storage::{users, DbConn, StorageError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,21 +84,62 @@ pub struct InvitationInfo {
     pub role: Option<String>,
     /// When it stops working.
     pub expires_at: Timestamp,
+    /// Who made a room invitation: the display name they chose (already shown to
+    /// the people in their rooms). None for other links.
+    pub inviter_name: Option<String>,
 }
 
-/// What the link with `token` is for, if it can still be used. Unknown, used and
-/// expired links get the same `invitation_invalid`, so a guesser learns nothing.
-pub async fn inspect(state: &AppState, token: &str) -> Result<InvitationInfo, ApiError> {
+/// A room invitation the signed-in caller used themselves: where it leads, so
+/// opening their own link again on any device lands in the room.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsedByYou {
+    /// Always `true`: tells this answer from [`InvitationInfo`].
+    pub used_by_you: bool,
+    /// The room the link joined.
+    pub room_id: RoomId,
+    /// The channel the room opens on for the caller (`team` for the care team,
+    /// else `family`).
+    pub channel: Channel,
+}
+
+/// What `POST /invitations/inspect` answers.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Inspected {
+    /// The link can still be used.
+    Usable(InvitationInfo),
+    /// The caller already used this room invitation.
+    UsedByYou(UsedByYou),
+}
+
+/// What the link with `token` is for, if it can still be used; for `caller`'s own
+/// used room invitation, the room it joined. Unknown, expired and used links (used
+/// by anyone else, or asked about signed out) get the same `invitation_invalid`, so
+/// a guesser learns nothing.
+pub async fn inspect(state: &AppState, caller: Option<UserId>, token: &str) -> Result<Inspected, ApiError> {
     let hash = hash_token(token.trim());
     let now = state.now();
-    let found = state
+    let answer = state
         .db
-        .run(move |conn| invitations::find_by_token_hash(conn, &hash))
+        .run(move |conn| {
+            let Some(invitation) = invitations::find_by_token_hash(conn, &hash)? else {
+                return Ok(None);
+            };
+            if invitation.is_usable(now) {
+                let inviter_name = inviter_name(conn, &invitation)?;
+                return Ok(Some(Inspected::Usable(info(invitation, inviter_name))));
+            }
+            let Some(user) = caller else {
+                return Ok(None);
+            };
+            Ok(used_by(conn, &invitation, user)?.map(Inspected::UsedByYou))
+        })
         .await?;
-    let invitation = found
-        .filter(|i| i.is_usable(now))
-        .ok_or(ApiError::InvitationInvalid)?;
-    Ok(InvitationInfo {
+    answer.ok_or(ApiError::InvitationInvalid)
+}
+
+fn info(invitation: Invitation, inviter_name: Option<String>) -> InvitationInfo {
+    InvitationInfo {
         kind: invitation.kind.as_str().to_owned(),
         invitee_name: invitation.invitee_name,
         sealed_invitee_name: invitation
@@ -105,7 +148,46 @@ pub async fn inspect(state: &AppState, token: &str) -> Result<InvitationInfo, Ap
             .map(|b| STANDARD.encode(b)),
         role: invitation.role,
         expires_at: invitation.expires_at,
-    })
+        inviter_name,
+    }
+}
+
+/// The display name of whoever made a room invitation (none for other links).
+fn inviter_name(conn: &mut DbConn, invitation: &Invitation) -> Result<Option<String>, StorageError> {
+    let (InvitationKind::Room, Some(inviter)) = (invitation.kind, invitation.created_by) else {
+        return Ok(None);
+    };
+    match users::get(conn, inviter) {
+        Ok(user) => Ok(Some(user.display_name)),
+        Err(StorageError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The room `user` joined with this (used) room invitation, while they are still in
+/// it: `None` for anyone but the account that redeemed it.
+fn used_by(
+    conn: &mut DbConn,
+    invitation: &Invitation,
+    user: UserId,
+) -> Result<Option<UsedByYou>, StorageError> {
+    let (InvitationKind::Room, Some(room), Some(by)) = (invitation.kind, invitation.room, invitation.used_by)
+    else {
+        return Ok(None);
+    };
+    if by != user {
+        return Ok(None);
+    }
+    let joined = kizuna_storage::rooms::member(conn, room, user)?;
+    Ok(joined.map(|m| UsedByYou {
+        used_by_you: true,
+        room_id: room,
+        channel: if m.team_access {
+            Channel::Team
+        } else {
+            Channel::Family
+        },
+    }))
 }
 
 /// What accepting a room invitation did.
@@ -138,7 +220,7 @@ pub async fn accept(
             if kizuna_storage::rooms::member(conn, member.room, user)?.is_some() {
                 return Err(ApiError::AlreadyMember);
             }
-            if !invitations::consume(conn, invitation.id, now)? {
+            if !invitations::consume(conn, invitation.id, user, now)? {
                 return Err(ApiError::InvitationInvalid);
             }
             kizuna_storage::rooms::add_member(conn, &member)?;

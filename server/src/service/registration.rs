@@ -256,7 +256,7 @@ pub async fn finish(
     // someone faster) rolls back the link's consumption, so the link still works.
     state
         .write(move |conn| {
-            if !invitations::consume(conn, pending.invitation, now)? {
+            if !invitations::consume(conn, pending.invitation, pending.user, now)? {
                 return Err(ApiError::InvitationInvalid);
             }
             let invitation = invitations::get(conn, pending.invitation)?;

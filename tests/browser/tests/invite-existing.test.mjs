@@ -1,18 +1,21 @@
 // A room invitation for someone who already has an account, in a real browser with
 // real MLS: a nurse of a visiting-nurse station, signed in, opens the doctor's room
-// invitation link and is offered 「参加する」 with the care team and her role in
-// words (not a registration form); she joins, lands in the room and reads the note
-// the doctor wrote before she joined and the one written after. Opening the used
-// link again leads her to the room; a family member who registered with her link
+// invitation link and is offered 「参加する」 with who invites (the doctor's name),
+// the care team and her role in words (not a registration form); she joins, lands
+// in the room and reads the note the doctor wrote before she joined and the one
+// written after. Opening the used link again leads her to the room, also in a fresh
+// browser (another device, her passkey synced there, signed in there: the server
+// says where her own used link led); a family member who registered with her link
 // is led to the room too; someone else opening a used link is told it cannot be
 // used and is offered the way home. Phone and desktop screenshots.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { screenshots } from '../lib/browser.mjs';
+import { signIn } from '../lib/admin-flows.mjs';
+import { PHONE, recordProblems, screenshots } from '../lib/browser.mjs';
 import {
-  bootstrapAdmin, createOrganisation, createRoomUi, entryWith, expectHeading, inviteStaff, marker, registerPerson,
+  bootstrapAdmin, createOrganisation, createRoomUi, entryWith, expectHeading, inviteStaff, marker, PASSWORD, registerPerson,
   roomListReady, sendNote, unexpectedProblems,
 } from '../lib/flows.mjs';
 import { browserAndServer } from '../lib/suite.mjs';
@@ -32,6 +35,32 @@ async function invitationLink(page, roomId, name, roleLabel) {
   await page.getByRole('button', { name: '招待リンクを作る' }).click();
   await page.getByRole('heading', { name: `${name} さんへの招待リンクができました` }).waitFor();
   return page.getByLabel('招待リンク', { exact: true }).inputValue();
+}
+
+/**
+ * `person` on another device: a fresh browser context (no storage of the first one)
+ * whose passkey is theirs, as a synced passkey would be, signed in there with
+ * login ID, password and that passkey.
+ */
+async function onAnotherDevice(person) {
+  const context = await env.browser.newContext({ viewport: PHONE, locale: 'ja-JP', baseURL: env.server.url });
+  const page = await context.newPage();
+  const problems = recordProblems(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, hasPrf: true, automaticPresenceSimulation: true,
+    },
+  });
+  for (const credential of await person.authenticator.credentials()) {
+    await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
+  }
+  const finish = await signIn(page, env.server.url, person.login, PASSWORD);
+  assert.equal(finish?.status(), 200, `${person.login} could not sign in on another device`);
+  await expectHeading(page, 'ホーム');
+  return { context, page, problems };
 }
 
 /** Waits until this device is in the channel on screen (asking for news while it waits). */
@@ -79,7 +108,8 @@ test('a signed-in nurse joins with a room invitation; used links lead to the roo
     await nurse.page.goto(link);
     await expectHeading(nurse.page, 'ケアチームへの招待');
     const card = nurse.page.locator('#invite-join');
-    await card.getByText('ケアチームへの招待です。').waitFor();
+    await card.locator('#invite-join-lead').waitFor();
+    assert.equal((await card.locator('#invite-join-lead').textContent())?.trim(), '山田 一郎 さんからのケアチームへの招待です。');
     assert.equal((await card.locator('#invite-join-role').textContent())?.trim(), '役割: 専門職');
     assert.match((await card.locator('#invite-join-as').textContent()) ?? '', /看護 花子 さん（ログインID: kango\.hanako）/);
     assert.match((await card.locator('#invite-join-for').textContent()) ?? '', /看護 花子 さんあて/);
@@ -111,6 +141,17 @@ test('a signed-in nurse joins with a room invitation; used links lead to the roo
     await nurse.page.goto(link);
     await nurse.page.waitForURL(new RegExp(`#/rooms/${roomId}/team$`), { timeout: 30_000 });
     await expectHeading(nurse.page, ROOM);
+
+    // …and on another device, where nothing of the first is remembered: the room too.
+    const phone = await onAnotherDevice(nurse);
+    contexts.push(phone.context);
+    const inspected = phone.page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations/inspect'));
+    await phone.page.goto(link);
+    assert.equal((await inspected).status(), 200, 'her own used link is not recognised on another device');
+    await phone.page.waitForURL(new RegExp(`#/rooms/${roomId}/team$`), { timeout: 30_000 });
+    await phone.page.locator('.composer').waitFor();
+    assert.equal(await phone.page.locator('#invite-gone, #invite-join').count(), 0);
+    await screenshots(phone.page, 'invite-existing-02b-used-link-other-device');
 
     // A family member registers with her own link; the form suggests a login ID from her name.
     const familyLink = await invitationLink(doctor.page, roomId, FAMILY, 'ご家族');
@@ -146,7 +187,7 @@ test('a signed-in nurse joins with a room invitation; used links lead to the roo
     await nurse.page.getByRole('link', { name: 'ホームへ' }).click();
     await expectHeading(nurse.page, 'ホーム');
 
-    for (const person of [doctor, nurse, family]) {
+    for (const person of [doctor, nurse, { ...phone, login: 'kango.hanako (another device)' }, family]) {
       const violations = person.problems.filter((p) => /Content Security Policy|uncaught/i.test(p));
       assert.deepEqual(violations, [], `CSP or uncaught errors (${person.login})`);
       // 409: two devices settling the same membership change at once (the engine retries).

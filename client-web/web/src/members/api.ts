@@ -2,8 +2,9 @@
 // room invitation (link + QR payload), removing someone. Sent through the one HTTP
 // client (http/): failures arrive as its ApiError with the server's en/ja words.
 
+import type { InvitationInfo } from '../api';
 import { http } from '../http';
-import { list, object, str as text, type Body } from '../http/answer';
+import { list, num, object, str as text, type Body } from '../http/answer';
 import { rooms } from '../engine';
 import { sealInviteeName } from '../room-names';
 import { roomText } from '../rooms-messages';
@@ -103,6 +104,47 @@ export async function acceptInvitation(token: string): Promise<Joined> {
   return { roomId: text(body, 'room_id'), role: text(body, 'role') };
 }
 
+/** A link that can still be used, and (room invitations) who made it. */
+export interface LinkInfo extends InvitationInfo {
+  /** The display name of whoever made a room invitation; null for other links. */
+  inviterName: string | null;
+}
+
+/** What the server says of a link: usable, or (my own used room invitation) where it led. */
+export type LinkAnswer = { usable: LinkInfo } | { usedByMe: { roomId: string; channel: 'team' | 'family' } };
+
+const optional = (body: Body, key: string): string | null => {
+  const value = body[key];
+  return typeof value === 'string' ? value : null;
+};
+
+/**
+ * Asks what a link is for (POST /invitations/inspect). Signed in, a room invitation
+ * this account used answers with its room, on any device; every other unusable link
+ * fails with `invitation_invalid`.
+ */
+export async function inspectLink(token: string): Promise<LinkAnswer> {
+  const body = object(await http.json<unknown>('POST', '/invitations/inspect', { token }, { reauth: false }));
+  if (body['used_by_you'] === true) {
+    const channel = text(body, 'channel') === 'family' ? 'family' : 'team';
+    return { usedByMe: { roomId: text(body, 'room_id'), channel } };
+  }
+  return {
+    usable: {
+      kind: text(body, 'kind'),
+      inviteeName: optional(body, 'invitee_name'),
+      sealedInviteeName: optional(body, 'sealed_invitee_name'),
+      role: optional(body, 'role'),
+      expiresAt: num(body, 'expires_at') ?? 0,
+      inviterName: optional(body, 'inviter_name'),
+    },
+  };
+}
+
+/** Where a room opens on `channel`. */
+export const channelHash = (roomId: string, channel: 'team' | 'family'): string =>
+  `#/rooms/${encodeURIComponent(roomId)}/${channel}`;
+
 /** The rooms I am in, with my role in each (names stay sealed: IDs only). */
 export async function myRoomRoles(): Promise<Joined[]> {
   return list(await call('GET', '/rooms')).map((body) => ({ roomId: text(body, 'id'), role: text(body, 'role') }));
@@ -110,6 +152,5 @@ export async function myRoomRoles(): Promise<Joined[]> {
 
 /** Where a room opens for someone with `role`: family and volunteers see only the family channel. */
 export function roomHash(roomId: string, role: string): string {
-  const channel = familyOnly(role) ? 'family' : 'team';
-  return `#/rooms/${encodeURIComponent(roomId)}/${channel}`;
+  return channelHash(roomId, familyOnly(role) ? 'family' : 'team');
 }

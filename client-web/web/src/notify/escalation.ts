@@ -1,7 +1,8 @@
 // A room's escalation time (GET/PUT /rooms/{room}/escalation): when some of the
 // team have not read an urgent post after this many minutes, they are notified
-// again (and its author is told how many have not read it). A panel for the room's screens: the owner and delegates choose the time,
-// everyone else sees it. The server refuses others (403) all the same.
+// again (and its author is told how many have not read it). A panel for the
+// room's screens: the owner and delegates choose the time, everyone else sees it.
+// The server refuses others (403) all the same.
 //
 // Use: keep `newEscalationState(roomId)` in the screen's state and put
 // `escalationPanel(state.escalation, canManage)` in its template; the panel loads
@@ -115,11 +116,14 @@ export function escalationPanel(state: EscalationState, canManage: boolean): Tem
   const m = notifyText();
   const headingId = `escalation-heading-${state.roomId}`;
   return html`
-    <section class="notify-section escalation" aria-labelledby=${headingId} data-minutes=${state.minutes ?? 'off'}>
+    <section class="notify-section escalation" aria-labelledby=${headingId}
+      data-minutes=${state.minutes === undefined ? nothing : (state.minutes ?? 'off')}>
       <h2 id=${headingId}>${m.escalationHeading}</h2>
       <p class="hint">${m.escalationExplain}</p>
       ${state.minutes === undefined
-        ? nothing
+        ? state.problem === null
+          ? html`<p role="status" class="hint">${m.loading}</p>`
+          : nothing
         : canManage
           ? picker(state)
           : html`<p class="escalation-current">${m.escalationCurrent(escalationWords(state.minutes))}</p>

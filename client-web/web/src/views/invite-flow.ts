@@ -1,9 +1,11 @@
 // What the invitation screen (invite.ts) does: checks the link, takes the password
 // (and a login ID for a new account), registers the passkey and signs in. Someone
 // already signed in who opens a room invitation joins with that account instead
-// (invite-join.ts). The state is one object the screen draws from.
+// (invite-join.ts); one who opens a room invitation they used themselves goes to the
+// room (the server says so, on any device). The state is one object the screen
+// draws from.
 
-import { inspectInvitation, me, registerBegin, type Ceremony, type InvitationInfo, type Me } from '../api';
+import { me, registerBegin, type Ceremony, type Me } from '../api';
 import { navigate, rerender, session, show } from '../app';
 import { finishEnrolment } from '../admin/emergency-api';
 import { sealedView } from '../admin/emergency-sealed';
@@ -12,9 +14,8 @@ import { t } from '../i18n';
 import { openInviteeName } from '../room-names';
 import { openVault } from '../vault';
 import { createPasskey } from '../webauthn';
-import { myRoomRoles, roomHash } from '../members/api';
+import { channelHash, inspectLink, type LinkAnswer, type LinkInfo } from '../members/api';
 import { formText, problemText } from './parts';
-import { joinedWith, rememberJoined } from './invite-memory';
 import { suggestLoginId } from './invite-login-id';
 
 export type Step =
@@ -22,7 +23,7 @@ export type Step =
   | { name: 'invalid' }
   /** Signed in, a room invitation: join with this account (invite-join.ts). */
   | { name: 'join' }
-  /** Signed in, and the link can no longer be used (used, expired, or already a member). */
+  /** Signed in, and the link can no longer be used (used by someone else, expired, or already a member). */
   | { name: 'gone'; alreadyMember: boolean }
   | { name: 'password' }
   | { name: 'passkey'; ceremony: Ceremony };
@@ -30,7 +31,7 @@ export type Step =
 export interface InviteState {
   token: string;
   step: Step;
-  info: InvitationInfo | null;
+  info: LinkInfo | null;
   /** Who is signed in on this page, if anyone. */
   me: Me | null;
   /** What went wrong, worded when drawn (so the language switch applies). */
@@ -85,42 +86,30 @@ async function signedIn(): Promise<Me | null> {
   return session.me;
 }
 
-/** The room this account joined with this (used) link, if it still is in it. */
-async function usedRoom(token: string, person: Me): Promise<string | null> {
-  const roomId = await joinedWith(token, person.userId);
-  if (roomId === null) return null;
-  const mine = (await myRoomRoles()).find((r) => r.roomId === roomId);
-  return mine === undefined ? null : roomHash(mine.roomId, mine.role);
-}
-
-/** A link that cannot be used: for someone signed in, their own used link opens the room. */
+/** A link that cannot be used: signed in, the way home; else why. */
 async function unusable(state: InviteState, error: unknown): Promise<void> {
   const person = isCode(error, 'invitation_invalid') ? await signedIn() : null;
-  if (person === null) {
-    state.step = { name: 'invalid' };
-    fail(state, error);
-    return;
-  }
   state.me = person;
-  const room = await usedRoom(state.token, person).catch(() => null);
-  if (room !== null) {
-    location.replace(room);
-    return;
-  }
-  state.step = { name: 'gone', alreadyMember: false };
+  state.step = person === null ? { name: 'invalid' } : { name: 'gone', alreadyMember: false };
   fail(state, error);
 }
 
 /** Checks the link (and opens a room invitation's sealed name). */
 export async function checkLink(state: InviteState): Promise<void> {
-  let info: InvitationInfo;
+  let answer: LinkAnswer;
   try {
-    info = await inspectInvitation(state.token);
+    answer = await inspectLink(state.token);
   } catch (error) {
     await unusable(state, error);
     rerender();
     return;
   }
+  // My own used room invitation: straight to the room.
+  if ('usedByMe' in answer) {
+    location.replace(channelHash(answer.usedByMe.roomId, answer.usedByMe.channel));
+    return;
+  }
+  const info = answer.usable;
   // A room invitation's name is sealed under this link's token: open it here.
   const sealed = info.inviteeName === null ? info.sealedInviteeName : null;
   state.info = sealed === null ? info : { ...info, inviteeName: await openInviteeName(state.token, sealed) };
@@ -131,17 +120,6 @@ export async function checkLink(state: InviteState): Promise<void> {
   state.me = info.kind === 'room' ? await signedIn() : null;
   state.step = state.me === null ? { name: 'password' } : { name: 'join' };
   rerender();
-}
-
-/** After a new account joined a room with this link: remember where it leads. */
-async function rememberNewMember(state: InviteState, person: Me): Promise<void> {
-  if (state.info?.kind !== 'room') return;
-  try {
-    const rooms = await myRoomRoles();
-    if (rooms.length === 1 && rooms[0] !== undefined) await rememberJoined(state.token, person.userId, rooms[0].roomId);
-  } catch {
-    // Only a convenience for opening the used link again.
-  }
 }
 
 /** The login ID suggested from the name typed, while the person has not typed one. */
@@ -240,7 +218,6 @@ export async function registerPasskey(state: InviteState, event: SubmitEvent): P
     }
     await openVault(grant.userId, passkey);
     session.me = await me();
-    if (session.me !== null) await rememberNewMember(state, session.me);
     navigate('#/');
     return;
   } catch (error) {

@@ -6,6 +6,7 @@ import { lang } from '../i18n';
 const ja = {
   joinTitle: 'ケアチームへの招待',
   joinLead: 'ケアチームへの招待です。',
+  joinLeadFrom: (inviter: string) => `${inviter} さんからのケアチームへの招待です。`,
   joinRole: (role: string) => `役割: ${role}`,
   joinAs: (name: string, login: string) => `${name} さん（ログインID: ${login}）のアカウントで参加します。`,
   joinNotYou: (invitee: string) => `この招待は ${invitee} さんあてです。ご本人でない場合は「参加しない」を押し、招待した方に知らせてください。`,
@@ -23,6 +24,7 @@ type M = typeof ja;
 const en: M = {
   joinTitle: 'Invitation to a care team',
   joinLead: 'You are invited to a care team.',
+  joinLeadFrom: (inviter: string) => `${inviter} invites you to a care team.`,
   joinRole: (role: string) => `Role: ${role}`,
   joinAs: (name: string, login: string) => `You join with the account of ${name} (login ID: ${login}).`,
   joinNotYou: (invitee: string) =>
