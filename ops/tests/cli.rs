@@ -150,3 +150,62 @@ fn new_generation_starts_a_new_log_generation_after_a_restore() {
     assert_ne!(second, first);
     assert!(stdout(&out).contains(&second), "{}", stdout(&out));
 }
+
+#[test]
+fn backup_key_writes_a_private_identity_and_never_overwrites_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.txt");
+    let key_arg = key.to_str().unwrap();
+    let out = ops(dir.path(), &["backup-key", "--out", key_arg], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let public = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("public key: "))
+        .map(str::to_owned)
+        .expect("the public key is printed");
+    assert!(public.starts_with("age1"), "{public}");
+    let written = std::fs::read_to_string(&key).unwrap();
+    assert!(written.contains("AGE-SECRET-KEY-1") && written.contains(&public));
+    assert!(
+        !stdout(&out).contains("AGE-SECRET-KEY"),
+        "the secret is not printed"
+    );
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let again = ops(dir.path(), &["backup-key", "--out", key_arg], &[]);
+    assert_eq!(again.status.code(), Some(69));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), written, "the key is kept");
+}
+
+#[test]
+fn backup_commands_say_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(ops(&data, &["init"], &[]).status.success());
+    let to = dir.path().join("backups");
+    let out = ops(
+        &data,
+        &["backup", "--to", to.to_str().unwrap()],
+        &[("KIZUNA_BACKUP_RECIPIENT", "not-a-key")],
+    );
+    assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+    assert!(stderr(&out).contains("age1"), "{}", stderr(&out));
+
+    let out = ops(
+        &data,
+        &[
+            "drill",
+            "--from",
+            to.to_str().unwrap(),
+            "--identity",
+            "/nonexistent/key",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--identity"), "{}", stderr(&out));
+}

@@ -5,6 +5,7 @@
 //! reached, the test fails and says how to start it (`./ops/test.sh` does).
 
 pub mod accounts;
+pub mod backup;
 pub mod bench;
 pub mod care;
 pub mod mls;
