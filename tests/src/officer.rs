@@ -4,9 +4,9 @@
 use anyhow::{Context, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kizuna_crypto::broadcast::Officer;
+use kizuna_crypto::broadcast::{sign, Broadcast, Officer, SignedBroadcast};
 use kizuna_crypto::DeviceSigningKey;
-use kizuna_proto::{DeviceId, UserId};
+use kizuna_proto::{BroadcastId, DeviceId, Severity, Timestamp, UserId};
 use serde_json::json;
 
 use crate::accounts::Person;
@@ -35,4 +35,29 @@ pub async fn signer(server: &TestServer, person: Person, seed: u8) -> Result<Sig
         key: key.verifying_key(),
     };
     Ok(Signer { person, officer, key })
+}
+
+/// An evacuation order with a safety check from `organisation`, signed by `by`'s
+/// device, valid for a day from `now`.
+pub fn evacuation_notice(
+    organisation: &str,
+    by: &Signer,
+    include_families: bool,
+    now: Timestamp,
+) -> Result<SignedBroadcast> {
+    let content = Broadcast {
+        id: BroadcastId::from_uuid(uuid::Uuid::new_v4()),
+        organisation: organisation.parse()?,
+        signed_by: by.officer,
+        severity: Severity::Emergency,
+        title: "避難指示：みなみ川流域".into(),
+        area: "みなみ市 みなみ川 流域".into(),
+        body: "利用者の避難状況を確認してください。".into(),
+        issued_at: now,
+        expires_at: Timestamp(now.0 + 86_400_000),
+        attachment: None,
+        safety_check: true,
+        include_families,
+    };
+    Ok(sign(&content, &by.key)?)
 }

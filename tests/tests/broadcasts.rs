@@ -12,13 +12,11 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use kizuna_crypto::broadcast::{
-    sign, sign_roster_change, Broadcast, RosterChange, SignedBroadcast, SignedRosterChange,
-};
+use kizuna_crypto::broadcast::{sign_roster_change, RosterChange, SignedBroadcast, SignedRosterChange};
 use kizuna_engine::RosterBook;
-use kizuna_proto::{BroadcastId, OrganisationId, Severity, Timestamp};
+use kizuna_proto::{OrganisationId, Timestamp};
 use kizuna_tests::accounts::Person;
-use kizuna_tests::officer::{signer, Signer};
+use kizuna_tests::officer::{evacuation_notice, signer, Signer};
 use kizuna_tests::ws::{connect, next_json, wait_for};
 use kizuna_tests::{on_both_databases, BlobKind, DbKind, TestServer};
 use serde_json::{json, Value};
@@ -105,24 +103,6 @@ fn roster_change(
     sign_roster_change(&change, &by.key).unwrap()
 }
 
-fn notice(organisation: &str, by: &Signer, include_families: bool, now: Timestamp) -> SignedBroadcast {
-    let content = Broadcast {
-        id: BroadcastId::from_uuid(uuid::Uuid::new_v4()),
-        organisation: org(organisation),
-        signed_by: by.officer,
-        severity: Severity::Emergency,
-        title: "避難指示：みなみ川流域".into(),
-        area: "みなみ市 みなみ川 流域".into(),
-        body: "利用者の避難状況を確認してください。".into(),
-        issued_at: now,
-        expires_at: Timestamp(now.0 + 86_400_000),
-        attachment: None,
-        safety_check: true,
-        include_families,
-    };
-    sign(&content, &by.key).unwrap()
-}
-
 async fn post_roster(
     server: &TestServer,
     by: &Signer,
@@ -175,7 +155,7 @@ async fn an_officer_sends_and_a_nurse_under_the_association_verifies_it(kind: Db
     let (status, answer) = post_roster(&w.server, &w.officer, &w.association, &v1).await?;
     assert_eq!(status, 204, "{answer}");
 
-    let signed = notice(&w.association, &w.officer, false, now);
+    let signed = evacuation_notice(&w.association, &w.officer, false, now)?;
     let (status, sent) = send(&w.server, &w.officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{sent}");
 
@@ -200,7 +180,7 @@ async fn an_officer_sends_and_a_nurse_under_the_association_verifies_it(kind: Db
     assert!(listed(&w.server, &w.family).await?.is_empty());
     assert!(listed(&w.server, &w.other_officer.person).await?.is_empty());
     // The next one includes families: now the family member has it too.
-    let with_families = notice(&w.association, &w.officer, true, now);
+    let with_families = evacuation_notice(&w.association, &w.officer, true, now)?;
     let (status, second) = send(&w.server, &w.officer.person, &w.association, &with_families).await?;
     assert_eq!(status, 201, "{second}");
     let family_list = listed(&w.server, &w.family).await?;
@@ -258,10 +238,10 @@ async fn outsiders_and_altered_notices_are_refused(kind: DbKind) -> Result<()> {
     );
 
     // A professional who is not an officer, and an officer of another city, are refused.
-    let signed = notice(&w.association, &w.officer, false, now);
+    let signed = evacuation_notice(&w.association, &w.officer, false, now)?;
     let (status, _) = send(&w.server, &w.nurse, &w.association, &signed).await?;
     assert_eq!(status, 403);
-    let theirs = notice(&w.association, &w.other_officer, false, now);
+    let theirs = evacuation_notice(&w.association, &w.other_officer, false, now)?;
     let (status, _) = send(&w.server, &w.other_officer.person, &w.association, &theirs).await?;
     assert_eq!(status, 403);
     // The association's officer is nobody at the other city's address.
@@ -285,7 +265,7 @@ async fn outsiders_and_altered_notices_are_refused(kind: DbKind) -> Result<()> {
     );
 
     // A second broadcast officer not on the roster yet: their notice is refused.
-    let not_on_roster = notice(&w.association, &w.second_officer, false, now);
+    let not_on_roster = evacuation_notice(&w.association, &w.second_officer, false, now)?;
     let (status, answer) = send(
         &w.server,
         &w.second_officer.person,
@@ -300,7 +280,7 @@ async fn outsiders_and_altered_notices_are_refused(kind: DbKind) -> Result<()> {
     // An expired notice is refused.
     let mut old = now;
     old.0 -= 2 * 86_400_000;
-    let expired = notice(&w.association, &w.officer, false, old);
+    let expired = evacuation_notice(&w.association, &w.officer, false, old)?;
     let (status, answer) = send(&w.server, &w.officer.person, &w.association, &expired).await?;
     assert_eq!((status, code(&answer)), (422, Some("broadcast_expired")));
     assert!(listed(&w.server, &w.nurse).await?.is_empty());
@@ -379,7 +359,7 @@ async fn the_roster_follows_its_chain_rules(kind: DbKind) -> Result<()> {
         2
     );
     // The second officer may send now.
-    let signed = notice(&w.association, &w.second_officer, false, now);
+    let signed = evacuation_notice(&w.association, &w.second_officer, false, now)?;
     let (status, answer) = send(&w.server, &w.second_officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{answer}");
     // A tampered roster change is refused.
@@ -474,7 +454,7 @@ async fn receipts_are_counted_per_organisation_and_notices_arrive_live(kind: DbK
     let _ = next_json(&mut socket).await;
     let _ = next_json(&mut family_socket).await;
 
-    let signed = notice(&w.association, &w.officer, false, now);
+    let signed = evacuation_notice(&w.association, &w.officer, false, now)?;
     let (status, sent) = send(&w.server, &w.officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{sent}");
     let notice = wait_for(&mut socket, "broadcast").await;
@@ -547,7 +527,7 @@ async fn a_broadcast_through_one_node_reaches_a_socket_on_another() -> Result<()
     assert_eq!(next_json(&mut socket).await.unwrap()["type"], "hello");
     // Give the other node's listener a moment to be ready.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let signed = notice(&w.association, &w.officer, false, now);
+    let signed = evacuation_notice(&w.association, &w.officer, false, now)?;
     let (status, sent) = send(&w.server, &w.officer.person, &w.association, &signed).await?;
     assert_eq!(status, 201, "{sent}");
     let notice = wait_for(&mut socket, "broadcast").await;

@@ -50,6 +50,8 @@ export interface RoomSummary {
   urgent: boolean;
   /** Unread posts marked urgent (the document title's and the app badge's count). */
   urgentUnread: number;
+  /** Unread posts of others per channel (the channel tabs' marks). */
+  unreadByChannel: Partial<Record<ChannelName, number>>;
 }
 
 export interface MemberRead {
@@ -94,12 +96,14 @@ function summary(engine: Engine, room: Engine['rooms'][number]): RoomSummary {
   let unread = 0;
   let urgent = false;
   let urgentUnread = 0;
+  const unreadByChannel: Partial<Record<ChannelName, number>> = {};
   const channels = channelsOf(room);
   for (const channel of channels) {
     const group = groupId(room.id, channel);
     const read = engine.meta.reads[group] ?? 0;
     const fresh = (engine.posts.get(group) ?? []).filter((p) => p.seq > read && p.author_user !== engine.userId);
     unread += fresh.length;
+    unreadByChannel[channel] = fresh.length;
     if (fresh.some((p) => p.exposed_urgency === 'urgent' || p.exposed_urgency === 'soon')) urgent = true;
     urgentUnread += fresh.filter((p) => p.exposed_urgency === 'urgent').length;
     if (fresh.length > 0) {
@@ -128,6 +132,7 @@ function summary(engine: Engine, room: Engine['rooms'][number]): RoomSummary {
     unread,
     urgent,
     urgentUnread,
+    unreadByChannel,
   };
 }
 

@@ -7,7 +7,7 @@
 import type { Me } from '../api';
 import { rerender } from '../app';
 import type { ChannelName, NotebookEntry, PostEnvelope } from '../generated/types';
-import { openChannel, post, refreshRooms, rooms, type ChannelHandle, type MemberRead } from '../engine';
+import { openChannel, post, refreshRooms, type ChannelHandle, type MemberRead, type RoomSummary } from '../engine';
 import { roomText } from '../rooms-messages';
 import { problemText } from './parts';
 
@@ -30,7 +30,6 @@ export interface RoomState {
   query: string;
   searchOpen: boolean;
   /** How far I have read each channel of the room, as the server last said. */
-  myReads: Partial<Record<ChannelName, number>>;
   /** Entries drawn last time, to follow new ones to the bottom. */
   drawn: number;
 }
@@ -60,36 +59,14 @@ export function roomScreen(person: Me, roomId: string, channel: ChannelName): Ro
     refreshing: false,
     query: '',
     searchOpen: false,
-    myReads: {},
     drawn: -1,
   };
   return { person, roomId, channel, handle: openChannel(roomId, channel), state, here: () => location.hash === hash };
 }
 
-/** My read position in the room's other channels (for the unread marks on their tabs). */
-async function pollMyReads(screen: RoomScreen): Promise<boolean> {
-  const room = rooms().find((r) => r.roomId === screen.roomId);
-  let moved = false;
-  for (const channel of room?.channels ?? []) {
-    if (channel === screen.channel) continue;
-    const handle = openChannel(screen.roomId, channel);
-    if (!handle.joined()) continue;
-    try {
-      const mine = (await handle.reads()).find((r) => r.user_id === screen.person.userId);
-      if (mine !== undefined && mine.seq !== screen.state.myReads[channel]) {
-        screen.state.myReads[channel] = mine.seq;
-        moved = true;
-      }
-    } catch {
-      // offline: the mark stays as it was
-    }
-  }
-  return moved;
-}
-
 export async function pollReads(screen: RoomScreen): Promise<void> {
   if (!screen.here()) return;
-  let moved = await pollMyReads(screen);
+  let moved = false;
   if (screen.handle.joined()) {
     try {
       const reads = await screen.handle.reads();
@@ -104,19 +81,10 @@ export async function pollReads(screen: RoomScreen): Promise<void> {
   if (moved) rerender();
 }
 
-/**
- * Unread posts of others in another channel of the room: after my last known
- * read position there, and never more than the room's own unread count (which
- * the engine keeps from this device's read positions, so a tab clears at once).
- */
-export function channelUnread(screen: RoomScreen, channel: ChannelName, roomUnread: number): number {
-  if (channel === screen.channel || roomUnread === 0) return 0;
-  const read = screen.state.myReads[channel];
-  if (read === undefined) return 0;
-  const fresh = openChannel(screen.roomId, channel)
-    .events()
-    .filter((p) => p.seq > read && p.author_user !== screen.person.userId).length;
-  return Math.min(fresh, roomUnread);
+/** Unread posts of others in another channel of the room (its tab's mark), as the
+ * engine counts them from this device's read positions. */
+export function channelUnread(screen: RoomScreen, channel: ChannelName, room: RoomSummary): number {
+  return channel === screen.channel ? 0 : (room.unreadByChannel[channel] ?? 0);
 }
 
 /**

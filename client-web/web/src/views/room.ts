@@ -31,7 +31,7 @@ function tabs(screen: RoomScreen, room: RoomSummary): TemplateResult {
   const m = roomText();
   const { roomId, channel } = screen;
   const tab = (c: ChannelName): TemplateResult => {
-    const unread = channelUnread(screen, c, room.unread);
+    const unread = channelUnread(screen, c, room);
     const name = c === 'team' ? m.channelTeam : m.channelFamily;
     return html`<a class="button ${c === channel ? 'primary' : 'secondary'}" href=${`#/rooms/${roomId}/${c}`}
       aria-current=${c === channel ? 'page' : 'false'} data-channel=${c} data-unread=${unread}>
