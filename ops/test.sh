@@ -53,6 +53,8 @@ web_missing=()
 { command -v node && command -v npm; } >/dev/null 2>&1 || web_missing+=(nodejs npm)
 # The browser suite edits a test server's SQLite file directly (replayed posts, restores).
 command -v sqlite3 >/dev/null || web_missing+=(sqlite3)
+# The inspection-record test prints to PDF and reads it back with poppler's tools.
+{ command -v pdftotext && command -v pdfinfo && command -v pdfimages; } >/dev/null 2>&1 || web_missing+=(poppler-utils)
 # Japanese text in the screenshots needs a Japanese font.
 { command -v fc-list >/dev/null && fc-list :lang=ja | grep -q .; } || web_missing+=(fonts-ipafont-gothic)
 if [ ${#web_missing[@]} -gt 0 ]; then echo "installing ${web_missing[*]}"; apt_install "${web_missing[@]}"; fi
@@ -141,6 +143,14 @@ for _ in $(seq 1 100); do reachable 127.0.0.1 "$s3_port" && break; sleep 0.2; do
 reachable 127.0.0.1 "$s3_port" || die "moto_server did not start; see target/moto.log"
 export KIZUNA_TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port
 echo "moto_server on $KIZUNA_TEST_S3_ENDPOINT"
+
+step "FHIR validator for the export tests (fhir.resources, jsonschema)"
+FHIR_VENV=$TARGET/venv-fhir
+if ! "$FHIR_VENV/bin/python" -c 'import fhir.resources.R4B, jsonschema' 2>/dev/null; then
+  python3 -m venv "$FHIR_VENV"
+  "$FHIR_VENV/bin/pip" install --quiet --disable-pip-version-check 'fhir.resources==8.3.0' 'jsonschema==4.26.0'
+fi
+export KIZUNA_TEST_PYTHON=$FHIR_VENV/bin/python
 
 step "tests"
 set +e

@@ -16,6 +16,7 @@
 //! * Regional broadcasts, on [`Device`]: `accept_rosters`, `verify_broadcast`,
 //!   `officer`, `sign_broadcast`, `sign_roster_change`.
 //! * [`outbox_decision`]: when a failed send goes again.
+//! * [`export_room`]: a room's record as JSON, vitals CSV or FHIR R4, for download.
 //!
 //! Errors reach JS as `Error`s whose message is JSON `{code, en, ja, field?}`
 //! ([`WebError`]); nothing here panics on input.
@@ -27,6 +28,7 @@ mod broadcast;
 mod channel;
 mod device;
 pub mod error;
+mod export;
 mod outbox;
 mod random;
 mod room_state;
@@ -38,6 +40,7 @@ use wasm_bindgen::prelude::*;
 pub use channel::Channel;
 pub use device::{Device, DeviceKey};
 pub use error::WebError;
+pub use export::export_room;
 pub use kizuna_crypto as crypto;
 pub use kizuna_engine as engine;
 pub use kizuna_engine::codec::Bytes;

@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 
 #[path = "cli_broadcast.rs"]
 mod broadcast;
+#[path = "export_cli.rs"]
+mod export;
 #[path = "cli_safety.rs"]
 mod safety;
 use serde::Serialize;
@@ -158,6 +160,8 @@ enum Command {
         #[command(subcommand)]
         action: safety::Action,
     },
+    /// Export a room's record, decrypted on this device: JSON, vitals CSV or FHIR R4. / 記録を書き出す
+    Export(export::Args),
 }
 
 /// Where the command reads and writes.
@@ -435,6 +439,7 @@ async fn execute(cli: Cli, io: &mut Io<'_>) -> Result<(), ClientError> {
         }
         Command::Broadcast { action } => broadcast::run(&mut client, action, io, json).await,
         Command::Safety { action } => safety::run(&mut client, action, io, json).await,
+        Command::Export(args) => export::run(&mut client, args, io, json).await,
         Command::Sync => {
             let report = client.refresh().await?;
             tell_if_restored(io, &report)?;

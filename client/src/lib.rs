@@ -36,6 +36,7 @@ mod care;
 mod channels;
 pub mod cli;
 mod error;
+mod export;
 mod follow;
 mod post;
 mod random;
@@ -58,6 +59,7 @@ pub use broadcasts::{BroadcastImage, NewBroadcast, Receipt, ReceiptState, Receiv
 pub use care::{MemberRead, NewPhoto};
 pub use channels::SyncReport;
 pub use error::{ClientError, Result};
+pub use export::ExportPhoto;
 pub use follow::Follow;
 pub use kizuna_crypto::{ContentType, PostEnvelope};
 pub use kizuna_engine::officer::{BroadcastView, RosterReport, Standing};

@@ -16,6 +16,7 @@
 //! * [`care`]: photos, attachments, envelope checks and the care notebook.
 //! * [`broadcast`]: regional broadcasts: the pinned officer rosters ([`RosterBook`])
 //!   and whether a notice is official ([`Verdict`]).
+//! * [`export`]: a room's record as JSON, CSV (vitals) or a FHIR R4 Bundle.
 //! * [`EngineError`]: every failure, with a code and both languages.
 //!
 //! The wire types (log entries, room members, key packages, …) are `kizuna_proto`'s.
@@ -28,6 +29,7 @@ pub mod conformance;
 mod core;
 pub mod error;
 mod events;
+pub mod export;
 mod ingest;
 pub mod officer;
 pub mod outbox;

@@ -10,6 +10,7 @@
 //! `KIZUNA_<KEY>` variables), so point it at the server's settings. The backup
 //! commands' own variables (`KIZUNA_BACKUP_…`) are not server settings.
 
+mod audit;
 mod backup;
 mod generation;
 
@@ -39,6 +40,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The tamper-evident audit log: `verify` (exit 0 intact, 65 tampered, 69 could
+    /// not run) and `checkpoint`. / 監査ログの検査
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Create the data directory, apply database migrations and open the blob store.
     Init,
     /// Validate the configuration and check that the database and blob store answer.
@@ -59,7 +66,8 @@ enum Command {
     /// Back up the database and blobs, encrypted to the operator, as a new
     /// generation; prune old generations. / バックアップを作成
     Backup {
-        /// The backup directory (a second disk or a mounted share).
+        /// The backup directory (a second disk or a mounted share), or
+        /// s3://BUCKET/PREFIX (a bucket with Object Lock).
         #[arg(long, env = "KIZUNA_BACKUP_DIR")]
         to: String,
         /// The operator's public key(s), age1… (from `backup-key`).
@@ -68,6 +76,10 @@ enum Command {
         /// How many generations to keep.
         #[arg(long, env = "KIZUNA_BACKUP_KEEP", default_value_t = 7)]
         keep: usize,
+        #[command(flatten)]
+        s3: backup::s3::S3Args,
+        #[command(flatten)]
+        lock: backup::s3::LockArgs,
     },
     /// Restore a backup into an empty deployment, then start a new log generation.
     /// / 空の配置先へ復元
@@ -87,9 +99,11 @@ enum Command {
 
 #[derive(Args)]
 struct SourceArgs {
-    /// The backup directory.
+    /// The backup directory, or s3://BUCKET/PREFIX.
     #[arg(long, env = "KIZUNA_BACKUP_DIR")]
     from: String,
+    #[command(flatten)]
+    s3: backup::s3::S3Args,
     /// The operator's identity file (AGE-SECRET-KEY-1…), from `backup-key`.
     #[arg(long, env = "KIZUNA_BACKUP_IDENTITY")]
     identity: PathBuf,
@@ -102,6 +116,7 @@ impl SourceArgs {
     fn source(self) -> Source {
         Source {
             from: self.from,
+            s3: self.s3,
             identity: self.identity,
             generation: self.generation,
         }
@@ -124,10 +139,19 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> ExitCode {
     let Cli { config, command } = cli;
     let result = match command {
+        Command::Audit { command } => return audit::run(config, command).await,
         Command::BackupKey { out } => backup_key(&out),
-        Command::Backup { to, recipient, keep } => {
+        Command::Backup {
+            to,
+            recipient,
+            keep,
+            s3,
+            lock,
+        } => {
             let options = BackupOptions {
                 to,
+                s3,
+                lock,
                 recipients: recipient,
                 keep,
             };
@@ -211,7 +235,7 @@ async fn run_restore(config: Option<PathBuf>, source: &Source) -> Result<(), Bac
     let url = load_config(config)
         .map_err(BackupError::CannotRun)?
         .database_url();
-    let db = tokio::task::spawn_blocking(move || Db::open(&url, &DbOptions::default()))
+    let db = tokio::task::spawn_blocking(move || Db::open(&url, &cli_db_options()))
         .await
         .map_err(|e| BackupError::CannotRun(e.to_string()))?
         .map_err(|e| BackupError::CannotRun(format!("opening the restored database: {e}")))?;
@@ -298,7 +322,11 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), String> {
                 other => println!("{}", describe(&other)),
             }
         }
-        Command::BackupKey { .. } | Command::Backup { .. } | Command::Restore(_) | Command::Drill { .. } => {
+        Command::Audit { .. }
+        | Command::BackupKey { .. }
+        | Command::Backup { .. }
+        | Command::Restore(_)
+        | Command::Drill { .. } => {
             return Err("internal: a backup command reached the deployment commands".into())
         }
     }
@@ -310,4 +338,15 @@ async fn open(config: Config) -> Result<AppState, String> {
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
+}
+
+/// The database pool of a one-shot command: one connection, used in turn. A larger
+/// pool opens further connections on a background thread when two calls overlap;
+/// one still being opened as the process exits races OpenSSL's exit-time cleanup in
+/// libpq and crashes (seen as SIGSEGV after `audit verify` printed its verdict).
+pub(crate) fn cli_db_options() -> DbOptions {
+    DbOptions {
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(30),
+    }
 }

@@ -152,6 +152,9 @@ pub fn serve(state: AppState) -> Result<Running, StartError> {
     crate::fanout::spawn_listener(config.database_url(), state.live.clone());
     crate::sweep::spawn(state.clone());
     crate::notify::events::spawn(state.clone());
+    crate::anomaly::job::spawn(state.clone());
+    crate::audit::checkpoint::spawn(state.clone());
+    crate::service::retention::job::spawn(state.clone());
     let live = state.live.clone();
     let metrics = state.metrics.clone();
     let origins = config
@@ -235,12 +238,22 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::admin::change_role)
                 .service(routes::admin::reset)
                 .service(routes::admin::reset_ledger_export)
+                .service(routes::access::history)
+                .service(routes::access::history_csv)
+                .service(routes::access::rooms)
                 .service(routes::staff_devices::revoke_staff_device)
                 .service(routes::rooms::create_room)
                 .service(routes::rooms::invite_to_room)
                 .service(routes::rooms::my_rooms)
                 .service(routes::rooms::members)
                 .service(routes::rooms::remove_member)
+                .service(routes::exports::record)
+                .service(routes::retention::close_room)
+                .service(routes::retention::reopen_room)
+                .service(routes::retention::place_hold)
+                .service(routes::retention::lift_hold)
+                .service(routes::retention::get_retention)
+                .service(routes::retention::put_retention)
                 .service(routes::room_state::put_room_state)
                 .service(routes::room_state::put_sealed_invitee_name)
                 .service(routes::invitations::accept)
@@ -288,6 +301,8 @@ fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(routes::notifications::put_settings)
                 .service(routes::notifications::get_escalation)
                 .service(routes::notifications::put_escalation)
+                .service(routes::alerts::list)
+                .service(routes::alerts::close)
                 .service(routes::ws::ws),
         );
 }

@@ -1,7 +1,16 @@
 //! Writing audit records: who did what to whom, when, from where, with what result.
+//! Every record goes on the hash chain (`kizuna_storage::audit::chain`).
+//!
+//! * [`access`]: access records — reading a room's log, downloading a file,
+//!   exporting — with the device and the range.
+//! * [`checkpoint`]: signed checkpoints of the chain in the blob store, and the job
+//!   that writes them.
+
+pub mod access;
+pub mod checkpoint;
 
 use kizuna_proto::{AuditId, Timestamp, UserId};
-use kizuna_storage::audit::{self, AuditEvent, Outcome};
+use kizuna_storage::audit::{self, AuditEvent, Outcome, Scope};
 use kizuna_storage::{DbConn, StorageError};
 
 /// One thing to record.
@@ -36,22 +45,30 @@ impl<'a> Entry<'a> {
 
 /// Appends an entry at `now`.
 pub fn record(conn: &mut DbConn, now: Timestamp, entry: Entry<'_>) -> Result<(), StorageError> {
+    record_scoped(conn, now, entry, Scope::default())
+}
+
+/// Appends an entry at `now` with the device and room it concerns.
+pub fn record_scoped(
+    conn: &mut DbConn,
+    now: Timestamp,
+    entry: Entry<'_>,
+    scope: Scope,
+) -> Result<(), StorageError> {
     let (target_kind, target_id) = match entry.target {
         Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
         None => (None, None),
     };
-    audit::append(
-        conn,
-        &AuditEvent {
-            id: AuditId::from_uuid(uuid::Uuid::new_v4()),
-            at: now,
-            actor: entry.actor,
-            action: entry.action.to_owned(),
-            target_kind,
-            target_id,
-            ip: entry.ip.map(str::to_owned),
-            outcome: entry.outcome,
-            detail: entry.detail,
-        },
-    )
+    let event = AuditEvent {
+        id: AuditId::from_uuid(uuid::Uuid::new_v4()),
+        at: now,
+        actor: entry.actor,
+        action: entry.action.to_owned(),
+        target_kind,
+        target_id,
+        ip: entry.ip.map(str::to_owned),
+        outcome: entry.outcome,
+        detail: entry.detail,
+    };
+    audit::append_scoped(conn, &event, &scope).map(|_| ())
 }

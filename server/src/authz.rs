@@ -38,6 +38,8 @@ pub enum OrgAction {
     CreateRoom,
     /// Prepare, approve, end and reseal the facility's break-glass accounts.
     ManageEmergencyAccounts,
+    /// See and close the facility's security alerts.
+    HandleSecurityAlerts,
 }
 
 impl Actor {
@@ -59,6 +61,14 @@ impl Actor {
             || org.parent.is_some_and(|p| self.has_role(p, OrgRole::Officer))
     }
 
+    /// Whether the actor is one of the facility `org`'s own administrators, or the
+    /// system administrator: the people who hold its safe, see its access records
+    /// and alerts, and decide how long its closed rooms are kept. Regional officers
+    /// oversee a facility's staff, not these.
+    pub fn administers(&self, org: OrganisationId) -> bool {
+        self.is_system_admin || self.has_role(org, OrgRole::FacilityAdmin)
+    }
+
     /// Whether the actor may do `action` in `org`.
     pub fn may(&self, org: &Organisation, action: OrgAction) -> bool {
         match action {
@@ -73,9 +83,8 @@ impl Actor {
             OrgAction::CreateRoom => self.roles_in(org.id).any(is_professional),
             // The facility's own administrators: its safe, its accounts. Regional
             // officers declare disasters; they do not hold the facility's keys.
-            OrgAction::ManageEmergencyAccounts => {
-                self.is_system_admin || self.has_role(org.id, OrgRole::FacilityAdmin)
-            }
+            // Security alerts name the facility's people: its administrators only.
+            OrgAction::ManageEmergencyAccounts | OrgAction::HandleSecurityAlerts => self.administers(org.id),
         }
     }
 

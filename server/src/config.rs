@@ -133,6 +133,16 @@ pub struct Config {
     /// Seconds between runs of the notification job (e-mail digests, escalation of
     /// unread urgent posts).
     pub notification_sweep_interval_secs: u64,
+    /// The security alerts' job and thresholds (the `[alerts]` section).
+    pub alerts: crate::anomaly::config::AlertsConfig,
+    /// The Ed25519 key that signs the audit log's checkpoints: a file outside the
+    /// database, made on first start (mode 0600). Default `<data_dir>/audit-signing.key`.
+    pub audit_signing_key_file: Option<PathBuf>,
+    /// Seconds between signed audit checkpoints written to the blob store (0: never).
+    pub audit_checkpoint_interval_secs: u64,
+    /// Seconds between runs of the retention job (deleting closed rooms past their
+    /// facility's retention period).
+    pub retention_sweep_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -180,6 +190,10 @@ impl Default for Config {
             vapid_private_key: None,
             vapid_subject: None,
             notification_sweep_interval_secs: 60,
+            alerts: crate::anomaly::config::AlertsConfig::default(),
+            audit_signing_key_file: None,
+            audit_checkpoint_interval_secs: 3600,
+            retention_sweep_interval_secs: 24 * 60 * 60,
         }
     }
 }
@@ -303,6 +317,12 @@ impl Config {
         }
         if self.notification_sweep_interval_secs == 0 {
             return bad("notification_sweep_interval_secs must be more than 0".into());
+        }
+        if let Some(problem) = self.alerts.problem() {
+            return bad(problem);
+        }
+        if self.retention_sweep_interval_secs == 0 {
+            return bad("retention_sweep_interval_secs must be more than 0".into());
         }
         self.webauthn()?;
         self.blob_location().map(|_| ())

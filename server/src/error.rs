@@ -198,6 +198,11 @@ pub enum ApiError {
     /// E-mail notifications asked for on a server without a mail server.
     #[error("e-mail unavailable")]
     EmailUnavailable,
+    /// A post, upload, invitation, membership or group change in a room that was
+    /// closed (the client moved away, died, or the service ended): the room is
+    /// read-only until its content is deleted after the retention period.
+    #[error("room closed")]
+    RoomClosed,
     /// This person already has as many live connections as allowed.
     #[error("too many connections")]
     TooManyConnections,
@@ -498,6 +503,10 @@ catalogue!(ApiError {
         example Self::EmailUnavailable,
         en "This server cannot send e-mail, so e-mail notifications stay off. Use push notifications, or ask your administrator to set up e-mail.",
         ja "このサーバーはメールを送れないため、メール通知はオフのままです。プッシュ通知を使うか、管理者にメールの設定を依頼してください。";
+    Self::RoomClosed => "room_closed", StatusCode::CONFLICT,
+        example Self::RoomClosed,
+        en "This room's care has ended, so it is read-only: nothing was posted or changed. You can still read it; to care for this person again, ask the facility's administrator to reopen the room.",
+        ja "このケアは終了しているため閲覧のみできます。投稿や変更は行っていません。再びケアを始める場合は、施設の管理者にルームの再開を依頼してください。";
     Self::TooManyConnections => "too_many_connections", StatusCode::TOO_MANY_REQUESTS,
         example Self::TooManyConnections,
         en "You have too many open connections. Close other tabs or devices and try again.",
@@ -713,6 +722,20 @@ pub enum Problem {
     EmailAddress,
     /// Push subscription keys that are not a P-256 key and a 16-byte secret.
     PushKeys,
+    /// Closing a security alert without a note of 1 to 500 characters.
+    AlertNote,
+    /// A retention period outside the whole years a facility may choose.
+    RetentionYears {
+        /// Fewest years.
+        min: i64,
+        /// Most years.
+        max: i64,
+    },
+    /// A legal hold without a reason, or with too long a one.
+    HoldReason {
+        /// Most characters.
+        max: usize,
+    },
 }
 
 catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTITY, {
@@ -918,6 +941,18 @@ catalogue!(Problem, code "invalid_input", status StatusCode::UNPROCESSABLE_ENTIT
         example Self::PushKeys,
         en "the browser's push keys are not valid; turn notifications off and on again in this browser",
         ja "ブラウザーの通知用の鍵が正しくありません。このブラウザーで通知をいったんオフにしてから、もう一度オンにしてください";
+    Self::AlertNote =>
+        example Self::AlertNote,
+        en "write in 1 to 500 characters what was checked and what was done",
+        ja "確認したことと対応を1〜500文字で書いてください";
+    Self::RetentionYears { min, max } =>
+        example Self::RetentionYears { min: 2, max: 5 },
+        en format!("choose a whole number of years from {min} to {max}"),
+        ja format!("{min}〜{max} 年の範囲で年数を選んでください");
+    Self::HoldReason { max } =>
+        example Self::HoldReason { max: 500 },
+        en format!("say why the records are held (a case or request), in 1 to {max} characters"),
+        ja format!("保存する理由（事案や依頼）を1〜{max}文字で入力してください");
 });
 
 /// The blob the examples of attachment problems name.

@@ -3,6 +3,7 @@
 //! Start one with [`app::open_state`] then [`app::serve`]; tests do exactly that on
 //! port 0 so several servers can run in one process.
 
+pub mod anomaly;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -179,6 +179,12 @@ impl BlobStore {
         }
     }
 
+    /// The underlying object store, for objects that are not blobs (the audit
+    /// log's signed checkpoints, `storage/src/audit/checkpoints.rs`).
+    pub(crate) fn objects(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
     /// Where the store is, for messages (no credentials).
     pub fn description(&self) -> &str {
         &self.description

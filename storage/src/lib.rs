@@ -10,6 +10,7 @@
 //!
 //! This crate knows nothing of HTTP.
 
+pub mod alerts;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
@@ -28,6 +29,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod reads;
 pub mod reset_ledger;
+pub mod retention;
 pub mod rooms;
 pub mod safety;
 mod schema;

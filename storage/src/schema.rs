@@ -88,6 +88,10 @@ diesel::table! {
         ip -> Nullable<Text>,
         outcome -> Text,
         detail -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        hash -> Nullable<Text>,
+        device_id -> Nullable<Text>,
+        room_id -> Nullable<Text>,
     }
 }
 

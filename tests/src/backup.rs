@@ -157,3 +157,40 @@ pub fn unflip_byte(file: &Path, (at, original): (usize, u8)) -> Result<()> {
     std::fs::write(file, &bytes)?;
     Ok(())
 }
+
+impl Deployment {
+    /// Like [`Deployment::ops`], with `env` set and no `AWS_…` variable inherited
+    /// (for `s3://` backup targets).
+    pub fn ops_env(&self, args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
+        let mut command = Command::new(ops_binary()?);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("KIZUNA_") || key.starts_with("AWS_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("KIZUNA_DATA_DIR", &self.data_dir).args(args);
+        if let Some(db) = &self.database {
+            command.env("KIZUNA_DATABASE_URL", &db.url);
+        }
+        command.envs(env.iter().copied());
+        Ok(command.output()?)
+    }
+}
+
+/// Unix seconds of a UTC time written `2027-01-08T21:50:18Z` (fractions ignored) or
+/// as a generation stamp `20270108T215018.123Z`.
+pub fn unix_seconds(time: &str) -> Option<i64> {
+    let digits: String = time.chars().filter(char::is_ascii_digit).take(14).collect();
+    let field = |from: usize, to: usize| digits.get(from..to)?.parse::<i64>().ok();
+    let (year, month, day) = (field(0, 4)?, field(4, 6)?, field(6, 8)?);
+    let (h, m, s) = (field(8, 10)?, field(10, 12)?, field(12, 14)?);
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}

@@ -13,9 +13,10 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'sign-in' }
   | { name: 'home' }
-  | { name: 'admin'; orgId: string | null; section?: 'emergency' }
+  | { name: 'admin'; orgId: string | null; section?: 'emergency' | 'access' | 'alerts' }
   | { name: 'room'; roomId: string; channel: 'team' | 'family' }
   | { name: 'members'; roomId: string }
+  | { name: 'record'; roomId: string }
   | { name: 'broadcasts'; safety?: { broadcast: string; room: string | null } }
   | { name: 'broadcast-send' }
   | { name: 'broadcast-status'; broadcastId: string }
@@ -35,6 +36,8 @@ export function parseRoute(hash: string): Route {
   if (safety?.[1] !== undefined) return { name: 'broadcasts', safety: { broadcast: safety[1], room: safety[2] ?? null } };
   const members = /^\/rooms\/([0-9a-fA-F-]{36})\/members$/.exec(path);
   if (members?.[1] !== undefined) return { name: 'members', roomId: members[1] };
+  const record = /^\/rooms\/([0-9a-fA-F-]{36})\/record$/.exec(path);
+  if (record?.[1] !== undefined) return { name: 'record', roomId: record[1] };
   const room = /^\/rooms\/([0-9a-fA-F-]{36})\/(team|family)$/.exec(path);
   if (room?.[1] !== undefined && (room[2] === 'team' || room[2] === 'family')) {
     return { name: 'room', roomId: room[1], channel: room[2] };
@@ -44,6 +47,12 @@ export function parseRoute(hash: string): Route {
   // A facility's emergency accounts (admin/emergency-view.ts, opened by admin/view.ts).
   const emergency = /^\/admin\/([0-9a-fA-F-]{36})\/emergency$/.exec(path);
   if (emergency?.[1] !== undefined) return { name: 'admin', orgId: emergency[1], section: 'emergency' };
+  // A facility's access records (admin/access-view.ts).
+  const access = /^\/admin\/([0-9a-fA-F-]{36})\/access$/.exec(path);
+  if (access?.[1] !== undefined) return { name: 'admin', orgId: access[1], section: 'access' };
+  // A facility's security alerts (admin/alerts.ts).
+  const alerts = /^\/admin\/([0-9a-fA-F-]{36})\/alerts$/.exec(path);
+  if (alerts?.[1] !== undefined) return { name: 'admin', orgId: alerts[1], section: 'alerts' };
   const invite = /^\/invite\/([^/?#]{1,300})$/.exec(path);
   if (invite?.[1] !== undefined) return { name: 'invite', token: invite[1] };
   return { name: 'not-found' };

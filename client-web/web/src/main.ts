@@ -20,6 +20,7 @@ import { inviteView } from './views/invite';
 import { signInView } from './views/signin';
 import { adminView } from './admin/view';
 import { membersView } from './members/view';
+import { recordView } from './record/view';
 import { broadcastsView } from './broadcasts/view';
 import { sendView } from './officer/send-view';
 import { dashboardView } from './officer/dashboard-view';
@@ -63,6 +64,7 @@ async function route(): Promise<void> {
     case 'admin':
     case 'room':
     case 'members':
+    case 'record':
     case 'broadcasts':
     case 'broadcast-send':
     case 'broadcast-status':
@@ -88,7 +90,7 @@ async function route(): Promise<void> {
   }
   if (turn !== routeCount) return;
   if (session.me === null) {
-    if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'broadcasts' ||
+    if (current.name === 'home' || current.name === 'room' || current.name === 'members' || current.name === 'record' || current.name === 'broadcasts' ||
       current.name === 'broadcast-send' || current.name === 'broadcast-status' || current.name === 'notification-settings') {
       location.replace('#/sign-in');
       return;
@@ -100,6 +102,8 @@ async function route(): Promise<void> {
     show(besideRoomList(current.roomId, roomView(session.me, current.roomId, current.channel)));
   } else if (current.name === 'members') {
     show(membersView(session.me, current.roomId));
+  } else if (current.name === 'record') {
+    show(recordView(session.me, current.roomId));
   } else if (current.name === 'broadcasts') {
     show(broadcastsView(session.me));
   } else if (current.name === 'broadcast-send') {

@@ -20,6 +20,7 @@ describe('the words of a push notification', () => {
       escalation: ['まだ読んでいない至急の投稿があります', 'An urgent post is still waiting for you to read it'],
       unread_report: ['あなたの至急の投稿を、まだ1人が読んでいません', '1 person has not read your urgent post yet'],
       broadcast: ['地域からの新しいお知らせがあります', 'There is a new regional notice'],
+      security_alert: ['確認が必要なセキュリティ通知があります', 'There is a new security alert to check'],
     };
     for (const [kind, [ja, en]] of Object.entries(expected)) {
       const payload = parsePush(push(kind));

@@ -61,6 +61,7 @@ pub async fn back_up(
         };
         let key = blob_key(&sha256);
         if target.exists(&key)? {
+            target.keep(&key)?;
             copies.already_held += 1;
             std::fs::remove_file(&staged).map_err(cannot("cleaning the staging directory"))?;
         } else {

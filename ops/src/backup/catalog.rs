@@ -6,7 +6,7 @@ use std::io::Read;
 
 use super::crypt::{wrong_key, Identities, Opened};
 use super::manifest::{generation_key, Manifest, BLOB_REFS, FORMAT_VERSION, MANIFEST};
-use super::target::BackupTarget;
+use super::target::{BackupTarget, Removal};
 use super::BackupError;
 
 /// Complete generations (those with a manifest), oldest first.
@@ -72,17 +72,22 @@ pub fn manifest(
     Ok(manifest)
 }
 
-/// What pruning removed.
+/// What pruning removed, and what it had to leave.
 #[derive(Debug, Default)]
 pub struct Pruned {
     /// Generations deleted.
     pub generations: Vec<String>,
     /// Blob copies deleted.
     pub blobs: usize,
+    /// Old generations the target would not delete yet (locked), and why.
+    pub held: Vec<(String, Removal)>,
+    /// Unused blob copies the target would not delete yet.
+    pub held_blobs: usize,
 }
 
 /// Keeps the newest `keep` complete generations (and any unfinished one newer than
 /// them); deletes the rest, then every blob copy no remaining generation uses.
+/// What the target will not delete yet (an S3 Object Lock) stays, and is listed.
 pub fn prune(target: &dyn BackupTarget, keep: usize) -> Result<Pruned, BackupError> {
     let complete = complete(target)?;
     let cut = complete.len().saturating_sub(keep.max(1));
@@ -91,8 +96,10 @@ pub fn prune(target: &dyn BackupTarget, keep: usize) -> Result<Pruned, BackupErr
     for name in target.list("generations")? {
         let old = oldest_kept.as_ref().is_some_and(|kept| name < *kept);
         if old {
-            target.remove_generation(&name)?;
-            pruned.generations.push(name);
+            match target.remove_generation(&name)? {
+                Removal::Removed => pruned.generations.push(name),
+                held => pruned.held.push((name, held)),
+            }
         }
     }
     let mut used = BTreeSet::new();
@@ -109,8 +116,10 @@ pub fn prune(target: &dyn BackupTarget, keep: usize) -> Result<Pruned, BackupErr
     }
     for file in target.list("blobs")? {
         if !used.contains(&file) {
-            target.delete(&format!("blobs/{file}"))?;
-            pruned.blobs += 1;
+            match target.delete(&format!("blobs/{file}"))? {
+                Removal::Removed => pruned.blobs += 1,
+                _ => pruned.held_blobs += 1,
+            }
         }
     }
     Ok(pruned)

@@ -16,14 +16,19 @@ use super::manifest::{
     generation_key, utc_times, DatabaseEntry, Manifest, BLOB_REFS, DATABASE, FORMAT_VERSION, MANIFEST,
 };
 use super::progress::Progress;
-use super::target;
+use super::s3::{LockArgs, S3Args};
+use super::target::{self, Removal};
 use super::{cannot, hex, BackupError};
 
 /// What `backup` was asked to do.
 #[derive(Debug, Clone)]
 pub struct BackupOptions {
-    /// The target (a directory).
+    /// The target (a directory or `s3://bucket/prefix`).
     pub to: String,
+    /// How an S3 target is reached.
+    pub s3: S3Args,
+    /// How an S3 target's new files are locked.
+    pub lock: LockArgs,
     /// The operator's `age1…` recipients.
     pub recipients: Vec<String>,
     /// Generations to keep.
@@ -84,7 +89,8 @@ pub async fn run(
     now_millis: i64,
 ) -> Result<Manifest, BackupError> {
     let recipients = Recipients::parse(&options.recipients)?;
-    let target = target::open(&options.to)?;
+    let mut target = target::open(&options.to, &options.s3)?;
+    target.prepare_backup(now_millis, &options.lock)?;
     let staging = target.staging()?;
     let (created_at, stamp) = utc_times(now_millis);
     let random = uuid::Uuid::new_v4().simple().to_string();
@@ -145,6 +151,24 @@ pub async fn run(
     target.put_file(&generation_key(&generation, MANIFEST), &staged)?;
 
     let pruned = catalog::prune(target.as_ref(), options.keep)?;
+    for (name, why) in &pruned.held {
+        match why {
+            Removal::LockedUntil(until) => println!(
+                "kept old generation {name}: locked until {until} (S3 Object Lock); a later backup prunes it. \
+                 世代 {name} は {until} までロックされているため残しました。"
+            ),
+            Removal::Refused(why) => println!(
+                "kept old generation {name}: {why}. 世代 {name} を削除できませんでした。"
+            ),
+            Removal::Removed => {}
+        }
+    }
+    if pruned.held_blobs > 0 {
+        println!(
+            "kept {} unused blob copies still locked (S3 Object Lock); a later backup deletes them.",
+            pruned.held_blobs
+        );
+    }
     println!(
         "backup {generation} complete: {} blobs ({copied} new, {copied_bytes} bytes copied; {already_held} already held). \
          Pruned {} old generation(s) and {} unused blob copies; keeping {}. \

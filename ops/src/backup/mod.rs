@@ -1,8 +1,8 @@
 //! `kizuna-ops backup`, `restore` and `drill`: the operator's own copies of a
 //! deployment.
 //!
-//! A backup target (a directory now; an S3 bucket is the next step, behind the same
-//! [`target::BackupTarget`] trait) holds:
+//! A backup target (a directory, or an S3 bucket with Object Lock: [`s3`]; both
+//! behind the [`target::BackupTarget`] trait) holds:
 //!
 //! ```text
 //! blobs/<sha256 of the stored bytes>.age      each blob once, whatever the generation
@@ -29,6 +29,9 @@ pub mod manifest;
 pub mod postgres;
 pub mod progress;
 pub mod restore;
+pub mod s3;
+mod s3_http;
+pub mod s3_lock;
 pub mod sqlite;
 pub mod target;
 

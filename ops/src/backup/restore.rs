@@ -12,14 +12,17 @@ use super::crypt::{wrong_key, Identities, Opened};
 use super::database::{count_differences, Database};
 use super::manifest::{generation_key, Manifest, DATABASE};
 use super::progress::Progress;
+use super::s3::S3Args;
 use super::target::{self, BackupTarget};
 use super::{blobs, cannot, hex, BackupError};
 
 /// What `restore` (and `drill`) read from.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The target (a directory).
+    /// The target (a directory or `s3://bucket/prefix`).
     pub from: String,
+    /// How an S3 target is reached.
+    pub s3: S3Args,
     /// The operator's identity file.
     pub identity: PathBuf,
     /// A generation by name; the newest complete one if absent.
@@ -40,7 +43,7 @@ impl Source {
     /// Opens the target, reads the key and the manifest.
     pub fn open(&self) -> Result<OpenedSource, BackupError> {
         let identities = Identities::load(&self.identity)?;
-        let target = target::open(&self.from)?;
+        let target = target::open(&self.from, &self.s3)?;
         let generation = catalog::choose(target.as_ref(), self.generation.as_deref())?;
         let manifest = catalog::manifest(target.as_ref(), &identities, &generation)?;
         Ok(OpenedSource {

@@ -1,5 +1,5 @@
-//! Where backups are written: a directory now; an S3 bucket with Object Lock is
-//! the next implementation of the same trait.
+//! Where backups are written: a directory ([`LocalDir`]) or an S3 bucket with
+//! Object Lock ([`super::s3::S3Target`]), behind one trait.
 //!
 //! Keys are `/`-separated (`blobs/<hash>.age`, `generations/<g>/manifest.age`).
 //! Files are prepared (encrypted) in a local staging directory first and then put
@@ -11,7 +11,19 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
+use super::s3::{LockArgs, S3Args, S3Target};
 use super::{cannot, BackupError};
+
+/// What became of a file or generation that pruning asked to delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// Deleted.
+    Removed,
+    /// Still under S3 Object Lock retention until this UTC time: left in place.
+    LockedUntil(String),
+    /// The target refused for another reason (said in words): left in place.
+    Refused(String),
+}
 
 /// A place that holds backup files.
 pub trait BackupTarget {
@@ -19,8 +31,22 @@ pub trait BackupTarget {
     fn describe(&self) -> String;
     /// A fresh local directory to prepare files in before [`put_file`](Self::put_file).
     fn staging(&self) -> Result<TempDir, BackupError>;
+    /// Checks the target can hold a new generation made at `generation_millis`
+    /// (an S3 bucket: versioning and Object Lock on) and fixes how the files
+    /// written from now on are locked (`lock`; a directory has no locks). Called
+    /// once before a backup writes anything.
+    fn prepare_backup(&mut self, generation_millis: i64, lock: &LockArgs) -> Result<(), BackupError> {
+        let _ = (generation_millis, lock);
+        Ok(())
+    }
     /// Whether a file exists.
     fn exists(&self, key: &str) -> Result<bool, BackupError>;
+    /// An existing file the new generation uses too (a blob copy it already held):
+    /// keeps it at least as long as the files written now (S3: extends its lock).
+    fn keep(&self, key: &str) -> Result<(), BackupError> {
+        let _ = key;
+        Ok(())
+    }
     /// Puts a finished local file in place under `key` (it is moved or copied).
     fn put_file(&self, key: &str, file: &Path) -> Result<(), BackupError>;
     /// Opens a file for reading; `None` if it does not exist.
@@ -28,27 +54,37 @@ pub trait BackupTarget {
     /// The names directly below `prefix` (files or directories), sorted.
     fn list(&self, prefix: &str) -> Result<Vec<String>, BackupError>;
     /// Deletes a file (a missing file is not an error).
-    fn delete(&self, key: &str) -> Result<(), BackupError>;
-    /// Deletes a generation's directory once its files are gone.
-    fn remove_generation(&self, generation: &str) -> Result<(), BackupError>;
+    fn delete(&self, key: &str) -> Result<Removal, BackupError>;
+    /// Deletes a generation: its manifest first (so that what may remain is an
+    /// unfinished generation, never restored), its blob list last.
+    fn remove_generation(&self, generation: &str) -> Result<Removal, BackupError>;
 }
 
-/// Opens the target `spec` names: a directory path (created if missing).
-pub fn open(spec: &str) -> Result<Box<dyn BackupTarget>, BackupError> {
-    if spec.starts_with("s3://") {
-        return Err(BackupError::CannotRun(
-            "S3 backup targets are not supported yet: give a directory (e.g. a second disk or a \
-             network mount). S3 バックアップ先は未対応です。ディレクトリを指定してください。"
-                .into(),
-        ));
+/// Opens the target `spec` names: `s3://bucket/prefix` (reached as `s3` says), or a
+/// directory path (created if missing).
+pub fn open(spec: &str, s3: &S3Args) -> Result<Box<dyn BackupTarget>, BackupError> {
+    if let Some(rest) = spec.strip_prefix("s3://") {
+        return Ok(Box::new(S3Target::open(rest, s3)?));
     }
     if spec.contains("://") && !spec.starts_with("file://") {
         return Err(BackupError::CannotRun(format!(
-            "backup target {spec:?}: give a directory path"
+            "backup target {spec:?}: give a directory path or s3://BUCKET/PREFIX"
         )));
     }
     let root = PathBuf::from(spec.strip_prefix("file://").unwrap_or(spec));
     Ok(Box::new(LocalDir::open(root)?))
+}
+
+/// Refuses a key with an empty, `.` or `..` part.
+pub(crate) fn check_key(key: &str) -> Result<(), BackupError> {
+    let safe = key
+        .split('/')
+        .all(|part| !part.is_empty() && part != "." && part != "..");
+    if safe {
+        Ok(())
+    } else {
+        Err(BackupError::CannotRun(format!("invalid backup key {key:?}")))
+    }
 }
 
 /// A directory on this machine (a second disk, a mounted share).
@@ -69,12 +105,7 @@ impl LocalDir {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, BackupError> {
-        let safe = key
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..");
-        if !safe {
-            return Err(BackupError::CannotRun(format!("invalid backup key {key:?}")));
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 }
@@ -133,19 +164,19 @@ impl BackupTarget for LocalDir {
         Ok(names)
     }
 
-    fn delete(&self, key: &str) -> Result<(), BackupError> {
+    fn delete(&self, key: &str) -> Result<Removal, BackupError> {
         match std::fs::remove_file(self.path(key)?) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Ok(()) => Ok(Removal::Removed),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Removed),
             Err(e) => Err(BackupError::CannotRun(format!("deleting {key}: {e}"))),
         }
     }
 
-    fn remove_generation(&self, generation: &str) -> Result<(), BackupError> {
+    fn remove_generation(&self, generation: &str) -> Result<Removal, BackupError> {
         let dir = self.path(&format!("generations/{generation}"))?;
         match std::fs::remove_dir_all(&dir) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Ok(()) => Ok(Removal::Removed),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Removed),
             Err(e) => Err(BackupError::CannotRun(format!("deleting {}: {e}", dir.display()))),
         }
     }

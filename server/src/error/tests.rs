@@ -146,6 +146,7 @@ fn every_error_keeps_its_status_and_code() {
         ("emergency_account_not_sealed", 409),
         ("push_endpoint_not_allowed", 422),
         ("email_unavailable", 422),
+        ("room_closed", 409),
         ("too_many_connections", 429),
         ("storage_full", 507),
         ("quota_exceeded", 507),

@@ -35,6 +35,11 @@ pub enum Mail {
         /// How many have not read it.
         unread: usize,
     },
+    /// To a facility's administrator: `count` new security alerts.
+    SecurityAlert {
+        /// How many.
+        count: i64,
+    },
     /// The digest: `posts` new posts in `rooms` rooms.
     Digest {
         /// Posts.
@@ -54,6 +59,9 @@ impl Mail {
                 "Kizuna: あなたの至急の投稿を読んでいない人がいます / Kizuna: some have not read your urgent post".into()
             }
             Mail::Digest { posts, .. } => format!("Kizuna: 新しい投稿が {posts} 件あります / Kizuna: {posts} new posts"),
+            Mail::SecurityAlert { count } => {
+                format!("Kizuna: セキュリティ通知が {count} 件あります / Kizuna: {count} new security alerts")
+            }
         }
     }
 
@@ -73,6 +81,10 @@ impl Mail {
                     "あなたの至急の投稿を {unread} 人がまだ読んでいません。必要なら電話で連絡してください。"
                 ),
                 format!("{unread} people have not read your urgent post yet. Call them if it cannot wait."),
+            ),
+            Mail::SecurityAlert { count } => (
+                format!("確認が必要なセキュリティ通知が {count} 件あります。Kizuna の「管理」から「セキュリティ通知」を開いて確認してください。"),
+                format!("There are {count} new security alerts to check. Open Kizuna, Administration, Security alerts."),
             ),
             Mail::Digest { posts, rooms } => (
                 format!("{rooms} 件のルームに新しい投稿が合計 {posts} 件あります。"),

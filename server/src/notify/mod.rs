@@ -38,6 +38,8 @@ pub enum PushKind {
     UnreadReport,
     /// A broadcast notice (disaster mode).
     Broadcast,
+    /// To a facility's administrators: `count` new security alerts (no names).
+    SecurityAlert,
 }
 
 /// The whole plaintext of a push: a kind, a room ID and a count. Nothing else.

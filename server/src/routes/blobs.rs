@@ -66,7 +66,11 @@ pub async fn download(
     auth: Authenticated,
     path: web::Path<BlobId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (size, stream) = blobs::download(&state, auth.user.id, path.into_inner()).await?;
+    let reader = crate::audit::access::Reader {
+        user: auth.user.id,
+        session_id: auth.session_id.clone(),
+    };
+    let (size, stream) = blobs::download(&state, reader, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -163,7 +163,11 @@ pub async fn fetch_messages(
     path: web::Path<String>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = log::fetch_messages(&state, auth.user.id, path.into_inner(), query.after, query.limit).await?;
+    let reader = crate::audit::access::Reader {
+        user: auth.user.id,
+        session_id: auth.session_id.clone(),
+    };
+    let page = log::fetch_messages(&state, reader, path.into_inner(), query.after, query.limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header((kizuna_proto::LOG_GENERATION_HEADER, page.generation))
         .json(page.entries))

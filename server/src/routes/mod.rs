@@ -6,13 +6,16 @@
 //! check, a view type, a helper) belongs in [`crate::service`] or lower, so each
 //! module can be read, changed and moved on its own.
 
+pub mod access;
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod blobs;
 pub mod broadcasts;
 pub mod channels;
 pub mod delivery;
 pub mod emergency;
+pub mod exports;
 pub mod health;
 pub mod invitations;
 pub mod me;
@@ -21,6 +24,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod reads;
 pub mod registration;
+pub mod retention;
 pub mod room_state;
 pub mod rooms;
 pub mod safety;

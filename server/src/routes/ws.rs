@@ -87,6 +87,7 @@ pub async fn ws(
         let mut connection = Connection {
             state: state.clone(),
             user: auth.user.id,
+            session_id: auth.session_id.clone(),
             out,
             followed: HashMap::new(),
             too_slow: false,
@@ -100,6 +101,8 @@ pub async fn ws(
 struct Connection {
     state: web::Data<AppState>,
     user: UserId,
+    /// The session (its device goes in the access record of each subscription).
+    session_id: String,
     out: Session,
     /// Followed groups and the last seq sent for each.
     followed: HashMap<String, i64>,
@@ -226,7 +229,11 @@ impl Connection {
             return self.error("too_many_groups").await;
         }
         match group_for_member(&self.state, group_id.clone(), self.user).await {
-            Ok(_) => {
+            Ok(group) => {
+                // One access record per subscription, never per entry pushed.
+                if self.record_subscription(group, after.max(0)).await.is_err() {
+                    return self.error("unavailable").await;
+                }
                 self.followed.insert(group_id.clone(), after.max(0));
                 self.catch_up(&group_id).await
             }
@@ -274,6 +281,27 @@ impl Connection {
                 return true;
             }
         }
+    }
+
+    async fn record_subscription(&self, group: groups::Group, after: i64) -> Result<(), ApiError> {
+        let reader = crate::audit::access::Reader {
+            user: self.user,
+            session_id: self.session_id.clone(),
+        };
+        let now = self.state.now();
+        self.state
+            .write(move |conn| {
+                let read = crate::audit::access::RoomRead {
+                    room: group.room,
+                    channel: group.channel,
+                    group: group.id.clone(),
+                    from: after + 1,
+                    to: None,
+                    via: crate::audit::access::Via::WebSocket,
+                };
+                Ok(crate::audit::access::room_read(conn, now, &reader, &read)?)
+            })
+            .await
     }
 
     async fn catch_up_all(&mut self) -> bool {

@@ -63,7 +63,10 @@ async fn organisation_for(
         .read(move |conn| {
             let member = rooms::member(conn, room, user)?;
             match member.filter(|m| m.can_access(channel)) {
-                Some(_) => Ok(rooms::get(conn, room)?.organisation),
+                Some(_) => {
+                    crate::service::retention::refuse_closed(conn, room)?;
+                    Ok(rooms::get(conn, room)?.organisation)
+                }
                 None => Err(ApiError::NotFound),
             }
         })
@@ -154,8 +157,14 @@ pub fn may_fetch(record: &BlobRecord, member_of_channel: bool, user: UserId) -> 
 }
 
 /// An attachment's ciphertext and its size, for someone who may fetch it. Missing
-/// and forbidden look the same (`not_found`): IDs reveal nothing.
-pub async fn download(state: &AppState, user: UserId, id: BlobId) -> Result<(u64, BlobStream), ApiError> {
+/// and forbidden look the same (`not_found`): IDs reveal nothing. A room's
+/// attachment fetched is an access record (`blob.download`).
+pub async fn download(
+    state: &AppState,
+    reader: crate::audit::access::Reader,
+    id: BlobId,
+) -> Result<(u64, BlobStream), ApiError> {
+    let (user, now) = (reader.user, state.now());
     let allowed = state
         .db
         .run(move |conn| {
@@ -165,7 +174,11 @@ pub async fn download(state: &AppState, user: UserId, id: BlobId) -> Result<(u64
             };
             let member = rooms::member(conn, record.room, user)?;
             let member_of_channel = member.is_some_and(|m| m.can_access(record.channel));
-            Ok(may_fetch(&record, member_of_channel, user))
+            let allowed = may_fetch(&record, member_of_channel, user);
+            if allowed {
+                crate::audit::access::blob_download(conn, now, &reader, record.room, id)?;
+            }
+            Ok(allowed)
         })
         .await?;
     if !allowed {

@@ -11,6 +11,7 @@ use kizuna_storage::devices::{self, Device};
 use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
 use kizuna_storage::{rooms, StorageError};
 
+use crate::audit::access::{self, Reader, RoomRead, Via};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -100,6 +101,7 @@ pub async fn append_message(
     message: NewMessage,
 ) -> Result<MessageStored, ApiError> {
     let group = group_for_member(state, group_id, author).await?;
+    crate::service::retention::refuse_if_closed(state, group.room).await?;
     let kind = message_kind(message.kind)?;
     check_sender_device(state, author, message.sender_device).await?;
     check_idempotency_key(message.idempotency_key.as_deref())?;
@@ -231,24 +233,33 @@ pub struct LogPage {
 }
 
 /// Entries of a channel's log after a position (0: from the start), at most `limit`
-/// (default and maximum [`MAX_PAGE`]), for a member of the channel.
+/// (default and maximum [`MAX_PAGE`]), for a member of the channel. Each page is an
+/// access record (`room.read`, with the reader's device and the range).
 pub async fn fetch_messages(
     state: &AppState,
-    user: UserId,
+    reader: Reader,
     group_id: String,
     after: Option<i64>,
     limit: Option<i64>,
 ) -> Result<LogPage, ApiError> {
-    let group = group_for_member(state, group_id, user).await?;
+    let group = group_for_member(state, group_id, reader.user).await?;
     let after = after.unwrap_or(0).max(0);
     let limit = limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let now = state.now();
     let (generation, entries) = state
         .db
         .run(move |conn| {
-            Ok((
-                groups::log_generation(conn)?,
-                groups::entries_after(conn, &group.id, after, limit)?,
-            ))
+            let entries = groups::entries_after(conn, &group.id, after, limit)?;
+            let read = RoomRead {
+                room: group.room,
+                channel: group.channel,
+                group: group.id.clone(),
+                from: after + 1,
+                to: entries.last().map(|e| e.seq),
+                via: Via::Http,
+            };
+            access::room_read(conn, now, &reader, &read)?;
+            Ok((groups::log_generation(conn)?, entries))
         })
         .await?;
     Ok(LogPage {

@@ -94,6 +94,7 @@ pub async fn create_group(
     if member.role != RoomRole::Owner {
         return Err(ApiError::Forbidden);
     }
+    crate::service::retention::refuse_if_closed(state, room).await?;
     let id = group_id_of(room, channel);
     if new.group_id != id {
         return Err(ApiError::input("group_id", Problem::GroupId { id: id.clone() }));
@@ -271,6 +272,7 @@ pub async fn append_commit(
 ) -> Result<CommitStored, ApiError> {
     let user = acting.user;
     let group = group_for_member(state, group_id, user).await?;
+    crate::service::retention::refuse_if_closed(state, group.room).await?;
     check_sender_device(state, user, new.sender_device).await?;
     check_idempotency_key(new.idempotency_key.as_deref())?;
     // The field is named after the kind of entry it carries.

@@ -12,8 +12,10 @@
 //! [`AppState::write`]: crate::state::AppState::write
 //! [`ApiError`]: crate::error::ApiError
 
+pub mod access_history;
 pub mod account;
 pub mod acting;
+pub mod alerts;
 pub mod blobs;
 pub mod broadcast_maps;
 pub mod broadcast_scope;
@@ -21,6 +23,7 @@ pub mod broadcasts;
 pub mod delivery;
 pub mod devices;
 pub mod emergency;
+pub mod exports;
 pub mod groups;
 pub mod health;
 pub mod invitations;
@@ -30,6 +33,7 @@ pub mod people;
 pub mod reads;
 pub mod registration;
 pub mod resets;
+pub mod retention;
 pub mod room_state;
 pub mod rooms;
 pub mod safety;

@@ -77,6 +77,7 @@ pub async fn put_room_state(
             ) {
                 return Err(ApiError::Forbidden);
             }
+            crate::service::retention::refuse_closed(conn, room)?;
             let device = found(devices::get(conn, header.author_device))?;
             let own_live_device = device.is_some_and(|d| d.user == user && d.revoked_at.is_none());
             if header.author_user != user || !own_live_device {

@@ -150,6 +150,7 @@ pub async fn invite_to_room(
     if !actor.may_invite_to_room(own.as_ref(), new.role) {
         return Err(ApiError::Forbidden);
     }
+    crate::service::retention::refuse_if_closed(state, room_id).await?;
     let request = invites::Request {
         kind: InvitationKind::Room,
         organisation: Some(room.organisation),
@@ -177,6 +178,9 @@ pub struct MyRoom {
     pub family_access: bool,
     /// For each channel I use: what I have not read yet (metadata only).
     pub channels: Vec<ChannelUnread>,
+    /// Whether and when the room was closed (read-only), and its retention.
+    #[serde(flatten)]
+    pub retention: crate::service::retention::RoomRetention,
 }
 
 /// What I have not read in one channel, from the log's metadata: positions and the
@@ -240,7 +244,9 @@ fn my_room(conn: &mut DbConn, id: RoomId, member: RoomMember, user: UserId) -> R
             channels.push(channel_unread(conn, id, channel, user)?);
         }
     }
+    let retention = crate::service::retention::retention_of(conn, id, room.organisation)?;
     Ok(MyRoom {
+        retention,
         room: RoomView::from(room),
         role: member.role,
         team_access: member.team_access,
@@ -321,6 +327,7 @@ pub async fn remove_member(
             if !may {
                 return Err(ApiError::Forbidden);
             }
+            crate::service::retention::refuse_closed(conn, room)?;
             rooms::remove_member(conn, room, target)?;
             let target = ("user", target.to_string());
             let entry = Entry::success(user, "room.member_removed", target, acting.ip.as_deref());

@@ -18,6 +18,7 @@ import { confirmDialog, personPanel } from './person';
 import { deviceConfirmDialog } from './devices';
 import { staffTable } from './staff';
 import { fittingRoles, newFacilityState, type FacilityState } from './state';
+import { newRetentionState, retentionSection } from './retention';
 
 async function load(state: FacilityState): Promise<void> {
   try {
@@ -122,6 +123,7 @@ export function facilityView(me: Me, orgId: string): View {
   const known = fromRoles(me, orgId);
   const state = newFacilityState(me, orgId, known.name, known.kind);
   const reload = (): Promise<void> => load(state);
+  const retention = newRetentionState(orgId);
   void reload();
   void loadName(state);
 
@@ -170,6 +172,7 @@ export function facilityView(me: Me, orgId: string): View {
           ${nameProblem(state)}
           ${state.selected === null ? html`${errorBox(state.problem?.() ?? null)} ${noticeBox(state.notice?.() ?? null)}` : nothing}
           ${inviteForm(state)} ${staffTable(state, open, refresh)} ${personPanel(state, reload, close)} ${ledgerSection(state)}
+          ${retentionSection(retention)}
           ${confirmDialog(state, reload)} ${deviceConfirmDialog(state, reload)}
         </div>
       `;

@@ -20,6 +20,8 @@ import { selectField } from './parts';
 import './emergency-alert'; // the live alert of emergency-account sign-ins, above every screen
 import { withEmergencyTab } from './emergency-nav';
 import { emergencyView } from './emergency-view';
+import { accessView } from './access-view';
+import { alertsView } from './alerts';
 
 export { adminLinkVisible } from './model';
 
@@ -175,6 +177,8 @@ export function adminView(me: Me, orgId: string | null): View {
   if (orgId !== null) {
     const route = parseRoute(location.hash);
     if (route.name === 'admin' && route.section === 'emergency') return emergencyView(me, orgId);
+    if (route.name === 'admin' && route.section === 'access') return accessView(me, orgId);
+    if (route.name === 'admin' && route.section === 'alerts') return alertsView(me, orgId);
     return withEmergencyTab(facilityView(me, orgId), me, orgId);
   }
   // No administering role in `/me`: no requests, just who may use this and whom to ask.

@@ -30,7 +30,8 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-function chartSvg(chart: Chart, from: number, to: number, label: string): TemplateResult {
+/** One chart over [from, to] (also drawn by the inspection record, record/vitals.ts). */
+export function chartSvg(chart: Chart, from: number, to: number, label: string): TemplateResult {
   const m = careText();
   const values: number[] = [];
   for (const s of chart.series) {

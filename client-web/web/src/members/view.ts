@@ -18,6 +18,7 @@ import { invitePanel, newInviteState, type InviteState } from './invite';
 import { escalationPanel, newEscalationState, type EscalationState } from '../notify/escalation';
 import { membersText } from './messages';
 import { emergencyBadge, emergencyMembers } from '../admin/emergency-badge';
+import { closePanel, closureOf, newCloseState, type CloseState } from './close-room';
 
 import './members.css';
 
@@ -33,6 +34,7 @@ interface State {
   removing: boolean;
   invite: InviteState;
   escalation: EscalationState;
+  closing: CloseState;
 }
 
 function channelsText(member: Member): string {
@@ -177,7 +179,8 @@ function content(screen: Screen): TemplateResult {
   const m = membersText();
   const { state } = screen;
   const members = state.members;
-  const canManage = manage(screen);
+  const open = closureOf(screen.roomId) === null;
+  const canManage = manage(screen) && open;
   return html`
     ${backLink(state)} ${noticeBox(state.notice?.() ?? null)} ${errorBox(state.problem?.() ?? null)}
     ${state.loading && members === null ? html`<p role="status">${m.loading}</p>` : nothing}
@@ -191,6 +194,7 @@ function content(screen: Screen): TemplateResult {
           </section>
           ${canManage ? invitePanel(screen.roomId, state.invite) : nothing}
           ${escalationPanel(state.escalation, canManage)}
+          ${closePanel(screen.roomId, state.closing, manage(screen))}
         `}
     ${confirmDialog(screen)}
   `;
@@ -208,6 +212,7 @@ export function membersView(me: Me, roomId: string): View {
     removing: false,
     invite: newInviteState(),
     escalation: newEscalationState(roomId),
+    closing: newCloseState(),
   };
   const screen: Screen = { me, roomId, state, dialog: createRef<HTMLDialogElement>() };
   let knownName: string | null = null;

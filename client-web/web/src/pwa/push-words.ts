@@ -7,7 +7,7 @@
 // a classic script that cannot share chunks with the page, so this file imports
 // nothing.
 
-export type PushKind = 'urgent' | 'posts' | 'escalation' | 'unread_report' | 'broadcast';
+export type PushKind = 'urgent' | 'posts' | 'escalation' | 'unread_report' | 'broadcast' | 'security_alert';
 /** The language the app last used on this device; null when it never said. */
 export type NotifyLang = 'ja' | 'en' | null;
 
@@ -31,7 +31,7 @@ export interface NotificationWords {
   url: string;
 }
 
-const KINDS: readonly PushKind[] = ['urgent', 'posts', 'escalation', 'unread_report', 'broadcast'];
+const KINDS: readonly PushKind[] = ['urgent', 'posts', 'escalation', 'unread_report', 'broadcast', 'security_alert'];
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** Counts above this read "99+". */
 const MAX_COUNT = 99;
@@ -44,6 +44,8 @@ const ja: Record<PushKind, (count: string) => string> = {
   escalation: () => 'まだ読んでいない至急の投稿があります',
   unread_report: (n) => `あなたの至急の投稿を、まだ${n}人が読んでいません`,
   broadcast: () => '地域からの新しいお知らせがあります',
+  // To a facility's administrators; who and what only on the alerts screen.
+  security_alert: (n) => (n === '1' ? '確認が必要なセキュリティ通知があります' : `確認が必要なセキュリティ通知があります（${n}件）`),
 };
 
 const en: Record<PushKind, (count: string) => string> = {
@@ -53,6 +55,7 @@ const en: Record<PushKind, (count: string) => string> = {
   unread_report: (n) =>
     n === '1' ? '1 person has not read your urgent post yet' : `${n} people have not read your urgent post yet`,
   broadcast: () => 'There is a new regional notice',
+  security_alert: (n) => (n === '1' ? 'There is a new security alert to check' : `There are ${n} new security alerts to check`),
 };
 
 function isKind(value: unknown): value is PushKind {
@@ -90,6 +93,7 @@ export function sentence(payload: PushPayload, language: 'ja' | 'en'): string {
 /** The app route a tap on the notification opens. */
 export function target(payload: PushPayload): string {
   if (payload.kind === 'broadcast') return '/#/broadcasts';
+  if (payload.kind === 'security_alert') return '/#/admin';
   return payload.room === null ? '/#/' : `/#/rooms/${payload.room}/team`;
 }
 

@@ -24,6 +24,8 @@ export interface TimelineActions {
   amend: (entry: NotebookEntry) => void;
   reply: (entry: NotebookEntry) => void;
   discard: (postId: string) => void;
+  /** A closed room: posts are read, never corrected or answered. */
+  readOnly: boolean;
 }
 
 export function when(ms: number): string {
@@ -159,12 +161,14 @@ function entryItem(handle: ChannelHandle, view: NotebookView, actions: TimelineA
         ${notReadYet(actions, entry, original.author)}
         <div class="entry-foot">
           ${mine ? receipts(actions, entry) : nothing}
-          <div class="entry-actions">
-            ${mine && entry.current.envelope.content_type === 'note'
-              ? html`<button type="button" class="secondary amend" @click=${() => actions.amend(entry)}>${m.amend}</button>`
-              : nothing}
-            <button type="button" class="secondary reply" @click=${() => actions.reply(entry)}>${m.reply}</button>
-          </div>
+          ${actions.readOnly
+            ? nothing
+            : html`<div class="entry-actions">
+                ${mine && entry.current.envelope.content_type === 'note'
+                  ? html`<button type="button" class="secondary amend" @click=${() => actions.amend(entry)}>${m.amend}</button>`
+                  : nothing}
+                <button type="button" class="secondary reply" @click=${() => actions.reply(entry)}>${m.reply}</button>
+              </div>`}
         </div>
       </article>
     </li>

@@ -17,6 +17,8 @@ import { discardPost, refreshMembers, rooms, status, type RoomSummary } from '..
 import { lang } from '../i18n';
 import { roomText } from '../rooms-messages';
 import { membersLink } from '../members/link';
+import { recordLink } from '../record/link';
+import { closedBanner, closureOf } from '../members/close-room';
 import { composer, setMode } from './room-composer';
 import { roomHooks } from './room-parts';
 import {
@@ -44,7 +46,7 @@ function tabs(screen: RoomScreen, room: RoomSummary): TemplateResult {
 }
 
 function roomLinks(screen: RoomScreen): TemplateResult {
-  return html`<p class="room-links"><a href="#/" class="back">${roomText().backToRooms}</a> ${membersLink(screen.roomId)}</p>`;
+  return html`<p class="room-links"><a href="#/" class="back">${roomText().backToRooms}</a> ${membersLink(screen.roomId)} ${recordLink(screen.roomId)}</p>`;
 }
 
 /** A channel the person does not use (typed by hand, or an old link). */
@@ -78,6 +80,7 @@ function channelTimeline(screen: RoomScreen): TemplateResult {
       amend: (entry) => setMode(screen, { kind: 'amend', entry }),
       reply: (entry) => setMode(screen, { kind: 'reply', entry }),
       discard: (postId) => void discardPost(postId),
+      readOnly: closureOf(screen.roomId) !== null,
     })}
     ${handle.problems().map((p) => html`<p class="notice entry-problem" role="status" data-reason=${p.reason} data-count=${p.count}>${lang() === 'ja' ? p.ja : p.en}</p>`)}
     ${roomHooks.sections.map((section) => section({ roomId, channel }))}
@@ -116,7 +119,8 @@ function content(screen: RoomScreen): TemplateResult {
       <div class="room-tools">${roomSearch(screen)} ${refreshButton(screen)}</div>
       ${membership(screen, joined)}
       ${channelTimeline(screen)}
-      ${screen.handle.removed() ? nothing : composer(screen)}
+      ${closedBanner(screen.roomId)}
+      ${screen.handle.removed() || closureOf(screen.roomId) !== null ? nothing : composer(screen)}
       <div id="room-end"></div>
     </div>
   `;

@@ -18,6 +18,8 @@ import { localPrf } from '../webauthn';
 import { errorBox, noticeBox, problemText } from './parts';
 import './list-badge';
 import { resetSearch, searchableList } from './list-search';
+import { closedRooms } from './list-closed';
+import { closureOf, ensureClosures, refreshClosures } from '../members/close-room';
 import { broadcastText } from '../broadcasts/messages';
 
 // Every engine change redraws the current screen.
@@ -130,7 +132,7 @@ async function doRefresh(): Promise<void> {
   list.problem = null;
   rerender();
   try {
-    await refreshRooms();
+    await Promise.all([refreshRooms(), refreshClosures()]);
   } catch (error) {
     list.problem = () => problemText(error);
   }
@@ -214,13 +216,16 @@ export function roomList(person: Me): TemplateResult {
   const blocked = gateView(person);
   if (blocked !== null) return blocked;
   const m = roomText();
-  const mine = rooms();
+  ensureClosures();
+  const mine = rooms().filter((r) => closureOf(r.roomId) === null);
+  const closed = rooms().filter((r) => closureOf(r.roomId) !== null);
   return html`
     <section aria-labelledby="rooms-heading" class="rooms">
       <h2 id="rooms-heading">${m.roomsHeading}</h2>
       <p><a class="button secondary broadcasts-link" id="broadcasts-link" href="#/broadcasts">${broadcastText().linkFromRooms}</a></p>
       ${connectionLine()}
-      ${mine.length === 0 ? html`<p id="no-rooms">${m.noRooms}</p>` : searchableList('room', mine, roomCard)}
+      ${mine.length > 0 ? searchableList('room', mine, roomCard) : closed.length === 0 ? html`<p id="no-rooms">${m.noRooms}</p>` : nothing}
+      ${closedRooms(closed, roomCard)}
       <button type="button" class="secondary" id="refresh" ?disabled=${list.refreshing} @click=${doRefresh}>
         ${list.refreshing ? m.refreshing : m.refresh}
       </button>
