@@ -72,6 +72,8 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
     let relying = Relying::new(&config, &db).map_err(|e| StartError::Other(e.to_string()))?;
     let notifier =
         crate::notify::Notifier::new(&config, &db).map_err(|e| StartError::Other(e.to_string()))?;
+    let live = Live::default();
+    let appender = crate::appender::Appender::start(db.clone(), live.clone());
     Ok(AppState {
         db,
         blobs,
@@ -79,7 +81,8 @@ pub fn open_state(config: Config, clock: Clock) -> Result<AppState, StartError> 
         metrics,
         clock,
         relying,
-        live: Live::default(),
+        live,
+        appender,
         notifier,
     })
 }
@@ -149,7 +152,8 @@ impl Stopper {
 /// awaited (or spawned) to run.
 pub fn serve(state: AppState) -> Result<Running, StartError> {
     let config = state.config.clone();
-    crate::fanout::spawn_listener(config.database_url(), state.live.clone());
+    crate::fanout::spawn_listener(config.database_url(), state.db.clone(), state.live.clone());
+    crate::heartbeat::spawn(state.clone());
     crate::sweep::spawn(state.clone());
     crate::notify::events::spawn(state.clone());
     crate::anomaly::job::spawn(state.clone());

@@ -5,6 +5,7 @@
 
 pub mod anomaly;
 pub mod app;
+pub mod appender;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -12,6 +13,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod fanout;
+pub mod heartbeat;
 pub mod invites;
 pub mod live;
 pub mod metrics;

@@ -1,13 +1,17 @@
 //! Live connections (WebSockets) on this node, indexed by person and session, so
 //! that ending a session or disabling a leaver closes their open connections at
-//! once. Each connection also re-checks its session at every heartbeat, which
-//! covers sessions ended through another node.
+//! once, and by the groups they follow, so that a new entry wakes only the
+//! connections that follow its group and carries its frame with it: the entry is
+//! read (or built) once per node, and the same bytes go to every socket. A
+//! node-wide heartbeat ([`crate::heartbeat`]) re-checks the sessions, which covers
+//! sessions ended through another node.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use bytestring::ByteString;
 use kizuna_proto::{BroadcastId, UserId};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// The pseudo-group of a "re-read everything" notification.
 pub const RESYNC: &str = "*";
@@ -63,10 +67,36 @@ pub struct TooManyConnections;
 /// re-reads its groups from the database instead.
 const NOTIFY_BACKLOG: usize = 4096;
 
+/// What reaches a connection about a group it follows.
+#[derive(Debug, Clone)]
+pub enum Push {
+    /// Entry `seq` of `group`, as the frame every follower sends as it is.
+    Entry {
+        /// The group.
+        group: Arc<str>,
+        /// Its position in the group's log.
+        seq: i64,
+        /// The `{"type":"entry",…}` frame, built once per node.
+        frame: ByteString,
+    },
+    /// The group has entries this node could not carry: read them from the database.
+    Stale(Arc<str>),
+}
+
+struct Conn {
+    user: UserId,
+    session: String,
+    closed: watch::Sender<u16>,
+    push: mpsc::UnboundedSender<Push>,
+    follows: Vec<Arc<str>>,
+}
+
 #[derive(Default)]
 struct Inner {
     next: u64,
-    conns: HashMap<u64, (UserId, String, watch::Sender<u16>)>,
+    conns: HashMap<u64, Conn>,
+    /// The connections following each group.
+    followers: HashMap<Arc<str>, Vec<u64>>,
     /// Recipients of recent broadcasts, oldest first.
     broadcasts: VecDeque<(BroadcastId, RecipientSet)>,
     /// Broadcasts this node already told its connections about, oldest first: the
@@ -101,12 +131,36 @@ pub struct Registration {
     id: u64,
     /// Becomes the close code to send when the connection must close.
     pub closed: watch::Receiver<u16>,
+    /// New entries of the groups this connection follows.
+    pub pushes: mpsc::UnboundedReceiver<Push>,
+}
+
+impl Registration {
+    /// This connection's number on the node ([`Live::follow`]).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Inner {
+    fn drop_follower(&mut self, group: &str, id: u64) {
+        if let Some(ids) = self.followers.get_mut(group) {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.followers.remove(group);
+            }
+        }
+    }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Ok(mut inner) = self.live.inner.lock() {
-            inner.conns.remove(&self.id);
+            if let Some(conn) = inner.conns.remove(&self.id) {
+                for group in &conn.follows {
+                    inner.drop_follower(group, self.id);
+                }
+            }
         }
     }
 }
@@ -121,9 +175,10 @@ impl Live {
         max_per_user: usize,
     ) -> Result<Registration, TooManyConnections> {
         let (tx, rx) = watch::channel(0);
+        let (push, pushes) = mpsc::unbounded_channel();
         let id = match self.inner.lock() {
             Ok(mut inner) => {
-                if inner.conns.values().filter(|(u, _, _)| *u == user).count() >= max_per_user {
+                if inner.conns.values().filter(|c| c.user == user).count() >= max_per_user {
                     return Err(TooManyConnections);
                 }
                 inner.next += 1;
@@ -131,7 +186,14 @@ impl Live {
                 if inner.going_away {
                     let _ = tx.send(CLOSE_GOING_AWAY);
                 }
-                inner.conns.insert(id, (user, session.to_owned(), tx));
+                let conn = Conn {
+                    user,
+                    session: session.to_owned(),
+                    closed: tx,
+                    push,
+                    follows: Vec::new(),
+                };
+                inner.conns.insert(id, conn);
                 id
             }
             // A poisoned lock means a panic elsewhere; close this connection at once.
@@ -144,15 +206,16 @@ impl Live {
             live: self.clone(),
             id,
             closed: rx,
+            pushes,
         })
     }
 
     fn close_where(&self, code: u16, matches: impl Fn(&UserId, &str) -> bool) -> usize {
         let Ok(inner) = self.inner.lock() else { return 0 };
         let mut closed = 0;
-        for (user, session, tx) in inner.conns.values() {
-            if matches(user, session) {
-                let _ = tx.send(code);
+        for conn in inner.conns.values() {
+            if matches(&conn.user, &conn.session) {
+                let _ = conn.closed.send(code);
                 closed += 1;
             }
         }
@@ -166,8 +229,8 @@ impl Live {
             return 0;
         };
         inner.going_away = true;
-        for (_, _, tx) in inner.conns.values() {
-            let _ = tx.send(CLOSE_GOING_AWAY);
+        for conn in inner.conns.values() {
+            let _ = conn.closed.send(CLOSE_GOING_AWAY);
         }
         inner.conns.len()
     }
@@ -215,15 +278,18 @@ impl Live {
         let _ = self.groups.send((format!("{BROADCAST_PREFIX}{id}"), 0));
     }
 
-    /// Passes on what another node (or this one) announced through the database:
-    /// a broadcast once per node ([`Live::notify_broadcast`]), anything else as is.
-    pub fn notify_announced(&self, group: &str, seq: i64) {
-        match group
+    /// Passes on a notice another node (or this one) announced through the
+    /// database: a broadcast once per node ([`Live::notify_broadcast`]), anything
+    /// else as is. (New log entries go through [`Live::publish`].)
+    pub fn notify_announced(&self, topic: &str) {
+        match topic
             .strip_prefix(BROADCAST_PREFIX)
             .map(str::parse::<BroadcastId>)
         {
             Some(Ok(id)) => self.notify_broadcast(id),
-            _ => self.notify_group(group, seq),
+            _ => {
+                let _ = self.groups.send((topic.to_owned(), 0));
+            }
         }
     }
 
@@ -263,11 +329,82 @@ impl Live {
         }
     }
 
-    /// Tells this node's connections that a group has a new entry. Only IDs travel:
-    /// each connection reads the entry from the database, checking membership.
-    pub fn notify_group(&self, group: &str, seq: i64) {
-        // No receivers is fine: nobody is connected.
-        let _ = self.groups.send((group.to_owned(), seq));
+    /// Starts passing connection `id` the new entries of `group`. Call before
+    /// reading the group's backlog, so nothing falls between the two.
+    pub fn follow(&self, id: u64, group: &str) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let inner = &mut *inner;
+        let Some(conn) = inner.conns.get_mut(&id) else {
+            return;
+        };
+        if conn.follows.iter().any(|g| &**g == group) {
+            return;
+        }
+        let key: Arc<str> = inner
+            .followers
+            .get_key_value(group)
+            .map_or_else(|| Arc::from(group), |(k, _)| k.clone());
+        conn.follows.push(key.clone());
+        inner.followers.entry(key).or_default().push(id);
+    }
+
+    /// Stops passing connection `id` the entries of `group`.
+    pub fn unfollow(&self, id: u64, group: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if let Some(conn) = inner.conns.get_mut(&id) {
+                conn.follows.retain(|g| &**g != group);
+            }
+            inner.drop_follower(group, id);
+        }
+    }
+
+    /// Hands entry `seq` of `group` (its frame, built once) to the connections on
+    /// this node that follow the group, and to no others.
+    pub fn publish(&self, group: &str, seq: i64, frame: &ByteString) {
+        self.to_followers(group, |group| Push::Entry {
+            group,
+            seq,
+            frame: frame.clone(),
+        });
+    }
+
+    /// Tells the connections following `group` to read its new entries from the
+    /// database (this node could not carry them).
+    pub fn mark_stale(&self, group: &str) {
+        self.to_followers(group, Push::Stale);
+    }
+
+    fn to_followers(&self, group: &str, push: impl Fn(Arc<str>) -> Push) {
+        let Ok(inner) = self.inner.lock() else {
+            return;
+        };
+        let Some((key, ids)) = inner.followers.get_key_value(group) else {
+            return;
+        };
+        for id in ids {
+            if let Some(conn) = inner.conns.get(id) {
+                // A connection that ended is dropped from the map when it unregisters.
+                let _ = conn.push.send(push(key.clone()));
+            }
+        }
+    }
+
+    /// Whether any connection on this node follows `group`.
+    pub fn follows(&self, group: &str) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|inner| inner.followers.contains_key(group))
+    }
+
+    /// The sessions behind this node's connections, each once.
+    pub fn sessions(&self) -> Vec<String> {
+        let Ok(inner) = self.inner.lock() else {
+            return Vec::new();
+        };
+        let unique: HashSet<&str> = inner.conns.values().map(|c| c.session.as_str()).collect();
+        unique.into_iter().map(str::to_owned).collect()
     }
 
     /// Asks every live connection to re-read all its groups (after notifications
@@ -337,13 +474,13 @@ mod tests {
         let mut heard = live.group_notifications();
         let id = BroadcastId::from_uuid(uuid::Uuid::new_v4());
         live.notify_broadcast(id);
-        live.notify_announced(&format!("{BROADCAST_PREFIX}{id}"), 0);
-        live.notify_announced("room/team", 7);
+        live.notify_announced(&format!("{BROADCAST_PREFIX}{id}"));
+        live.notify_announced("members:x");
         assert_eq!(heard.try_recv().unwrap(), (format!("{BROADCAST_PREFIX}{id}"), 0));
         assert_eq!(
             heard.try_recv().unwrap(),
-            ("room/team".to_owned(), 7),
-            "other groups pass as they are"
+            ("members:x".to_owned(), 0),
+            "other notices pass as they are"
         );
         assert!(heard.try_recv().is_err(), "the broadcast was passed on once");
     }
@@ -372,6 +509,38 @@ mod tests {
             live.broadcast_recipients(BroadcastId::from_uuid(uuid::Uuid::new_v4()));
         }
         assert!(live.broadcast_recipients(first).get().is_none(), "forgotten");
+    }
+
+    #[test]
+    fn an_entry_reaches_only_the_connections_following_its_group() {
+        let live = Live::default();
+        let a = UserId::from_uuid(uuid::Uuid::new_v4());
+        let mut team = live.register(a, "s1", 5).unwrap();
+        let mut family = live.register(a, "s2", 5).unwrap();
+        live.follow(team.id(), "room/team");
+        live.follow(team.id(), "room/team");
+        live.follow(family.id(), "room/family");
+        assert!(live.follows("room/team") && !live.follows("room/other"));
+        live.publish("room/team", 3, &ByteString::from_static("frame"));
+        match team.pushes.try_recv().unwrap() {
+            Push::Entry { group, seq, frame } => {
+                assert_eq!((&*group, seq, &*frame), ("room/team", 3, "frame"));
+            }
+            other => panic!("expected an entry, got {other:?}"),
+        }
+        assert!(team.pushes.try_recv().is_err(), "followed twice, told once");
+        assert!(
+            family.pushes.try_recv().is_err(),
+            "another group's follower is not woken"
+        );
+        live.unfollow(team.id(), "room/team");
+        live.mark_stale("room/team");
+        assert!(team.pushes.try_recv().is_err(), "no longer following");
+        drop(family);
+        assert!(
+            !live.follows("room/family"),
+            "a closed connection follows nothing"
+        );
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct AppState {
     pub relying: Relying,
     /// This node's live connections.
     pub live: Live,
+    /// This node's post writer (group commit).
+    pub appender: crate::appender::Appender,
     /// Push and e-mail notifications.
     pub notifier: Notifier,
 }

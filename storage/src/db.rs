@@ -1,6 +1,8 @@
 //! The connection pool and the choice of backend.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -98,26 +100,66 @@ impl Default for DbOptions {
 
 struct Manager {
     backend: Backend,
+    backends: Backends,
+}
+
+/// The PostgreSQL backend process IDs of this pool's open connections.
+type Backends = Arc<Mutex<HashSet<i32>>>;
+
+/// A pooled connection, and whether a failed call found it no longer answering.
+struct Pooled {
+    conn: DbConn,
+    broken: bool,
+    /// Its PostgreSQL backend's process ID, listed in the pool's [`Backends`].
+    backend: Option<(i32, Backends)>,
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some((pid, backends)) = &self.backend {
+            if let Ok(mut set) = backends.lock() {
+                set.remove(pid);
+            }
+        }
+    }
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = StorageError;
 
-    fn connect(&self) -> Result<DbConn, StorageError> {
-        self.backend.open()
+    fn connect(&self) -> Result<Pooled, StorageError> {
+        let mut conn = self.backend.open()?;
+        let backend = match &mut conn {
+            DbConn::Postgres(pg) => {
+                let pid = backend_pid(pg)?;
+                if let Ok(mut set) = self.backends.lock() {
+                    set.insert(pid);
+                }
+                Some((pid, self.backends.clone()))
+            }
+            DbConn::Sqlite(_) => None,
+        };
+        Ok(Pooled {
+            conn,
+            broken: false,
+            backend,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), StorageError> {
-        conn.batch_execute("SELECT 1").map_err(StorageError::from)
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), StorageError> {
+        pooled.conn.batch_execute("SELECT 1").map_err(StorageError::from)
     }
 
-    /// A connection left inside a transaction, or whose transaction manager gave up
-    /// (a failed commit whose rollback failed too, as on a full disk), is closed
-    /// rather than handed to the next request.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
+    /// A connection found not answering, left inside a transaction, or whose
+    /// transaction manager gave up (a failed commit whose rollback failed too, as on
+    /// a full disk), is closed rather than handed to the next request.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
-        let status = match conn {
+        if pooled.broken {
+            return true;
+        }
+        let status = match &mut pooled.conn {
             DbConn::Sqlite(c) => {
                 AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
             }
@@ -127,6 +169,44 @@ impl r2d2::ManageConnection for Manager {
         };
         !matches!(status, Ok(None))
     }
+}
+
+fn backend_pid(pg: &mut diesel::PgConnection) -> Result<i32, StorageError> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let row: Pid = diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result(pg)?;
+    Ok(row.pid)
+}
+
+/// Runs `f` on a pooled connection; if a query found the connection lost (the
+/// database restarted, the network dropped), the pool closes it rather than hand
+/// it to the next caller. (There is no test query on every checkout.)
+fn on_pooled<T>(
+    pooled: &mut Pooled,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    LOST.with(|lost| lost.set(false));
+    let result = f(&mut pooled.conn);
+    if LOST.with(std::cell::Cell::get) {
+        pooled.broken = true;
+    }
+    result
+}
+
+thread_local! {
+    /// Set when a query on this thread found its connection lost (see
+    /// [`connection_lost`]); [`Db::run`] then closes that connection. A flag rather
+    /// than the returned error, because callers may wrap the error in their own.
+    static LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that a query on this thread found its connection closed.
+pub(crate) fn connection_lost() {
+    LOST.with(|lost| lost.set(true));
 }
 
 /// What [`Db::health`] found.
@@ -156,6 +236,7 @@ pub struct PoolStatus {
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
+    backends: Backends,
     backend_name: &'static str,
     max: u32,
 }
@@ -184,13 +265,22 @@ impl Db {
             tracing::info!(backend = backend.name(), applied, "database migrations applied");
         }
         let backend_name = backend.name();
+        let backends = Backends::default();
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(1))
+            // No test query on every checkout (it was a third of all statements
+            // under load): a connection is checked only after a call on it failed
+            // (see [`Db::run`]), and closed if it no longer answers.
+            .test_on_check_out(false)
             .connection_timeout(options.acquire_timeout)
-            .build(Manager { backend })?;
+            .build(Manager {
+                backend,
+                backends: backends.clone(),
+            })?;
         Ok(Self {
             pool,
+            backends,
             backend_name,
             max: options.max_connections.max(1),
         })
@@ -201,6 +291,12 @@ impl Db {
         self.backend_name
     }
 
+    /// Whether a PostgreSQL notification with this sender process ID came from one
+    /// of this pool's connections (this node's own NOTIFY).
+    pub fn is_own_backend(&self, pid: i32) -> bool {
+        self.backends.lock().is_ok_and(|set| set.contains(&pid))
+    }
+
     /// Runs `f` with a pooled connection on tokio's blocking thread pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
     where
@@ -209,8 +305,8 @@ impl Db {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            let mut pooled = pool.get()?;
+            on_pooled(&mut pooled, f)
         })
         .await
         .map_err(|e| StorageError::Task(e.to_string()))?
@@ -222,8 +318,8 @@ impl Db {
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        let mut conn = self.pool.get()?;
-        f(&mut conn)
+        let mut pooled = self.pool.get()?;
+        on_pooled(&mut pooled, f)
     }
 
     /// Checks that the database answers a query and that a write commits: one row
@@ -243,9 +339,12 @@ impl Db {
                     }
                 }
             };
-            let read = conn.batch_execute("SELECT 1").map_err(StorageError::from);
+            let read = conn.conn.batch_execute("SELECT 1").map_err(StorageError::from);
+            if read.is_err() {
+                conn.broken = true;
+            }
             let write = match &read {
-                Ok(()) => write_probe(&mut conn, now_millis),
+                Ok(()) => write_probe(&mut conn.conn, now_millis),
                 Err(_) => Err(StorageError::Pool("not tried: the read failed".into())),
             };
             DbHealth { read, write }

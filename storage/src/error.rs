@@ -61,6 +61,13 @@ impl From<DieselError> for StorageError {
                 | DatabaseErrorKind::NotNullViolation,
                 info,
             ) => StorageError::Refused(info.message().to_owned()),
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => {
+                crate::db::connection_lost();
+                StorageError::Pool(format!("the database connection was lost: {}", info.message()))
+            }
             DieselError::DatabaseError(_, info) if is_disk_full(info.message()) => {
                 StorageError::Full(info.message().to_owned())
             }

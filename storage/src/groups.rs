@@ -16,7 +16,9 @@ use crate::attachments::{self, AttachRefusal};
 use crate::schema::{group_log, groups, welcomes};
 use crate::{transaction, DbConn, StorageError};
 
-/// The PostgreSQL NOTIFY channel on which appends announce `<group> <seq>`.
+/// The PostgreSQL NOTIFY channel on which appends announce `<group> <seq>` (and
+/// other notices `<topic> 0`). A node knows its own appends by the sending
+/// backend's process ID ([`crate::Db::is_own_backend`]).
 pub const NOTIFY_CHANNEL: &str = "kizuna_log";
 
 /// The settings key of the log generation.
@@ -318,6 +320,44 @@ pub fn append_post(
         },
         |conn, seq| attachments::attach(conn, blobs, &group.id, seq),
     )
+}
+
+/// A post waiting to be appended with others in one transaction ([`append_posts`]).
+#[derive(Debug, Clone)]
+pub struct PostAppend {
+    /// The group (the caller checked the author may post to it).
+    pub group: Group,
+    /// The post.
+    pub entry: NewEntry,
+    /// Its author.
+    pub author: UserId,
+    /// Its attachments.
+    pub blobs: Vec<BlobId>,
+    /// When it arrived.
+    pub now: Timestamp,
+}
+
+/// Appends several posts in one transaction (group commit): each one as
+/// [`append_post`] would, inside a savepoint of its own, so a refused or failed post
+/// leaves nothing behind and does not stop the others. Posts are taken in the
+/// order of their groups' IDs (and in arrival order within a group), so two nodes
+/// batching the same groups take the groups' locks in the same order and cannot
+/// deadlock. Returns each post's outcome in the order given, or the error that
+/// stopped the whole transaction (nothing of it was stored then).
+pub fn append_posts(
+    conn: &mut DbConn,
+    posts: &[PostAppend],
+) -> Result<Vec<Result<Appended, StorageError>>, StorageError> {
+    let mut order: Vec<usize> = (0..posts.len()).collect();
+    order.sort_by(|a, b| posts[*a].group.id.cmp(&posts[*b].group.id));
+    transaction(conn, |conn| {
+        let mut outcomes: Vec<Option<Result<Appended, StorageError>>> = posts.iter().map(|_| None).collect();
+        for i in order {
+            let p = &posts[i];
+            outcomes[i] = Some(append_post(conn, &p.group, &p.entry, p.author, &p.blobs, p.now));
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    })
 }
 
 /// Appends a commit that the server has validated against `public_state` at epoch

@@ -205,6 +205,21 @@ pub fn subscriptions_of(conn: &mut DbConn, user: UserId) -> Result<Vec<PushSubsc
         .collect())
 }
 
+/// Which of `users` have at least one push subscription (one query, so a post's
+/// notification does not look up each member's browsers only to find none).
+pub fn subscribed_among(
+    conn: &mut DbConn,
+    users: &[UserId],
+) -> Result<std::collections::HashSet<UserId>, StorageError> {
+    Ok(push_subscriptions::table
+        .filter(push_subscriptions::user_id.eq_any(users))
+        .select(push_subscriptions::user_id)
+        .distinct()
+        .load::<UserId>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Removes everything notifications keep about `user` (a leaver).
 pub fn forget_user(conn: &mut DbConn, user: UserId) -> Result<(), StorageError> {
     transaction(conn, |conn| {

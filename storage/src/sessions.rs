@@ -91,6 +91,15 @@ pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<
         .map(Session::from))
 }
 
+/// The session with this ID, revoked or not.
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Session>, StorageError> {
+    Ok(sessions::table
+        .find(id)
+        .first::<SessionRow>(conn)
+        .optional()?
+        .map(Session::from))
+}
+
 /// Records activity on a session.
 pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
     diesel::update(sessions::table.find(id))

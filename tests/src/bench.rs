@@ -46,3 +46,55 @@ pub fn status_field(pid: u32, field: &str) -> Result<u64> {
         .and_then(|v| v.parse().ok())
         .with_context(|| format!("{field} in /proc/{pid}/status"))
 }
+
+/// utime + stime of a process from its /proc stat line, in clock ticks.
+fn ticks_of(stat: &str) -> Option<u64> {
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    // utime and stime are fields 14 and 15; after the ")" they are the 12th and 13th.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// CPU seconds (user + system) a process has used so far; 0 when it is gone.
+pub fn cpu_secs(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| ticks_of(&stat))
+        .map_or(0.0, |ticks| ticks as f64 / 100.0) // USER_HZ
+}
+
+/// cutime + cstime: CPU of the process's children that have ended and been reaped.
+fn reaped_ticks_of(stat: &str) -> Option<u64> {
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let cutime: u64 = fields.nth(13)?.parse().ok()?;
+    let cstime: u64 = fields.next()?.parse().ok()?;
+    Some(cutime + cstime)
+}
+
+/// CPU seconds of every `postgres` process on the machine (the database server),
+/// including backends that have already ended (counted in the postmaster's
+/// children's time).
+pub fn postgres_cpu_secs() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let mut secs = 0.0;
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            continue;
+        }
+        if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) {
+            if stat.contains(" (postgres) ") {
+                let ticks = ticks_of(&stat).unwrap_or(0) + reaped_ticks_of(&stat).unwrap_or(0);
+                secs += ticks as f64 / 100.0;
+            }
+        }
+    }
+    secs
+}

@@ -1,7 +1,7 @@
 //! The real `kizuna-server` binary as a separate process: for tests that need two
 //! processes on one database, or the server's own logs and files to inspect.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -15,20 +15,25 @@ use tokio::process::{Child, Command};
 
 use crate::{TestServer, ORIGIN};
 
-/// The server binary next to this test executable, built first if missing.
+/// The server binary next to this executable (a test in `target/<profile>/deps/`
+/// or a binary such as `kizuna-load` in `target/<profile>/`), built first with the
+/// same profile if missing.
 pub fn server_binary() -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test binary>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("test binary has no target directory")?;
+    let mut profile_dir = exe.parent().context("executable has no directory")?;
+    if profile_dir.file_name().is_some_and(|n| n == "deps") {
+        profile_dir = profile_dir
+            .parent()
+            .context("test binary has no target directory")?;
+    }
     let binary = profile_dir.join("kizuna-server");
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "-p", "kizuna-server", "--bin", "kizuna-server"])
-            .status()?;
+        let mut args = vec!["build", "-p", "kizuna-server", "--bin", "kizuna-server"];
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            args.push("--release");
+        }
+        let status = std::process::Command::new(cargo).args(args).status()?;
         if !status.success() || !binary.exists() {
             bail!("could not build kizuna-server at {}", binary.display());
         }

@@ -7,7 +7,7 @@
 use anyhow::Result;
 use kizuna_proto::{Channel, DeviceId, OrganisationId, OrganisationKind, RoomId, Timestamp, UserId};
 use kizuna_storage::devices::{self, Device, KeyPackage};
-use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
+use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry, PostAppend};
 use kizuna_storage::orgs::{self, Organisation};
 use kizuna_storage::rooms::{self, Room};
 use kizuna_storage::users::{self, User, UserStatus};
@@ -218,6 +218,69 @@ async fn logs_are_ordered_without_gaps(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// Group commit: posts written together in one transaction each get the outcome
+/// they would have had alone, in order, and one that fails stops none of the others.
+async fn a_batch_of_posts_is_stored_as_if_one_by_one(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (author, device, first) = setup(&db).await?;
+    let (_, _, second) = setup(&db).await?;
+    let (f, s) = (first.clone(), second.clone());
+    let (first_group, second_group) = db
+        .run(move |conn| Ok((groups::get(conn, &f)?, groups::get(conn, &s)?)))
+        .await?;
+    let missing = Group {
+        id: "no-such-group".into(),
+        ..first_group.clone()
+    };
+    let batch: Vec<PostAppend> = [
+        (&first_group, post(device, "a", Some("k1"))),
+        (&second_group, post(device, "b", None)),
+        (&missing, post(device, "lost", None)),
+        (&first_group, post(device, "a again", Some("k1"))),
+        (&first_group, post(device, "c", None)),
+    ]
+    .into_iter()
+    .map(|(group, entry)| PostAppend {
+        group: group.clone(),
+        entry,
+        author,
+        blobs: Vec::new(),
+        now: T0,
+    })
+    .collect();
+    let outcomes = db.run(move |conn| groups::append_posts(conn, &batch)).await?;
+    assert!(
+        matches!(outcomes[0], Ok(Appended::Stored { seq: 1 })),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1], Ok(Appended::Stored { seq: 1 })),
+        "{outcomes:?}"
+    );
+    assert!(matches!(outcomes[2], Err(StorageError::NotFound)), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[3], Ok(Appended::Duplicate { seq: 1 })),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[4], Ok(Appended::Stored { seq: 2 })),
+        "{outcomes:?}"
+    );
+    let bodies = db
+        .run(move |conn| groups::entries_after(conn, &first, 0, 10))
+        .await?
+        .into_iter()
+        .map(|e| String::from_utf8(e.body).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(bodies, ["a", "c"], "the first group's log, in arrival order");
+    let others = db
+        .run(move |conn| groups::entries_after(conn, &second, 0, 10))
+        .await?;
+    assert_eq!(others.len(), 1);
+    Ok(())
+}
+
 async fn retried_sends_are_stored_once(kind: DbKind) -> Result<()> {
     let test_db = TestDb::new(kind)?;
     let db = test_db.open()?;
@@ -397,6 +460,7 @@ on_both_databases!(
     key_packages_are_handed_out_once,
     concurrent_claims_never_share_a_package,
     logs_are_ordered_without_gaps,
+    a_batch_of_posts_is_stored_as_if_one_by_one,
     retried_sends_are_stored_once,
     a_post_id_is_stored_once_per_group_even_when_sends_race,
     of_two_commits_for_one_epoch_exactly_one_wins,

@@ -174,6 +174,32 @@ pub fn resolve(
     let Some(session) = sessions::find_by_token_hash(conn, &hash_token(token))? else {
         return Ok(None);
     };
+    still_live(conn, session, now, idle)
+}
+
+/// Looks up a session by its ID (a live connection's heartbeat): the session and
+/// account if both are still live at `now`, by the same rule as [`resolve`].
+pub fn resolve_id(
+    conn: &mut DbConn,
+    id: &str,
+    now: Timestamp,
+    idle: Duration,
+) -> Result<Option<(Session, User)>, StorageError> {
+    match sessions::find(conn, id)? {
+        Some(session) => still_live(conn, session, now, idle),
+        None => Ok(None),
+    }
+}
+
+/// Whether a session and its account are live at `now` (not revoked, expired or
+/// idle too long; the account active; a break-glass account still admitted), and
+/// if so records the activity.
+fn still_live(
+    conn: &mut DbConn,
+    session: Session,
+    now: Timestamp,
+    idle: Duration,
+) -> Result<Option<(Session, User)>, StorageError> {
     let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
     let live = session.revoked_at.is_none()
         && now < session.expires_at

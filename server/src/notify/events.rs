@@ -68,7 +68,7 @@ async fn notify_post(
     let now = state.now();
     let urgent = urgency == Some(Urgency::Urgent);
     let room = group.room;
-    let recipients = state
+    let (recipients, subscribed) = state
         .db
         .run(move |conn| {
             let recipients = readers(conn, &group, Some(author))?;
@@ -79,14 +79,18 @@ async fn notify_post(
                     }
                 }
             }
-            Ok(recipients)
+            let users: Vec<UserId> = recipients.iter().map(|r| r.user).collect();
+            let subscribed = notifications::subscribed_among(conn, &users)?;
+            Ok((recipients, subscribed))
         })
         .await?;
+    let subscribed = &subscribed;
     stream::iter(recipients)
         .for_each_concurrent(SENDERS, |r| async move {
             if urgent {
                 urgent_to(state, &r, PushKind::Urgent, Mail::Urgent, room, 1, now).await;
-            } else if r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) {
+            } else if r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) && subscribed.contains(&r.user)
+            {
                 let payload = PushPayload::new(PushKind::Posts, Some(room), 1);
                 state.notifier.push(&state.db, r.user, payload).await;
             }

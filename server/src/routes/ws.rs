@@ -14,7 +14,10 @@
 //! broadcast meant for the person arrived (fetch `GET /broadcasts`),
 //! `{"type":"safety","broadcast":…}` when a safety check whose dashboard the person
 //! follows changed. Problems are reported as
-//! `{"type":"error","code":…}`. Ending the session, revoking the device or disabling
+//! `{"type":"error","code":…}`. A new entry is handed to the socket with the frame
+//! built once for every follower on the node (`crate::live::Push`); a socket reads
+//! from the database only to catch up (after subscribing, or after a gap).
+//! Ending the session, revoking the device or disabling
 //! the account closes the socket at once (close code 4401); removal from a room
 //! closes it with 4403 (reconnect to follow the remaining groups). A client that
 //! does not read for [`SEND_TIMEOUT`] is disconnected (4408) rather than let the
@@ -32,15 +35,13 @@ use kizuna_storage::groups;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::auth::session::{self, Authenticated};
+use crate::auth::session::Authenticated;
 use crate::error::ApiError;
-use crate::live;
+use crate::heartbeat::HEARTBEAT;
+use crate::live::{self, Push};
 use crate::service::broadcasts;
-use crate::service::delivery::{entry_view, group_for_member};
+use crate::service::delivery::{entry_frame, group_for_member, member_group};
 use crate::state::AppState;
-
-/// How often the server pings, and re-checks the session.
-const HEARTBEAT: Duration = Duration::from_secs(10);
 /// How long one frame may wait for a slow reader before the connection is dropped.
 /// (actix-ws buffers at most 32 frames; beyond that, sending waits.)
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,8 +71,6 @@ pub async fn ws(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    // The same token the extractor accepted, re-checked at every heartbeat.
-    let token = session::token_of(&req).ok_or(ApiError::NotSignedIn)?;
     let registration = state
         .live
         .register(
@@ -88,11 +87,12 @@ pub async fn ws(
             state: state.clone(),
             user: auth.user.id,
             session_id: auth.session_id.clone(),
+            id: registration.id(),
             out,
             followed: HashMap::new(),
             too_slow: false,
         };
-        connection.run(token, registration, notifications, incoming).await;
+        connection.run(registration, notifications, incoming).await;
         state.metrics.websockets.dec();
     });
     Ok(response)
@@ -103,6 +103,8 @@ struct Connection {
     user: UserId,
     /// The session (its device goes in the access record of each subscription).
     session_id: String,
+    /// Its number in the node's registry of live connections.
+    id: u64,
     out: Session,
     /// Followed groups and the last seq sent for each.
     followed: HashMap<String, i64>,
@@ -113,7 +115,6 @@ struct Connection {
 impl Connection {
     async fn run(
         &mut self,
-        token: String,
         mut registration: crate::live::Registration,
         mut notifications: tokio::sync::broadcast::Receiver<(String, i64)>,
         mut incoming: actix_ws::MessageStream,
@@ -138,26 +139,23 @@ impl Connection {
         let alert = format!("{}{}:", live::ALERT_PREFIX, self.user);
         let mut code = live::CLOSE_SESSION_ENDED;
         while open && !self.too_slow {
+            // Closing first, then person-level notices (a membership change is
+            // handled before the entries that follow it), then the client, then entries.
             tokio::select! {
+                biased;
                 _ = registration.closed.changed() => {
                     code = *registration.closed.borrow();
                     break;
                 }
-                _ = beat.tick() => {
-                    if !still_live(&self.state, token.clone()).await {
-                        break;
-                    }
-                    open = self.out.ping(b"").await.is_ok();
-                }
                 note = notifications.recv() => {
                     open = match note {
-                        Ok((group, _)) if self.followed.contains_key(&group) => self.catch_up(&group).await,
-                        Ok((group, _)) if group == crate::live::RESYNC => self.catch_up_all().await,
+                        Ok((group, _)) if group == crate::live::RESYNC => self.recheck_all().await,
                         Ok((group, _)) if group == welcome => {
                             self.send(serde_json::json!({ "type": "welcome" }).to_string()).await
                         }
                         Ok((group, _)) if group == members => {
-                            self.send(serde_json::json!({ "type": "members" }).to_string()).await
+                            self.recheck_all().await
+                                && self.send(serde_json::json!({ "type": "members" }).to_string()).await
                         }
                         Ok((group, _)) if group.starts_with(&safety) => {
                             let frame = serde_json::json!({ "type": "safety", "broadcast": &group[safety.len()..] });
@@ -171,8 +169,8 @@ impl Connection {
                             self.broadcast(&group[live::BROADCAST_PREFIX.len()..]).await
                         }
                         Ok(_) => true,
-                        // Fell behind the node's notifications: re-read every followed group.
-                        Err(RecvError::Lagged(_)) => self.catch_up_all().await,
+                        // Fell behind the node's notices: re-check and re-read every followed group.
+                        Err(RecvError::Lagged(_)) => self.recheck_all().await,
                         Err(RecvError::Closed) => false,
                     };
                 }
@@ -185,6 +183,17 @@ impl Connection {
                         Some(Ok(Message::Close(_))) | None | Some(Err(_)) => false,
                         Some(Ok(_)) => self.error("unsupported_frame").await,
                     };
+                }
+                push = registration.pushes.recv() => {
+                    open = match push {
+                        Some(Push::Entry { group, seq, frame }) => self.deliver(&group, seq, frame).await,
+                        Some(Push::Stale(group)) => self.catch_up(&group).await,
+                        None => false,
+                    };
+                }
+                // Sessions are re-checked node-wide (crate::heartbeat); a socket only pings.
+                _ = beat.tick() => {
+                    open = self.out.ping(b"").await.is_ok();
                 }
             }
         }
@@ -207,6 +216,11 @@ impl Connection {
 
     /// Sends a frame, giving a slow reader [`SEND_TIMEOUT`] before dropping it.
     async fn send(&mut self, frame: String) -> bool {
+        self.send_frame(frame.into()).await
+    }
+
+    /// [`Connection::send`] for a frame shared with other sockets.
+    async fn send_frame(&mut self, frame: bytestring::ByteString) -> bool {
         match tokio::time::timeout(SEND_TIMEOUT, self.out.text(frame)).await {
             Ok(sent) => sent.is_ok(),
             Err(_) => {
@@ -234,6 +248,8 @@ impl Connection {
                 if self.record_subscription(group, after.max(0)).await.is_err() {
                     return self.error("unavailable").await;
                 }
+                // Entries stored from now on are handed over; the backlog is read below.
+                self.state.live.follow(self.id, &group_id);
                 self.followed.insert(group_id.clone(), after.max(0));
                 self.catch_up(&group_id).await
             }
@@ -242,19 +258,30 @@ impl Connection {
         }
     }
 
-    /// Sends every entry of `group` after the last one sent, re-checking that the
-    /// person still belongs to the channel.
+    /// Sends an entry handed over by the node: the next one is sent as it is, one
+    /// already sent is skipped, and after a gap (an entry this connection was not
+    /// handed) the group is read from the database.
+    async fn deliver(&mut self, group: &str, seq: i64, frame: bytestring::ByteString) -> bool {
+        let Some(last) = self.followed.get_mut(group) else {
+            return true;
+        };
+        if seq <= *last {
+            return true;
+        }
+        if seq > *last + 1 {
+            return self.catch_up(group).await;
+        }
+        *last = seq;
+        self.send_frame(frame).await
+    }
+
+    /// Sends every entry of `group` after the last one sent, from the database.
+    /// (Membership was checked when the group was subscribed to, and is checked
+    /// again whenever the person's rooms change: [`Connection::recheck_all`].)
     async fn catch_up(&mut self, group: &str) -> bool {
         let Some(&last) = self.followed.get(group) else {
             return true;
         };
-        if group_for_member(&self.state, group.to_owned(), self.user)
-            .await
-            .is_err()
-        {
-            self.followed.remove(group);
-            return self.error("group_not_found").await;
-        }
         let mut last = last;
         loop {
             let id = group.to_owned();
@@ -269,10 +296,7 @@ impl Connection {
             let done = entries.len() < PAGE as usize;
             for entry in entries {
                 last = entry.seq;
-                let mut frame = serde_json::to_value(entry_view(entry)).unwrap_or_default();
-                frame["type"] = "entry".into();
-                frame["group_id"] = group.into();
-                if !self.send(frame.to_string()).await {
+                if !self.send_frame(entry_frame(entry)).await {
                     return false;
                 }
             }
@@ -281,6 +305,39 @@ impl Connection {
                 return true;
             }
         }
+    }
+
+    /// After a change to the person's rooms (or lost notices): stops following the
+    /// groups they may no longer use (with `group_not_found` for each), then reads
+    /// anything the others have that was not sent.
+    async fn recheck_all(&mut self) -> bool {
+        let followed: Vec<String> = self.followed.keys().cloned().collect();
+        let user = self.user;
+        let gone = self
+            .state
+            .read(move |conn| {
+                let mut gone = Vec::new();
+                for group in followed {
+                    match member_group(conn, &group, user) {
+                        Ok(_) => {}
+                        Err(ApiError::NotFound) => gone.push(group),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(gone)
+            })
+            .await;
+        let Ok(gone) = gone else {
+            return self.error("unavailable").await;
+        };
+        for group in gone {
+            self.followed.remove(&group);
+            self.state.live.unfollow(self.id, &group);
+            if !self.error("group_not_found").await {
+                return false;
+            }
+        }
+        self.catch_up_all().await
     }
 
     async fn record_subscription(&self, group: groups::Group, after: i64) -> Result<(), ApiError> {
@@ -341,16 +398,4 @@ impl Connection {
             }
         }
     }
-}
-
-async fn still_live(state: &AppState, token: String) -> bool {
-    let now = state.now();
-    let idle = Duration::from_secs(state.config.session_idle_minutes.saturating_mul(60));
-    matches!(
-        state
-            .db
-            .run(move |conn| session::resolve(conn, &token, now, idle))
-            .await,
-        Ok(Some(_))
-    )
 }

@@ -8,8 +8,8 @@ use base64::Engine;
 use kizuna_proto::{BlobId, DeviceId, LogEntry, LogKind, MessageStored, NewMessage, PostId, UserId};
 use kizuna_storage::attachments::AttachRefusal;
 use kizuna_storage::devices::{self, Device};
-use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry};
-use kizuna_storage::{rooms, StorageError};
+use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry, PostAppend};
+use kizuna_storage::{rooms, DbConn, StorageError};
 
 use crate::audit::access::{self, Reader, RoomRead, Via};
 use crate::error::{ApiError, Problem};
@@ -48,8 +48,11 @@ pub fn check_idempotency_key(key: Option<&str>) -> Result<(), ApiError> {
 
 /// One of `user`'s own devices, not revoked; anything else is `not_found`.
 pub async fn own_live_device(state: &AppState, user: UserId, device: DeviceId) -> Result<Device, ApiError> {
-    let found = state.db.run(move |conn| devices::get(conn, device)).await;
-    match found {
+    state.read(move |conn| live_device_of(conn, user, device)).await
+}
+
+fn live_device_of(conn: &mut DbConn, user: UserId, device: DeviceId) -> Result<Device, ApiError> {
+    match devices::get(conn, device) {
         Ok(d) if d.user == user && d.revoked_at.is_none() => Ok(d),
         Ok(_) | Err(StorageError::NotFound) => Err(ApiError::NotFound),
         Err(e) => Err(e.into()),
@@ -59,8 +62,11 @@ pub async fn own_live_device(state: &AppState, user: UserId, device: DeviceId) -
 /// The device a message or commit says it comes from must be one of the sender's
 /// own live devices.
 pub async fn check_sender_device(state: &AppState, user: UserId, device: DeviceId) -> Result<(), ApiError> {
-    own_live_device(state, user, device)
-        .await
+    state.read(move |conn| sender_device(conn, user, device)).await
+}
+
+fn sender_device(conn: &mut DbConn, user: UserId, device: DeviceId) -> Result<(), ApiError> {
+    live_device_of(conn, user, device)
         .map_err(|_| ApiError::input("sender_device", Problem::SenderDevice))?;
     Ok(())
 }
@@ -68,16 +74,17 @@ pub async fn check_sender_device(state: &AppState, user: UserId, device: DeviceI
 /// Loads a group and checks that `user` may use its channel. Not a member, or not
 /// of this channel: the group does not exist for them (`not_found`).
 pub async fn group_for_member(state: &AppState, group: String, user: UserId) -> Result<Group, ApiError> {
-    state
-        .read(move |conn| {
-            let group = groups::get(conn, &group)?;
-            let member = rooms::member(conn, group.room, user)?;
-            member
-                .filter(|m| m.can_access(group.channel))
-                .map(|_| group)
-                .ok_or(ApiError::NotFound)
-        })
-        .await
+    state.read(move |conn| member_group(conn, &group, user)).await
+}
+
+/// [`group_for_member`] on a connection the caller holds.
+pub fn member_group(conn: &mut DbConn, group: &str, user: UserId) -> Result<Group, ApiError> {
+    let group = groups::get(conn, group)?;
+    let member = rooms::member(conn, group.room, user)?;
+    member
+        .filter(|m| m.can_access(group.channel))
+        .map(|_| group)
+        .ok_or(ApiError::NotFound)
 }
 
 /// The kind of a message sent to the log: commits go to their own use case.
@@ -100,14 +107,21 @@ pub async fn append_message(
     group_id: String,
     message: NewMessage,
 ) -> Result<MessageStored, ApiError> {
-    let group = group_for_member(state, group_id, author).await?;
-    crate::service::retention::refuse_if_closed(state, group.room).await?;
+    let sender = message.sender_device;
+    // Every check that needs the database, on one connection.
+    let group = state
+        .read(move |conn| {
+            let group = member_group(conn, &group_id, author)?;
+            crate::service::retention::refuse_closed(conn, group.room)?;
+            sender_device(conn, author, sender)?;
+            Ok(group)
+        })
+        .await?;
     let kind = message_kind(message.kind)?;
-    check_sender_device(state, author, message.sender_device).await?;
     check_idempotency_key(message.idempotency_key.as_deref())?;
     let bytes = decode("body", &message.body)?;
     let post_id = match kind {
-        EntryKind::Post => Some(check_post_header(&bytes, &group, author, message.sender_device)?),
+        EntryKind::Post => Some(check_post_header(&bytes, &group, author, sender)?),
         _ => {
             check_era_key(&group, &bytes, &message)?;
             None
@@ -116,21 +130,28 @@ pub async fn append_message(
     let blobs = attachments_of(message.blobs)?;
     let entry = NewEntry {
         kind,
-        sender: Some(message.sender_device),
+        sender: Some(sender),
         epoch: message.epoch,
         body: bytes,
         idempotency_key: message.idempotency_key,
         urgency: message.urgency,
         post_id,
     };
-    let (now, target, urgency) = (state.now(), group.clone(), message.urgency);
+    let urgency = message.urgency;
+    // Stored with the posts arriving at the same moment, and handed to this
+    // node's followers of the group by the writer.
     let appended = state
-        .db
-        .run(move |conn| groups::append_post(conn, &target, &entry, author, &blobs, now))
+        .appender
+        .append(PostAppend {
+            group: group.clone(),
+            entry,
+            author,
+            blobs,
+            now: state.now(),
+        })
         .await?;
     match appended {
         Appended::Stored { seq } => {
-            state.live.notify_group(&group.id, seq);
             if kind == EntryKind::Post {
                 crate::notify::events::post_appended(state, group, author, urgency);
             }
@@ -221,6 +242,23 @@ pub fn entry_view(e: groups::LogEntry) -> LogEntry {
         stored_at: e.created_at,
         urgency: e.urgency,
     }
+}
+
+/// A stored log entry as the WebSocket frame every follower of its group receives:
+/// `{"type":"entry","group_id":…,…}`. Built once per entry and node.
+pub fn entry_frame(e: groups::LogEntry) -> bytestring::ByteString {
+    let group = e.group.clone();
+    let mut frame = serde_json::to_value(entry_view(e)).unwrap_or_default();
+    frame["type"] = "entry".into();
+    frame["group_id"] = group.into();
+    frame.to_string().into()
+}
+
+/// Hands a just-stored entry to this node's connections that follow its group
+/// (other nodes hear of it through the database, [`crate::fanout`]).
+pub fn publish(state: &AppState, entry: groups::LogEntry) {
+    let (group, seq) = (entry.group.clone(), entry.seq);
+    state.live.publish(&group, seq, &entry_frame(entry));
 }
 
 /// One page of a channel's log.

@@ -316,7 +316,8 @@ pub async fn append_commit(
     };
     match store(state, acting, &group.id, checked).await? {
         Appended::Stored { seq } => {
-            state.live.notify_group(&group.id, seq);
+            // Commits are rare (membership changes): followers read it themselves.
+            state.live.mark_stale(&group.id);
             for (person, _) in &added {
                 state.live.notify_welcome(*person);
             }
