@@ -68,6 +68,11 @@ impl From<DieselError> for StorageError {
                 crate::db::connection_lost();
                 StorageError::Pool(format!("the database connection was lost: {}", info.message()))
             }
+            // SQLite's lock was held longer than the busy timeout: the database is
+            // overloaded for the moment, not broken. The request may be retried.
+            DieselError::DatabaseError(_, info) if info.message() == "database is locked" => {
+                StorageError::Pool(format!("the database is busy: {}", info.message()))
+            }
             DieselError::DatabaseError(_, info) if is_disk_full(info.message()) => {
                 StorageError::Full(info.message().to_owned())
             }

@@ -58,6 +58,7 @@ impl Options {
             Some("two-nodes") => Scenario::TwoNodes,
             Some("pgbench") => Scenario::Pgbench,
             Some("standard") | None => Scenario::Standard,
+            Some("help" | "--help" | "-h") => bail!("{USAGE}"),
             Some(other) => bail!("unknown scenario {other}\n{USAGE}"),
         };
         let mut options = Self {

@@ -58,7 +58,19 @@ pub async fn idle(db: DbKind, sockets: usize, idle_secs: u64) -> Result<Row> {
         .try_collect()
         .await?;
     let open_secs = opening.elapsed().as_secs_f64();
-    // Let allocations settle, and one heartbeat pass over every socket.
+    // The server records each subscription (an access record) after the socket's
+    // hello: wait until it has caught up (a 2 s window under 10 % of a core, at
+    // most 5 minutes), then for allocations to settle and one heartbeat pass.
+    let quiet_from = Instant::now();
+    loop {
+        let before = Usage::now(&pids);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (cpu, _) = before.since(&Usage::now(&pids));
+        if cpu < 10.0 || quiet_from.elapsed() > Duration::from_secs(300) {
+            break;
+        }
+    }
+    let quiet_secs = quiet_from.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(12)).await;
     let loaded = rss_mib(&pids);
     let usage0 = Usage::now(&pids);
@@ -88,7 +100,7 @@ pub async fn idle(db: DbKind, sockets: usize, idle_secs: u64) -> Result<Row> {
         setup_secs: Some(world.setup_secs + open_secs),
         note: format!(
             "{kib:.1} KiB per socket (RSS {base:.1} → {loaded:.1} MiB, peak {peak:.1}); \
-             CPU over {idle_secs} s idle; opened in {open_secs:.1} s; {closed} closed by the server; \
+             CPU over {idle_secs} s idle; opened in {open_secs:.1} s, server busy {quiet_secs:.0} s more recording the subscriptions; {closed} closed by the server; \
              load generator {me:.1} % core"
         ),
         ..Row::default()

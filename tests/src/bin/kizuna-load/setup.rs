@@ -66,9 +66,27 @@ impl Cluster {
         Ok(Self { nodes, _db: test_db })
     }
 
+    /// Where each node's log is kept after the run (`target/kizuna-load-logs/`):
+    /// warnings and errors only, to find the cause of a failed run.
+    fn keep_logs(&self) {
+        let dir = std::path::Path::new("target/kizuna-load-logs");
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            let _ = std::fs::copy(&node.process.log, dir.join(format!("node-{i}.log")));
+        }
+    }
+
     /// The pids of every node.
     pub fn pids(&self) -> Vec<u32> {
         self.nodes.iter().map(|n| n.pid).collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.keep_logs();
     }
 }
 
