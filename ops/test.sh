@@ -15,7 +15,18 @@ ROOT=$PWD
 TARGET=$ROOT/target
 mkdir -p "$TARGET"
 
-step() { printf '\n=== %s\n' "$*"; }
+START=$SECONDS
+# Each step says when it began and how far into the run, so a slow CI log shows where.
+step() { printf '\n=== %s  [%(%H:%M:%S)T, %d min in]\n' "$*" -1 $(((SECONDS - START) / 60)); }
+# Stamps cargo's per-binary lines with the time, leaving the rest as it is.
+stamp() {
+  while IFS= read -r line; do
+    case $line in
+      *"Running "* | *"Finished "* | *Doc-tests*) printf '[%(%H:%M:%S)T] %s\n' -1 "$line" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done
+}
 die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
 pids=()
@@ -87,18 +98,6 @@ ops/build-web.sh
 step "the web client's unit tests (HTTP client, live reconnect, outbox retries; vitest in Node)"
 (cd client-web/web && npm run --silent test:unit)
 
-step "the generated TypeScript types are current (client-web/web/src/generated, from the Rust types)"
-# The UI's data types and serde samples, written by a test of kizuna-client-web
-# (src/types.rs) with the ts feature; the build above type-checks the UI and the
-# samples against the committed copy, so it must be what the Rust types give today.
-ts_regen="cargo test --locked -p kizuna-client-web --features ts --lib generated_types"
-ts_out=$(mktemp -d)
-KIZUNA_TS_OUT=$ts_out $ts_regen -- --quiet || die "the TypeScript type generator failed; run: ${ts_regen/--locked /}"
-diff -ru client-web/web/src/generated "$ts_out" ||
-  die "client-web/web/src/generated is stale; run: ${ts_regen/--locked /}"
-rm -rf "$ts_out"
-echo "ok: client-web/web/src/generated matches the Rust types"
-
 step "the WebAssembly core's own tests, in Node (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${KIZUNA_TOOLS_DIR:-$PWD/target/tools}/bin/wasm-bindgen-test-runner" \
   cargo test --locked -p kizuna-client-web --target wasm32-unknown-unknown 2>&1 | tee "$TARGET/wasm-test-output.log"
@@ -153,19 +152,45 @@ fi
 export KIZUNA_TEST_PYTHON=$FHIR_VENV/bin/python
 
 step "tests"
+# With the `ts` feature of kizuna-client-web, whose test `generated_types` writes the
+# UI's TypeScript types (client-web/web/src/generated) from the Rust types into
+# $KIZUNA_TS_OUT: compared with the committed copy below. One build for both: a
+# separate `cargo test -p kizuna-client-web --features ts` would build its
+# dependencies again with other features.
+ts_out=$(mktemp -d)
 set +e
-cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$TARGET/test-output.log"
+KIZUNA_TS_OUT=$ts_out cargo test --workspace --locked --no-fail-fast --features kizuna-client-web/ts 2>&1 |
+  stamp | tee "$TARGET/test-output.log"
 status=${PIPESTATUS[0]}
 set -e
 
+step "the generated TypeScript types are current (client-web/web/src/generated, from the Rust types)"
+# The build above type-checked the UI and the serde samples against the committed
+# copy, so it must be what the Rust types give today.
+ts_regen="cargo test -p kizuna-client-web --features ts --lib generated_types"
+if [ ! -f "$ts_out/types.ts" ]; then
+  echo "FAILED: the TypeScript type generator did not run; run: $ts_regen" >&2
+  status=1
+elif ! diff -ru client-web/web/src/generated "$ts_out"; then
+  echo "FAILED: client-web/web/src/generated is stale; run: $ts_regen" >&2
+  status=1
+else
+  echo "ok: client-web/web/src/generated matches the Rust types"
+fi
+rm -rf "$ts_out"
+
 step "browser tests (Chromium, virtual passkey, real server)"
 set +e
-tests/browser/run.sh 2>&1 | tee "$TARGET/browser-output.log"
+# The server binary was just built by the workspace's tests (features above);
+# `cargo build -p kizuna-server` alone would unify features differently and rebuild
+# every dependency (11 minutes on a cold 2-core machine).
+KIZUNA_SERVER_BUILT=1 tests/browser/run.sh 2>&1 | tee "$TARGET/browser-output.log"
 browser_status=${PIPESTATUS[0]}
 set -e
 [ "$status" -ne 0 ] || status=$browser_status
 
 # One closing line for the whole run (cargo's own last line is a doc-test count).
+printf '\nthe whole run took %d min\n' $(((SECONDS - START) / 60))
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      /^(# |ℹ )pass [0-9]+$/ { p += $3 } /^(# |ℹ )fail [0-9]+$/ { f += $3 }
      END { printf "\nkizuna: %d passed, %d failed\n", p, f }' "$TARGET/wasm-test-output.log" "$TARGET/test-output.log" "$TARGET/browser-output.log"

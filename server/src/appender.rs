@@ -5,7 +5,7 @@
 //! idle, a post is written at once: nothing waits to fill a batch.
 //!
 //! The same writer hands each stored entry to this node's followers of its group
-//! ([`crate::live::Live::publish`]) in the order of the log, so sockets on this node
+//! ([`crate::service::delivery::publish`]) in the order of the log, so sockets on this node
 //! never see a later entry of a group before an earlier one from this writer.
 
 use kizuna_storage::groups::{self, Appended, LogEntry, PostAppend};
@@ -77,7 +77,7 @@ impl Writer {
     }
 
     fn write(&self, batch: Vec<Job>) {
-        let (posts, replies): (Vec<PostAppend>, Vec<_>) =
+        let (mut posts, replies): (Vec<PostAppend>, Vec<_>) =
             batch.into_iter().map(|j| (j.post, j.reply)).unzip();
         let outcomes = match self.db.run_blocking(|conn| groups::append_posts(conn, &posts)) {
             Ok(outcomes) => outcomes,
@@ -107,19 +107,19 @@ impl Writer {
         // In log order per group, whatever order the posts arrived in.
         stored.sort_by(|a, b| posts[a.0].group.id.cmp(&posts[b.0].group.id).then(a.1.cmp(&b.1)));
         for (i, seq) in stored {
-            let p = &posts[i];
+            let p = &mut posts[i];
+            // Each stored post is published once; its body is not needed after.
             let entry = LogEntry {
                 group: p.group.id.clone(),
                 seq,
                 kind: p.entry.kind,
                 sender: p.entry.sender,
                 epoch: p.entry.epoch,
-                body: p.entry.body.clone(),
+                body: std::mem::take(&mut p.entry.body),
                 created_at: p.now,
                 urgency: p.entry.urgency,
             };
-            self.live
-                .publish(&p.group.id, seq, &crate::service::delivery::entry_frame(entry));
+            crate::service::delivery::publish(&self.live, entry);
         }
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // The caller may have gone (its request was cancelled): the post stays.

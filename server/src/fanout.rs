@@ -140,8 +140,7 @@ fn spawn_fetcher(db: Db, live: Live) -> mpsc::UnboundedSender<(String, i64)> {
             match read {
                 Ok(found) => {
                     for entry in found.into_iter().flatten() {
-                        let (group, seq) = (entry.group.clone(), entry.seq);
-                        live.publish(&group, seq, &crate::service::delivery::entry_frame(entry));
+                        crate::service::delivery::publish(&live, entry);
                     }
                 }
                 Err(e) => {

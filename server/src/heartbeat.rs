@@ -2,15 +2,15 @@
 //! each session behind them once (not once per socket) and closes the connections
 //! of sessions that ended, whichever node ended them. Sessions ended on this node
 //! close their connections at once ([`crate::live::Live::close_session`]); this
-//! covers the others within one beat. Each socket also gets a ping at every beat
-//! (see `routes/ws.rs`), with no database read of its own.
+//! covers the others within one beat. Sockets ping on their own clock (every
+//! 30 s, `routes/ws.rs`), with no database read of their own.
 
 use std::time::Duration;
 
 use crate::auth::session;
 use crate::state::AppState;
 
-/// How often sessions are re-checked and sockets pinged.
+/// How often the sessions behind live sockets are re-checked.
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// Starts the heartbeat.

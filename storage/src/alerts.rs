@@ -145,7 +145,7 @@ pub fn records_after(
 }
 
 /// Whose records a rule looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum By {
     /// One person's.
     Actor(UserId),

@@ -12,6 +12,7 @@ ROOT=$(cd ../.. && pwd)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-(cd "$ROOT" && cargo build --locked -p kizuna-server --bin kizuna-server)
+# ops/test.sh sets KIZUNA_SERVER_BUILT: its `cargo test --workspace` built the binary.
+[ -n "${KIZUNA_SERVER_BUILT:-}" ] || (cd "$ROOT" && cargo build --locked -p kizuna-server --bin kizuna-server)
 rm -rf "$ROOT/target/browser-artifacts" && mkdir -p "$ROOT/target/browser-artifacts"
 exec node --test --test-concurrency=1 tests/

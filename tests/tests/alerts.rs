@@ -338,7 +338,43 @@ async fn many_rooms_many_downloads_and_break_glass_each_alert_once(db: DbKind) -
     Ok(())
 }
 
+/// A device that follows 300 rooms writes 300 reads at once (one per subscription),
+/// more than one scan's batch of 500 with the other person's. The scan reads each
+/// person's window once per batch, not once per record, and still counts exactly:
+/// one alert, every different room, extended across the batches.
+async fn a_burst_longer_than_a_batch_is_one_alert_counted_across_batches(db: DbKind) -> Result<()> {
+    let w = world(db).await?;
+    let nurse = w.nurse_id();
+    let admin: UserId = w.admin.user_id.parse().unwrap();
+    let rooms: Vec<String> = (0..300).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let now = w.server.now();
+    w.server
+        .db
+        .run(move |conn| {
+            for room in &rooms {
+                for (who, target) in [(nurse, room.clone()), (admin, rooms[0].clone())] {
+                    audit::record(
+                        conn,
+                        now,
+                        Entry::success(who, "room.read", ("room", target), None),
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    w.scan().await;
+    let open = w.open().await?;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["kind"], "many_rooms");
+    assert_eq!(open[0]["person"]["login_id"], "hanako");
+    assert_eq!(open[0]["count"], 300, "every different room, across both batches");
+    assert_eq!(w.push.wait_for(&w.phone, 1).await?.len(), 1);
+    Ok(())
+}
+
 on_both_databases!(
+    a_burst_longer_than_a_batch_is_one_alert_counted_across_batches,
     failed_sign_ins_raise_one_alert_for_the_persons_facility,
     a_sign_in_at_an_unusual_hour_alerts_once_there_is_history,
     a_second_device_alerts_and_the_first_does_not,

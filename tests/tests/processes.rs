@@ -108,6 +108,25 @@ async fn two_server_processes_on_one_postgresql_reach_each_others_clients() -> R
         let entry = next(&mut socket).await?;
         assert_eq!(entry["seq"].as_i64(), Some(expected), "{entry}");
     }
+
+    // She signs out through A: B hears nothing of it directly, but its heartbeat
+    // (every 10 s) finds the session ended and closes her socket there too.
+    let (status, body) = a
+        .server
+        .post("/api/v1/auth/sign-out", Some(&nurse.token), json!({}))
+        .await?;
+    assert_eq!(status, 204, "{body}");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        close_code(socket, Duration::from_secs(15)).await,
+        Some(4401),
+        "her socket on the other node closes within a heartbeat"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
     a.kill().await?;
     b.kill().await?;
     Ok(())

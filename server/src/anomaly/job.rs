@@ -7,7 +7,8 @@
 //! each alert raised once, and the cursor moves in the same transaction as the
 //! alerts it raised.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use kizuna_proto::{OrgRole, OrganisationId, Timestamp, UserId};
@@ -16,6 +17,7 @@ use kizuna_storage::users::UserStatus;
 use kizuna_storage::{notifications, orgs, rooms, users, DbConn, StorageError};
 
 use super::config::AlertsConfig;
+use super::history::{Histories, Key, MOST_HISTORY};
 use super::rules::{self, actions, Check, Subject};
 use crate::notify::mail::Mail;
 use crate::notify::{PushKind, PushPayload};
@@ -27,8 +29,6 @@ use crate::state::AppState;
 pub const SETTLE: Duration = Duration::from_secs(10);
 /// Records judged per transaction.
 const BATCH: i64 = 500;
-/// Most records one rule reads back.
-const MOST_HISTORY: i64 = 10_000;
 
 /// One alert newly raised for one facility.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,11 +83,16 @@ fn scan_batch(
 ) -> Result<(Vec<Raised>, bool), StorageError> {
     let cursor = alerts::take_cursor(conn, now)?;
     let records = alerts::records_after(conn, &cursor, until, BATCH)?;
-    let mut raised = Vec::new();
-    for record in &records {
-        for check in rules::checks(record) {
-            raised.extend(apply(conn, &check, limits, now)?);
+    let checks: Vec<Check> = records.iter().flat_map(rules::checks).collect();
+    let mut reads = Reads::default();
+    for check in &checks {
+        if let Some((key, look)) = burst_look(check, limits) {
+            reads.histories.plan(key, look.from, look.to);
         }
+    }
+    let mut raised = Vec::new();
+    for check in &checks {
+        raised.extend(apply(conn, &mut reads, check, limits, now)?);
     }
     if let Some(last) = records.last() {
         alerts::move_cursor(
@@ -108,12 +113,38 @@ fn by(subject: &Subject) -> By {
     }
 }
 
-fn history(
+/// What one batch has read: histories, and each person's facilities.
+#[derive(Default)]
+struct Reads {
+    histories: Histories,
+    facilities: HashMap<UserId, BTreeSet<OrganisationId>>,
+}
+
+/// A burst rule's look and the key its history is read by; none for the rules
+/// that judge a single event (their reads are few and short).
+fn burst_look(check: &Check, limits: &AlertsConfig) -> Option<(Key, rules::Look)> {
+    check.window_minutes(limits)?;
+    let look = check.look(limits)?;
+    let key = Key {
+        by: by(&check.subject),
+        actions: look.actions,
+        outcome: look.outcome,
+    };
+    Some((key, look))
+}
+
+/// The history `check` is judged by, from `from` to its look's end.
+fn history<'r>(
     conn: &mut DbConn,
+    reads: &'r mut Reads,
     check: &Check,
     look: &rules::Look,
+    limits: &AlertsConfig,
     from: Timestamp,
-) -> Result<Vec<AuditRecord>, StorageError> {
+) -> Result<Cow<'r, [AuditRecord]>, StorageError> {
+    if let Some((key, _)) = burst_look(check, limits) {
+        return reads.histories.records(conn, &key, from, look.to, look.limit);
+    }
     let query = Query {
         by: by(&check.subject),
         actions: look.actions,
@@ -121,32 +152,37 @@ fn history(
         from,
         to: look.to,
     };
-    alerts::records(conn, &query, look.limit.min(MOST_HISTORY))
+    Ok(Cow::Owned(alerts::records(
+        conn,
+        &query,
+        look.limit.min(MOST_HISTORY),
+    )?))
 }
 
 /// Applies one check: a burst still going on extends the facility's open alert;
 /// otherwise a finding raises a new alert for each facility concerned.
 fn apply(
     conn: &mut DbConn,
+    reads: &mut Reads,
     check: &Check,
     limits: &AlertsConfig,
     now: Timestamp,
 ) -> Result<Vec<Raised>, StorageError> {
     let look = check.look(limits);
     let past = match &look {
-        Some(look) => history(conn, check, look, look.from)?,
-        None => Vec::new(),
+        Some(look) => history(conn, reads, check, look, limits, look.from)?,
+        None => Cow::Owned(Vec::new()),
     };
     let finding = check.judge(&past, limits);
     let people = check.people(&past);
     let mut raised = Vec::new();
     let record = &check.record;
-    for org in facilities_of(conn, &people)? {
+    for org in facilities_of(conn, &mut reads.facilities, &people)? {
         if let (Some(minutes), Some(look)) = (check.window_minutes(limits), &look) {
             let since = Timestamp(record.at.0 - i64::from(minutes) * 60_000);
             let subject = by(&check.subject);
             if let Some(open) = alerts::open_since(conn, org, check.kind.as_str(), &subject, since)? {
-                let count = check.tally(&history(conn, check, look, open.first_at)?);
+                let count = check.tally(&history(conn, reads, check, look, limits, open.first_at)?);
                 let mut detail: serde_json::Value = serde_json::from_str(&open.detail).unwrap_or_default();
                 if record.action == actions::LOCKED {
                     detail["locked"] = serde_json::json!(true);
@@ -197,17 +233,28 @@ fn apply(
 
 /// The facilities whose administrators hear about `people`: those they hold a role
 /// in; for someone with none (a family member, a volunteer), the facilities of
-/// their rooms.
-fn facilities_of(conn: &mut DbConn, people: &[UserId]) -> Result<BTreeSet<OrganisationId>, StorageError> {
+/// their rooms. Each person's are looked up once per batch (`known`).
+fn facilities_of(
+    conn: &mut DbConn,
+    known: &mut HashMap<UserId, BTreeSet<OrganisationId>>,
+    people: &[UserId],
+) -> Result<BTreeSet<OrganisationId>, StorageError> {
     let mut out = BTreeSet::new();
     for user in people {
+        if let Some(theirs) = known.get(user) {
+            out.extend(theirs.iter().copied());
+            continue;
+        }
         let roles = orgs::memberships_of_user(conn, *user)?;
+        let mut theirs = BTreeSet::new();
         if roles.is_empty() {
             for room in rooms::rooms_of_user(conn, *user)? {
-                out.insert(rooms::get(conn, room)?.organisation);
+                theirs.insert(rooms::get(conn, room)?.organisation);
             }
         }
-        out.extend(roles.into_iter().map(|m| m.organisation));
+        theirs.extend(roles.into_iter().map(|m| m.organisation));
+        out.extend(theirs.iter().copied());
+        known.insert(*user, theirs);
     }
     Ok(out)
 }

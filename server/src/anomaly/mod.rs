@@ -4,10 +4,13 @@
 //! * [`rules`]: the rules, without I/O (a record in, the history it needs, a
 //!   finding out), with their unit tests.
 //! * [`job`]: the periodic scan on every node (cursor, rules, alerts, notifications).
+//! * [`history`]: the job's history reads, each subject's window read once per
+//!   batch.
 //! * [`config`]: the `[alerts]` thresholds.
 //!
 //! What an administrator sees and does with an alert is `service::alerts`.
 
 pub mod config;
+pub mod history;
 pub mod job;
 pub mod rules;

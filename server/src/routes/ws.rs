@@ -39,7 +39,7 @@ use crate::auth::session::Authenticated;
 use crate::error::ApiError;
 use crate::live::{self, Push};
 use crate::service::broadcasts;
-use crate::service::delivery::{entry_frame, group_for_member, member_group};
+use crate::service::delivery::{entry_frame, member_group};
 use crate::state::AppState;
 /// How often the server pings each socket, so proxies and NAT keep an idle
 /// connection open (common idle limits are 60 s) and a dead peer is noticed. Sessions
@@ -246,12 +246,8 @@ impl Connection {
         if self.followed.len() >= MAX_GROUPS && !self.followed.contains_key(&group_id) {
             return self.error("too_many_groups").await;
         }
-        match group_for_member(&self.state, group_id.clone(), self.user).await {
-            Ok(group) => {
-                // One access record per subscription, never per entry pushed.
-                if self.record_subscription(group, after.max(0)).await.is_err() {
-                    return self.error("unavailable").await;
-                }
+        match self.admit(group_id.clone(), after.max(0)).await {
+            Ok(()) => {
                 // Entries stored from now on are handed over; the backlog is read below.
                 self.state.live.follow(self.id, &group_id);
                 self.followed.insert(group_id.clone(), after.max(0));
@@ -344,7 +340,10 @@ impl Connection {
         self.catch_up_all().await
     }
 
-    async fn record_subscription(&self, group: groups::Group, after: i64) -> Result<(), ApiError> {
+    /// Checks that the person may read `group_id` and records the subscription as an
+    /// access record (one per subscription, never per entry pushed), in one
+    /// transaction.
+    async fn admit(&self, group_id: String, after: i64) -> Result<(), ApiError> {
         let reader = crate::audit::access::Reader {
             user: self.user,
             session_id: self.session_id.clone(),
@@ -352,6 +351,7 @@ impl Connection {
         let now = self.state.now();
         self.state
             .write(move |conn| {
+                let group = member_group(conn, &group_id, reader.user)?;
                 let read = crate::audit::access::RoomRead {
                     room: group.room,
                     channel: group.channel,

@@ -254,11 +254,12 @@ pub fn entry_frame(e: groups::LogEntry) -> bytestring::ByteString {
     frame.to_string().into()
 }
 
-/// Hands a just-stored entry to this node's connections that follow its group
-/// (other nodes hear of it through the database, [`crate::fanout`]).
-pub fn publish(state: &AppState, entry: groups::LogEntry) {
+/// Hands a just-stored entry to this node's connections that follow its group:
+/// the writer for this node's posts ([`crate::appender`]), the fetcher for other
+/// nodes' ([`crate::fanout`]).
+pub fn publish(live: &crate::live::Live, entry: groups::LogEntry) {
     let (group, seq) = (entry.group.clone(), entry.seq);
-    state.live.publish(&group, seq, &entry_frame(entry));
+    live.publish(&group, seq, &entry_frame(entry));
 }
 
 /// One page of a channel's log.

@@ -90,8 +90,12 @@ function dialogElement(): HTMLDialogElement {
     dialog.id = 'care-photo-dialog';
     dialog.className = 'care-dialog';
     dialog.setAttribute('aria-labelledby', 'care-photo-dialog-title');
-    // Escape and the close button both end up here.
-    dialog.addEventListener('close', finishClose);
+    // Escape and the close button both end up here. The event comes a task later:
+    // if the dialog was opened again meanwhile (Enter on the thumbnail right after
+    // Escape), it belongs to the earlier opening, which openPhoto already finished.
+    dialog.addEventListener('close', () => {
+      if (!dialog?.open) finishClose();
+    });
     document.body.append(dialog);
   }
   return dialog;

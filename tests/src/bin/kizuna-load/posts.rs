@@ -198,11 +198,7 @@ pub async fn closed_loop(plan: &Arc<Plan>, senders: usize, secs: u64) -> Vec<Sen
             }));
         }
     }
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.unwrap_or_default());
-    }
-    all
+    gather(tasks).await
 }
 
 /// Posts at `rate` per second over all rooms for `secs`, each post due at a fixed
@@ -236,18 +232,12 @@ pub async fn paced(plan: &Arc<Plan>, rate: f64, secs: u64) -> Vec<Sent> {
             }
             let mut sent = Vec::new();
             for post in posts {
-                if let Ok(s) = post.await {
-                    sent.push(s);
-                }
+                sent.extend(post.await.ok());
             }
             sent
         }));
     }
-    let mut all = Vec::new();
-    for scheduler in schedulers {
-        all.extend(scheduler.await.unwrap_or_default());
-    }
-    all
+    gather(schedulers).await
 }
 
 /// Posts `total` posts to room 0 from `senders` tasks, back to back.
@@ -267,6 +257,11 @@ pub async fn fill(plan: &Arc<Plan>, senders: usize, total: usize) -> Vec<Sent> {
             sent
         }));
     }
+    gather(tasks).await
+}
+
+/// Every post the tasks sent, in task order (a task that panicked adds none).
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Vec<Sent>>>) -> Vec<Sent> {
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await.unwrap_or_default());
