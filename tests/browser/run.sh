@@ -15,4 +15,6 @@ fi
 # ops/test.sh sets KIZUNA_SERVER_BUILT: its `cargo test --workspace` built the binary.
 [ -n "${KIZUNA_SERVER_BUILT:-}" ] || (cd "$ROOT" && cargo build --locked -p kizuna-server --bin kizuna-server)
 rm -rf "$ROOT/target/browser-artifacts" && mkdir -p "$ROOT/target/browser-artifacts"
-exec node --test --test-concurrency=1 tests/
+# Two files at a time (each starts its own server on a free port and its own
+# browser): 6.4 min instead of 12.2 on 2 cores, all passing (2026-12-05).
+exec node --test --test-concurrency=2 tests/
