@@ -154,7 +154,7 @@ export KIZUNA_TEST_PYTHON=$FHIR_VENV/bin/python
 step "tests"
 # With the `ts` feature of kizuna-client-web, whose test `generated_types` writes the
 # UI's TypeScript types (client-web/web/src/generated) from the Rust types into
-# $KIZUNA_TS_OUT: compared with the committed copy below. One build for both: a
+# $KIZUNA_TEST_TS_OUT: compared with the committed copy below. One build for both: a
 # separate `cargo test -p kizuna-client-web --features ts` would build its
 # dependencies again with other features.
 #
@@ -162,11 +162,13 @@ step "tests"
 # many of them wait on timers, sockets and child processes, so this takes 3.2 min
 # where `cargo test` (one binary after another) takes 7.5 on 2 cores. Each test is
 # a process of its own. Without cargo-nextest, `cargo test` runs them.
+# Variables for the tests are named KIZUNA_TEST_*: the servers the tests start
+# inherit this environment and refuse any other KIZUNA_ variable they do not know.
 ts_out=$(mktemp -d)
 features=(--workspace --locked --features kizuna-client-web/ts)
 set +e
 if cargo nextest --version >/dev/null 2>&1; then
-  KIZUNA_TS_OUT=$ts_out cargo nextest run "${features[@]}" --no-fail-fast --test-threads 4 2>&1 |
+  KIZUNA_TEST_TS_OUT=$ts_out cargo nextest run "${features[@]}" --no-fail-fast --test-threads 4 2>&1 |
     tee "$TARGET/test-output.log"
   status=${PIPESTATUS[0]}
   # cargo-nextest does not run doc tests.
@@ -174,7 +176,7 @@ if cargo nextest --version >/dev/null 2>&1; then
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 else
   echo "cargo-nextest not found: running the tests with cargo test"
-  KIZUNA_TS_OUT=$ts_out cargo test "${features[@]}" --no-fail-fast 2>&1 |
+  KIZUNA_TEST_TS_OUT=$ts_out cargo test "${features[@]}" --no-fail-fast 2>&1 |
     stamp | tee "$TARGET/test-output.log"
   status=${PIPESTATUS[0]}
 fi
@@ -200,7 +202,7 @@ set +e
 # The server binary was just built by the workspace's tests (features above);
 # `cargo build -p kizuna-server` alone would unify features differently and rebuild
 # every dependency (11 minutes on a cold 2-core machine).
-KIZUNA_SERVER_BUILT=1 tests/browser/run.sh 2>&1 | tee "$TARGET/browser-output.log"
+KIZUNA_TEST_SERVER_BUILT=1 tests/browser/run.sh 2>&1 | tee "$TARGET/browser-output.log"
 browser_status=${PIPESTATUS[0]}
 set -e
 [ "$status" -ne 0 ] || status=$browser_status

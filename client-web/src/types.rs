@@ -319,7 +319,7 @@ mod generated_types {
             "the import in client-web/src/types.rs (IMPORTS) must list exactly the types the signatures name"
         );
 
-        let dir = match std::env::var_os("KIZUNA_TS_OUT") {
+        let dir = match std::env::var_os("KIZUNA_TEST_TS_OUT") {
             Some(dir) => PathBuf::from(dir),
             None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web/src/generated"),
         };
