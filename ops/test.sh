@@ -165,18 +165,21 @@ step "tests"
 # Variables for the tests are named KIZUNA_TEST_*: the servers the tests start
 # inherit this environment and refuse any other KIZUNA_ variable they do not know.
 ts_out=$(mktemp -d)
-features=(--workspace --locked --features kizuna-client-web/ts)
+selection=(--workspace --locked --features kizuna-client-web/ts)
 set +e
 if cargo nextest --version >/dev/null 2>&1; then
-  KIZUNA_TEST_TS_OUT=$ts_out cargo nextest run "${features[@]}" --no-fail-fast --test-threads 4 2>&1 |
+  # --retries 1: one test process in ~1,800 aborted at exit ("double free or
+  # corruption") after its test had passed; nextest marks a retried pass FLAKY in
+  # the log. The cause is not found yet (see issue 17's note).
+  KIZUNA_TEST_TS_OUT=$ts_out cargo nextest run "${selection[@]}" --no-fail-fast --test-threads 4 --retries 1 2>&1 |
     tee "$TARGET/test-output.log"
   status=${PIPESTATUS[0]}
   # cargo-nextest does not run doc tests.
-  cargo test "${features[@]}" --doc 2>&1 | tee -a "$TARGET/test-output.log"
+  cargo test "${selection[@]}" --doc 2>&1 | tee -a "$TARGET/test-output.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 else
   echo "cargo-nextest not found: running the tests with cargo test"
-  KIZUNA_TEST_TS_OUT=$ts_out cargo test "${features[@]}" --no-fail-fast 2>&1 |
+  KIZUNA_TEST_TS_OUT=$ts_out cargo test "${selection[@]}" --no-fail-fast 2>&1 |
     stamp | tee "$TARGET/test-output.log"
   status=${PIPESTATUS[0]}
 fi

@@ -30,6 +30,19 @@ pub struct Key {
     pub outcome: Option<&'static str>,
 }
 
+impl Key {
+    /// The query for this key's records from `from` to `to` (inclusive).
+    pub fn query(&self, from: Timestamp, to: Timestamp) -> Query<'static> {
+        Query {
+            by: self.by.clone(),
+            actions: self.actions,
+            outcome: self.outcome,
+            from,
+            to,
+        }
+    }
+}
+
 /// One span read: every record of its key from `from` to `to`, newest first
 /// (only the newest, as many as one read returns, when `complete` is false).
 #[derive(Debug)]
@@ -121,14 +134,13 @@ impl Histories {
                 span_to = span_to.max(old.to);
             }
             let span = self.read_span(conn, key, span_from.min(from), span_to.max(to))?;
-            if span.cut(from, to, limit).is_none() {
+            let fits = span.cut(from, to, limit).is_some();
+            self.read.insert(key.clone(), span);
+            if !fits {
                 // Truncated before `from`: this ask alone.
                 self.reads += 1;
-                let own = alerts::records(conn, &query(key, from, to), limit)?;
-                self.read.insert(key.clone(), span);
-                return Ok(Cow::Owned(own));
+                return Ok(Cow::Owned(alerts::records(conn, &key.query(from, to), limit)?));
             }
-            self.read.insert(key.clone(), span);
         }
         let cut = self
             .read
@@ -146,7 +158,7 @@ impl Histories {
         to: Timestamp,
     ) -> Result<Span, StorageError> {
         self.reads += 1;
-        let records = alerts::records(conn, &query(key, from, to), self.most)?;
+        let records = alerts::records(conn, &key.query(from, to), self.most)?;
         let complete = (records.len() as i64) < self.most;
         Ok(Span {
             from,
@@ -154,16 +166,6 @@ impl Histories {
             records,
             complete,
         })
-    }
-}
-
-fn query(key: &Key, from: Timestamp, to: Timestamp) -> Query<'static> {
-    Query {
-        by: key.by.clone(),
-        actions: key.actions,
-        outcome: key.outcome,
-        from,
-        to,
     }
 }
 
@@ -231,7 +233,7 @@ mod tests {
                         .into_owned();
                     let own = alerts::records(
                         conn,
-                        &query(&key, Timestamp(*from), Timestamp(*to)),
+                        &key.query(Timestamp(*from), Timestamp(*to)),
                         (*limit).min(most),
                     )?;
                     assert_eq!(cut, own, "from {from} to {to} limit {limit}, reads of {most}");
@@ -242,7 +244,7 @@ mod tests {
                     .into_owned();
                 assert_eq!(
                     wide,
-                    alerts::records(conn, &query(&key, Timestamp(0), Timestamp(2_000_000)), most)?
+                    alerts::records(conn, &key.query(Timestamp(0), Timestamp(2_000_000)), most)?
                 );
                 Ok(())
             })

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use kizuna_proto::{OrgRole, OrganisationId, Timestamp, UserId};
-use kizuna_storage::alerts::{self, AuditRecord, By, Cursor, Query, StoredAlert};
+use kizuna_storage::alerts::{self, AuditRecord, By, Cursor, StoredAlert};
 use kizuna_storage::users::UserStatus;
 use kizuna_storage::{notifications, orgs, rooms, users, DbConn, StorageError};
 
@@ -120,20 +120,25 @@ struct Reads {
     facilities: HashMap<UserId, BTreeSet<OrganisationId>>,
 }
 
+/// Whose records `look` reads for `check`.
+fn key(check: &Check, look: &rules::Look) -> Key {
+    Key {
+        by: by(&check.subject),
+        actions: look.actions,
+        outcome: look.outcome,
+    }
+}
+
 /// A burst rule's look and the key its history is read by; none for the rules
 /// that judge a single event (their reads are few and short).
 fn burst_look(check: &Check, limits: &AlertsConfig) -> Option<(Key, rules::Look)> {
     check.window_minutes(limits)?;
     let look = check.look(limits)?;
-    let key = Key {
-        by: by(&check.subject),
-        actions: look.actions,
-        outcome: look.outcome,
-    };
-    Some((key, look))
+    Some((key(check, &look), look))
 }
 
-/// The history `check` is judged by, from `from` to its look's end.
+/// The history `check` is judged by, from `from` to its look's end: a burst
+/// rule's from the batch's reads, a single event's read on its own.
 fn history<'r>(
     conn: &mut DbConn,
     reads: &'r mut Reads,
@@ -142,19 +147,13 @@ fn history<'r>(
     limits: &AlertsConfig,
     from: Timestamp,
 ) -> Result<Cow<'r, [AuditRecord]>, StorageError> {
-    if let Some((key, _)) = burst_look(check, limits) {
+    let key = key(check, look);
+    if check.window_minutes(limits).is_some() {
         return reads.histories.records(conn, &key, from, look.to, look.limit);
     }
-    let query = Query {
-        by: by(&check.subject),
-        actions: look.actions,
-        outcome: look.outcome,
-        from,
-        to: look.to,
-    };
     Ok(Cow::Owned(alerts::records(
         conn,
-        &query,
+        &key.query(from, look.to),
         look.limit.min(MOST_HISTORY),
     )?))
 }

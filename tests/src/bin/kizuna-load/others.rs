@@ -25,13 +25,16 @@ const IDLE_PEOPLE: usize = 20;
 /// Descriptors kept free besides the sockets (database, log, HTTP, runtime).
 const FD_SPARE: u64 = 1024;
 
+/// How long after the last subscription the server's alert job has surely judged
+/// their access records: its scan interval (the server's default, which kizuna-load
+/// runs with), the time it lets records settle, and 10 s for the scan itself.
+fn alert_scan_passed() -> Duration {
+    let interval = kizuna_server::anomaly::config::AlertsConfig::default().scan_interval_secs;
+    Duration::from_secs(interval + 10) + kizuna_server::anomaly::job::SETTLE
+}
+
 /// `sockets` idle authenticated sockets following one channel: memory per socket
 /// and the server's CPU over an idle window of `idle_secs`.
-/// How long after the last subscription the server's alert job has surely judged
-/// their access records: its `scan_interval_secs` (60) plus its 10 s settling time,
-/// plus a scan's own time.
-const ALERT_SCAN_PASSED: Duration = Duration::from_secs(80);
-
 pub async fn idle(db: DbKind, sockets: usize, idle_secs: u64) -> Result<Row> {
     let limit = raise_fd_limit(sockets as u64 + 4096);
     let fit = sockets.min(usize::try_from(limit.saturating_sub(FD_SPARE)).unwrap_or(usize::MAX));
@@ -80,7 +83,7 @@ pub async fn idle(db: DbKind, sockets: usize, idle_secs: u64) -> Result<Row> {
     // The alert job judges those access records on its next scan (every 60 s, once
     // they are 10 s old): measured inside the window, that one-off pass made the
     // idle figure 7–11 % of a core. Wait it out, and at least 12 s.
-    let scanned = opened + ALERT_SCAN_PASSED;
+    let scanned = opened + alert_scan_passed();
     tokio::time::sleep_until(scanned.max(Instant::now() + Duration::from_secs(12)).into()).await;
     let loaded = rss_mib(&pids);
     let from = opened.elapsed().as_secs_f64();
