@@ -218,6 +218,9 @@ pub fn check_attachable(
 
 /// Records that the post at `seq` in `group` references these blobs.
 pub fn attach(conn: &mut DbConn, blobs: &[BlobId], group: &str, seq: i64) -> Result<(), StorageError> {
+    if blobs.is_empty() {
+        return Ok(());
+    }
     diesel::update(blobs::table.filter(blobs::id.eq_any(blobs)))
         .set((blobs::group_id.eq(Some(group)), blobs::post_seq.eq(Some(seq))))
         .execute(conn)?;

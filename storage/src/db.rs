@@ -101,7 +101,13 @@ impl Default for DbOptions {
 struct Manager {
     backend: Backend,
     backends: Backends,
+    /// SQLite: the gate this pool's write transactions pass one at a time.
+    gate: Option<WriteGate>,
 }
+
+/// The turn of a SQLite write transaction: a fair lock, handed to waiters in the
+/// order they came ([`write_turn`]).
+type WriteGate = Arc<parking_lot::FairMutex<()>>;
 
 /// The PostgreSQL backend process IDs of this pool's open connections.
 type Backends = Arc<Mutex<HashSet<i32>>>;
@@ -110,6 +116,8 @@ type Backends = Arc<Mutex<HashSet<i32>>>;
 struct Pooled {
     conn: DbConn,
     broken: bool,
+    /// SQLite: the pool's write gate ([`write_turn`]).
+    gate: Option<WriteGate>,
     /// Its PostgreSQL backend's process ID, listed in the pool's [`Backends`].
     backend: Option<(i32, Backends)>,
 }
@@ -143,6 +151,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(Pooled {
             conn,
             broken: false,
+            gate: self.gate.clone(),
             backend,
         })
     }
@@ -190,14 +199,37 @@ fn on_pooled<T>(
     f: impl FnOnce(&mut DbConn) -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
     LOST.with(|lost| lost.set(false));
+    let outer = GATE.with(|gate| gate.replace(pooled.gate.clone()));
     let result = f(&mut pooled.conn);
+    GATE.with(|gate| gate.replace(outer));
     if LOST.with(std::cell::Cell::get) {
         pooled.broken = true;
     }
     result
 }
 
+/// Waits for this thread's SQLite connection's turn to write, at most
+/// [`crate::conn::SQLITE_BUSY`]: the pool's write transactions then start one at a
+/// time in the order they asked, instead of polling SQLite's lock. `None` when the
+/// connection is not a pooled SQLite one.
+pub(crate) fn write_turn() -> Result<Option<WriteTurn>, StorageError> {
+    let Some(gate) = GATE.with(|gate| gate.borrow().clone()) else {
+        return Ok(None);
+    };
+    match gate.try_lock_arc_for(crate::conn::SQLITE_BUSY) {
+        Some(turn) => Ok(Some(turn)),
+        None => Err(StorageError::Pool(
+            "the database is busy: no turn to write within the busy timeout".into(),
+        )),
+    }
+}
+
+/// A turn to write, held until the transaction ends.
+pub(crate) type WriteTurn = parking_lot::ArcMutexGuard<parking_lot::RawFairMutex, ()>;
+
 thread_local! {
+    /// The write gate of the pooled connection this thread is using ([`on_pooled`]).
+    static GATE: std::cell::RefCell<Option<WriteGate>> = const { std::cell::RefCell::new(None) };
     /// Set when a query on this thread found its connection lost (see
     /// [`connection_lost`]); [`Db::run`] then closes that connection. A flag rather
     /// than the returned error, because callers may wrap the error in their own.
@@ -275,6 +307,7 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(options.acquire_timeout)
             .build(Manager {
+                gate: matches!(backend, Backend::Sqlite { .. }).then(WriteGate::default),
                 backend,
                 backends: backends.clone(),
             })?;
@@ -408,6 +441,56 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("mysql://db/kizuna"), "{text}");
         assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    /// SQLite's busy handler lets a late writer take the lock before one that has
+    /// been waiting (its sleeps grow to 100 ms), so under a steady stream of writers
+    /// one could wait past its timeout: the pool's write transactions take turns in
+    /// the order they asked.
+    #[test]
+    fn sqlite_write_transactions_take_turns_in_arrival_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("turns.db").display().to_string();
+        let db = Db::open(&url, &DbOptions::default()).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, is_started) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.run_blocking(|conn| {
+                    crate::transaction(conn, |_| {
+                        started.send(()).unwrap();
+                        released.recv().unwrap();
+                        Ok(())
+                    })
+                })
+                .unwrap();
+            })
+        };
+        is_started.recv().unwrap();
+        let mut writers = Vec::new();
+        for n in 0..6 {
+            let (db, order) = (db.clone(), order.clone());
+            writers.push(std::thread::spawn(move || {
+                db.run_blocking(|conn| {
+                    crate::transaction(conn, |conn| {
+                        conn.batch_execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")?;
+                        order.lock().unwrap().push(n);
+                        Ok(())
+                    })
+                })
+                .unwrap();
+            }));
+            // Each asks well after the one before.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
     }
 
     #[test]

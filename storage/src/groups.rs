@@ -232,6 +232,55 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Group, StorageError> {
     ))
 }
 
+/// What appending to a group needs to know about its sender ([`sending`]).
+#[derive(Debug, Clone)]
+pub struct Sending {
+    /// The group.
+    pub group: Group,
+    /// The sender is a member of the group's room with access to its channel.
+    pub member: bool,
+    /// The room is closed (nothing more may be posted).
+    pub room_closed: bool,
+    /// The device is one of the sender's own and not revoked.
+    pub device_live: bool,
+}
+
+/// The group `id` with what an append by `user` from `device` must check, in one
+/// statement (every post asks). `NotFound` if there is no such group.
+pub fn sending(conn: &mut DbConn, id: &str, user: UserId, device: DeviceId) -> Result<Sending, StorageError> {
+    use crate::retention::room_closures;
+    use crate::schema::{devices, room_members};
+    let (row, access, closed, live) = groups::table
+        .left_join(
+            room_members::table.on(room_members::room_id
+                .eq(groups::room_id)
+                .and(room_members::user_id.eq(user))),
+        )
+        .left_join(room_closures::table.on(room_closures::room_id.eq(groups::room_id)))
+        .left_join(
+            devices::table.on(devices::id
+                .eq(device)
+                .and(devices::user_id.eq(user))
+                .and(devices::revoked_at.is_null())),
+        )
+        .filter(groups::id.eq(id))
+        .select((
+            GROUP_COLUMNS,
+            (room_members::team_access, room_members::family_access).nullable(),
+            room_closures::room_id.nullable(),
+            devices::id.nullable(),
+        ))
+        .first::<(GroupRow, Option<(bool, bool)>, Option<RoomId>, Option<DeviceId>)>(conn)?;
+    let group = group_of(row);
+    let member = access.is_some_and(|(team, family)| crate::rooms::grants(team, family, group.channel));
+    Ok(Sending {
+        group,
+        member,
+        room_closed: closed.is_some(),
+        device_live: live.is_some(),
+    })
+}
+
 /// The group of a room's channel, if its owner has created it.
 pub fn for_channel(conn: &mut DbConn, room: RoomId, channel: Channel) -> Result<Option<Group>, StorageError> {
     Ok(groups::table
@@ -392,8 +441,15 @@ pub fn append_commit(
     )
 }
 
-/// The append transaction: `check` may refuse the entry before anything is written,
+/// The append transaction: `check` may refuse the entry once its seq is claimed
+/// (under the group's lock, so checks of two appends to a group never interleave),
 /// and `also` runs inside it once the entry is stored.
+///
+/// The common path is two statements: the claim and the insert. A retry or a
+/// replay is not looked for beforehand: the log's unique indexes (group and
+/// idempotency key; group and post ID) refuse the insert, the transaction (or the
+/// batch's savepoint) rolls back with its claim, and only then is the earlier
+/// entry looked up.
 fn append_then(
     conn: &mut DbConn,
     group: &str,
@@ -402,55 +458,15 @@ fn append_then(
     check: impl FnOnce(&mut DbConn) -> Result<Option<Appended>, StorageError>,
     also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
 ) -> Result<Appended, StorageError> {
+    let commit_epoch = (entry.kind == EntryKind::Commit).then_some(entry.epoch);
     let outcome = transaction(conn, |conn| {
-        // Write first: a no-op update takes the group's row lock (PostgreSQL) or the
-        // write lock (SQLite) before any read. On SQLite a transaction that reads
-        // first and then writes cannot wait for a concurrent writer: it fails at once
-        // with "database is locked" instead of honouring the busy timeout.
-        let exists = diesel::update(groups::table.find(group))
-            .set(groups::next_seq.eq(groups::next_seq))
-            .execute(conn)?;
-        if exists == 0 {
-            return Err(StorageError::NotFound);
-        }
-        if let Some(key) = &entry.idempotency_key {
-            if let Some(seq) = existing_seq(conn, group, key)? {
-                return Ok(Appended::Duplicate { seq });
-            }
-        }
-        if let Some(post) = entry.post_id {
-            if let Some(seq) = seq_of_post(conn, group, post)? {
-                return Ok(Appended::ReplayedPost { seq });
-            }
-        }
+        let Some(seq) = claim_seq(conn, group, commit_epoch)? else {
+            return unclaimed(conn, group, entry);
+        };
         if let Some(refused) = check(conn)? {
+            unclaim_seq(conn, group, commit_epoch)?;
             return Ok(refused);
         }
-        let claimed = if entry.kind == EntryKind::Commit {
-            diesel::update(groups::table.find(group).filter(groups::epoch.eq(entry.epoch)))
-                .set((
-                    groups::next_seq.eq(groups::next_seq + 1),
-                    groups::epoch.eq(groups::epoch + 1),
-                ))
-                .execute(conn)?
-        } else {
-            diesel::update(groups::table.find(group))
-                .set(groups::next_seq.eq(groups::next_seq + 1))
-                .execute(conn)?
-        };
-        if claimed == 0 {
-            // No such group (NotFound), or a commit that lost the race for its epoch.
-            let current = groups::table
-                .find(group)
-                .select(groups::epoch)
-                .first::<i64>(conn)?;
-            return Ok(Appended::WrongEpoch { current });
-        }
-        let seq = groups::table
-            .find(group)
-            .select(groups::next_seq)
-            .first::<i64>(conn)?
-            - 1;
         diesel::insert_into(group_log::table)
             .values((
                 group_log::group_id.eq(group),
@@ -478,20 +494,84 @@ fn append_then(
     let Err(StorageError::Conflict(why)) = outcome else {
         return outcome;
     };
-    // Two sends raced (two nodes, or two connections to one): the loser learns
-    // what the unique indexes stopped. The same key: the winner's position.
+    // The unique indexes stopped the insert (a retry, a replay, or two sends that
+    // raced): the same key answers the earlier entry's position.
+    earlier(conn, group, entry)?.ok_or(StorageError::Conflict(why))
+}
+
+/// The entry the log already holds under `entry`'s idempotency key (a retry) or,
+/// failing that, its post ID (a replay).
+fn earlier(conn: &mut DbConn, group: &str, entry: &NewEntry) -> Result<Option<Appended>, StorageError> {
     if let Some(key) = &entry.idempotency_key {
         if let Some(seq) = existing_seq(conn, group, key)? {
-            return Ok(Appended::Duplicate { seq });
+            return Ok(Some(Appended::Duplicate { seq }));
         }
     }
-    // The same post ID under another key: a replay.
     if let Some(post) = entry.post_id {
         if let Some(seq) = seq_of_post(conn, group, post)? {
-            return Ok(Appended::ReplayedPost { seq });
+            return Ok(Some(Appended::ReplayedPost { seq }));
         }
     }
-    Err(StorageError::Conflict(why))
+    Ok(None)
+}
+
+/// Why nothing was claimed: no such group, or a commit for another epoch (unless
+/// it is a retry of one already stored).
+fn unclaimed(conn: &mut DbConn, group: &str, entry: &NewEntry) -> Result<Appended, StorageError> {
+    let current = groups::table
+        .find(group)
+        .select(groups::epoch)
+        .first::<i64>(conn)?;
+    Ok(earlier(conn, group, entry)?.unwrap_or(Appended::WrongEpoch { current }))
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+}
+
+/// Takes the group's next seq, and for a commit (`commit_epoch`) moves the epoch on
+/// if the commit is for the current one. The update takes the group's row lock
+/// (PostgreSQL; SQLite's transactions hold the write lock from their start) until
+/// the transaction ends. `None`: no such group, or a commit for another epoch.
+fn claim_seq(conn: &mut DbConn, group: &str, commit_epoch: Option<i64>) -> Result<Option<i64>, StorageError> {
+    use diesel::sql_types::{BigInt, Text};
+    // `$n` is a numbered parameter on PostgreSQL and a named one, bound in order,
+    // on SQLite: the same text serves both.
+    let claimed = match commit_epoch {
+        None => diesel::sql_query(
+            "UPDATE groups SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq",
+        )
+        .bind::<Text, _>(group)
+        .get_result::<Claimed>(conn),
+        Some(epoch) => diesel::sql_query(
+            "UPDATE groups SET next_seq = next_seq + 1, epoch = epoch + 1 \
+             WHERE id = $1 AND epoch = $2 RETURNING next_seq - 1 AS seq",
+        )
+        .bind::<Text, _>(group)
+        .bind::<BigInt, _>(epoch)
+        .get_result::<Claimed>(conn),
+    };
+    Ok(claimed.optional()?.map(|c| c.seq))
+}
+
+/// Gives back a seq [`claim_seq`] took in this transaction, when a check refused the
+/// entry. The group's lock is still held, so no other append saw the claim.
+fn unclaim_seq(conn: &mut DbConn, group: &str, commit_epoch: Option<i64>) -> Result<(), StorageError> {
+    let row = groups::table.find(group);
+    match commit_epoch {
+        None => diesel::update(row)
+            .set(groups::next_seq.eq(groups::next_seq - 1))
+            .execute(conn)?,
+        Some(_) => diesel::update(row)
+            .set((
+                groups::next_seq.eq(groups::next_seq - 1),
+                groups::epoch.eq(groups::epoch - 1),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
 }
 
 type EntryRow = (

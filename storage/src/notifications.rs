@@ -50,16 +50,30 @@ pub fn settings(conn: &mut DbConn, user: UserId) -> Result<Option<NotificationSe
         .optional()?)
 }
 
-/// The active members of `room` who may read `channel`, other than `except`, each
-/// with their stored settings (absent: the defaults): everything a post's
-/// notifications need, in one query, because it runs for every post.
+/// A member who may read a channel, as a post's notifications need them.
+#[derive(Debug, Clone)]
+pub struct ChannelReader {
+    /// Who.
+    pub user: UserId,
+    /// Their stored settings (absent: the defaults).
+    pub settings: Option<NotificationSettings>,
+    /// Whether they have a push subscription.
+    pub subscribed: bool,
+}
+
+/// The active members of `room` who may read `channel`, other than `except`:
+/// everything a post's notifications need, in one query, because it runs for every
+/// post.
 pub fn channel_readers(
     conn: &mut DbConn,
     room: RoomId,
     channel: Channel,
     except: Option<UserId>,
-) -> Result<Vec<(UserId, Option<NotificationSettings>)>, StorageError> {
-    let rows: Vec<(UserId, bool, bool, Option<NotificationSettings>)> = room_members::table
+) -> Result<Vec<ChannelReader>, StorageError> {
+    let subscribed = diesel::dsl::exists(
+        push_subscriptions::table.filter(push_subscriptions::user_id.eq(room_members::user_id)),
+    );
+    let rows: Vec<(UserId, bool, bool, Option<NotificationSettings>, bool)> = room_members::table
         .inner_join(users::table.on(users::id.eq(room_members::user_id)))
         .left_join(notification_settings::table.on(notification_settings::user_id.eq(room_members::user_id)))
         .filter(room_members::room_id.eq(room))
@@ -69,19 +83,20 @@ pub fn channel_readers(
             room_members::team_access,
             room_members::family_access,
             notification_settings::all_columns.nullable(),
+            subscribed,
         ))
         .order(room_members::user_id.asc())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter(|(user, team, family, _)| {
-            let reads = match channel {
-                Channel::Team => *team,
-                Channel::Family => *family,
-            };
-            reads && Some(*user) != except
+        .filter(|(user, team, family, _, _)| {
+            crate::rooms::grants(*team, *family, channel) && Some(*user) != except
         })
-        .map(|(user, _, _, settings)| (user, settings))
+        .map(|(user, _, _, settings, subscribed)| ChannelReader {
+            user,
+            settings,
+            subscribed,
+        })
         .collect())
 }
 
@@ -202,21 +217,6 @@ pub fn subscriptions_of(conn: &mut DbConn, user: UserId) -> Result<Vec<PushSubsc
         .load::<SubscriptionRow>(conn)?
         .into_iter()
         .map(subscription)
-        .collect())
-}
-
-/// Which of `users` have at least one push subscription (one query, so a post's
-/// notification does not look up each member's browsers only to find none).
-pub fn subscribed_among(
-    conn: &mut DbConn,
-    users: &[UserId],
-) -> Result<std::collections::HashSet<UserId>, StorageError> {
-    Ok(push_subscriptions::table
-        .filter(push_subscriptions::user_id.eq_any(users))
-        .select(push_subscriptions::user_id)
-        .distinct()
-        .load::<UserId>(conn)?
-        .into_iter()
         .collect())
 }
 

@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use kizuna_proto::{BlobId, OrganisationId, RoomId, Timestamp, UserId};
 
 use crate::schema::{
-    blobs, digest_pending, escalations_sent, group_log, groups, invitations, read_positions, room_escalation,
-    room_members, rooms, welcomes,
+    blobs, devices, digest_pending, escalations_sent, group_log, groups, invitations, read_positions,
+    room_escalation, room_members, rooms, welcomes,
 };
 use crate::{DbConn, StorageError};
 
@@ -24,6 +24,12 @@ diesel::table! {
         deleted_at -> Nullable<BigInt>,
     }
 }
+
+// An append reads whether its room is closed with the group, membership and device
+// ([`crate::groups::sending`]).
+diesel::allow_tables_to_appear_in_same_query!(room_closures, groups);
+diesel::allow_tables_to_appear_in_same_query!(room_closures, room_members);
+diesel::allow_tables_to_appear_in_same_query!(room_closures, devices);
 
 diesel::table! {
     room_holds (room_id) {

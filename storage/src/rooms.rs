@@ -147,10 +147,15 @@ pub struct RoomMember {
 impl RoomMember {
     /// Whether this member may use a channel.
     pub fn can_access(&self, channel: Channel) -> bool {
-        match channel {
-            Channel::Team => self.team_access,
-            Channel::Family => self.family_access,
-        }
+        grants(self.team_access, self.family_access, channel)
+    }
+}
+
+/// Whether a member's team and family access let them use `channel`.
+pub(crate) fn grants(team_access: bool, family_access: bool, channel: Channel) -> bool {
+    match channel {
+        Channel::Team => team_access,
+        Channel::Family => family_access,
     }
 }
 

@@ -4,7 +4,8 @@
 use diesel::prelude::*;
 use kizuna_proto::{Timestamp, UserId};
 
-use crate::schema::sessions;
+use crate::schema::{emergency_accounts, sessions, users};
+use crate::users::{User, UserRow};
 use crate::{DbConn, StorageError};
 
 /// One session.
@@ -82,30 +83,68 @@ pub fn create(conn: &mut DbConn, session: &Session) -> Result<(), StorageError> 
     Ok(())
 }
 
-/// The session whose token hashes to `token_hash`, revoked or not.
-pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> Result<Option<Session>, StorageError> {
-    Ok(sessions::table
-        .filter(sessions::token_hash.eq(token_hash))
-        .first::<SessionRow>(conn)
-        .optional()?
-        .map(Session::from))
+/// How a session is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionKey<'a> {
+    /// By the hash of its token (a request).
+    TokenHash(&'a str),
+    /// By its ID (a live connection's heartbeat).
+    Id(&'a str),
 }
 
-/// The session with this ID, revoked or not.
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Session>, StorageError> {
-    Ok(sessions::table
-        .find(id)
-        .first::<SessionRow>(conn)
-        .optional()?
-        .map(Session::from))
+/// A session with its account, and whether the account is an emergency
+/// (break-glass) one, whose admission must be checked too.
+#[derive(Debug, Clone)]
+pub struct SessionOf {
+    /// The session, revoked or not.
+    pub session: Session,
+    /// Its account, whatever its status.
+    pub user: User,
+    /// Whether the account is an emergency account.
+    pub emergency: bool,
 }
 
-/// Records activity on a session.
+/// The session `key` names, with its account: in one statement, as every signed-in
+/// request needs them.
+pub fn find_with_account(conn: &mut DbConn, key: SessionKey<'_>) -> Result<Option<SessionOf>, StorageError> {
+    let query = sessions::table
+        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+        .left_join(emergency_accounts::table.on(emergency_accounts::user_id.eq(sessions::user_id)))
+        .select((
+            sessions::all_columns,
+            UserRow::as_select(),
+            emergency_accounts::user_id.nullable(),
+        ))
+        .into_boxed();
+    let query = match key {
+        SessionKey::TokenHash(hash) => query.filter(sessions::token_hash.eq(hash)),
+        SessionKey::Id(id) => query.filter(sessions::id.eq(id)),
+    };
+    let Some((session, user, emergency)) = query
+        .first::<(SessionRow, UserRow, Option<UserId>)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SessionOf {
+        session: session.into(),
+        user: user.try_into()?,
+        emergency: emergency.is_some(),
+    }))
+}
+
+/// Records activity on a session. In a transaction of its own although it is one
+/// statement: on SQLite that gives it a turn among the process's writers
+/// ([`crate::transaction`]), where a lone statement polls the lock and could wait
+/// past the busy timeout while transactions follow one another (every request of
+/// a signed-in person may touch its session).
 pub fn touch(conn: &mut DbConn, id: &str, now: Timestamp) -> Result<(), StorageError> {
-    diesel::update(sessions::table.find(id))
-        .set(sessions::last_seen_at.eq(now))
-        .execute(conn)?;
-    Ok(())
+    crate::transaction(conn, |conn| {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Records that a session has just proved both factors again.

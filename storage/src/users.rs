@@ -61,7 +61,7 @@ pub struct User {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: UserId,
     login_id: String,
     display_name: String,

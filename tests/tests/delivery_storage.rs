@@ -456,6 +456,75 @@ async fn welcomes_wait_for_their_device(kind: DbKind) -> Result<()> {
     Ok(())
 }
 
+/// A post refused after its seq was claimed (an attachment it may not reference), a
+/// retry and a replay leave no gap: the next post takes the next seq. A commit sent
+/// again after the epoch moved on answers its first position, not a wrong epoch.
+async fn refusals_and_retries_leave_no_gap(kind: DbKind) -> Result<()> {
+    let test_db = TestDb::new(kind)?;
+    let db = test_db.open()?;
+    let (author, device, group_id) = setup(&db).await?;
+    let g = group_id.clone();
+    let group = db.run(move |conn| groups::get(conn, &g)).await?;
+    let append = |entry: NewEntry, blobs: Vec<kizuna_proto::BlobId>| {
+        let (db, group) = (db.clone(), group.clone());
+        async move {
+            db.run(move |conn| groups::append_post(conn, &group, &entry, author, &blobs, T0))
+                .await
+        }
+    };
+    let replayed = kizuna_proto::PostId::from_uuid(Uuid::from_u128(7));
+    let with_id = |body: &str, key: &str| NewEntry {
+        post_id: Some(replayed),
+        ..post(device, body, Some(key))
+    };
+    assert_eq!(
+        append(with_id("first", "k1"), vec![]).await?,
+        Appended::Stored { seq: 1 }
+    );
+    let unknown_blob = kizuna_proto::BlobId::from_uuid(Uuid::new_v4());
+    assert!(matches!(
+        append(post(device, "photo", Some("k2")), vec![unknown_blob]).await?,
+        Appended::BlobRefused { .. }
+    ));
+    assert_eq!(
+        append(with_id("first again", "k1"), vec![]).await?,
+        Appended::Duplicate { seq: 1 }
+    );
+    assert_eq!(
+        append(with_id("replay", "k3"), vec![]).await?,
+        Appended::ReplayedPost { seq: 1 }
+    );
+    assert_eq!(
+        append(post(device, "second", None), vec![]).await?,
+        Appended::Stored { seq: 2 }
+    );
+
+    let commit = NewEntry {
+        kind: EntryKind::Commit,
+        epoch: 0,
+        ..post(device, "commit", Some("c1"))
+    };
+    let (g, c) = (group_id.clone(), commit.clone());
+    assert_eq!(
+        db.run(move |conn| groups::append(conn, &g, &c, T0)).await?,
+        Appended::Stored { seq: 3 }
+    );
+    let g = group_id.clone();
+    assert_eq!(
+        db.run(move |conn| groups::append(conn, &g, &commit, T0)).await?,
+        Appended::Duplicate { seq: 3 },
+        "a retried commit learns where it is, not that the epoch moved on"
+    );
+    let g = group_id.clone();
+    let stored = db.run(move |conn| groups::entries_after(conn, &g, 0, 10)).await?;
+    let seqs: Vec<i64> = stored.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let g = group_id.clone();
+    let after = db.run(move |conn| groups::get(conn, &g)).await?;
+    assert_eq!(after.epoch, 1, "one commit moved the epoch once");
+    Ok(())
+}
+
 on_both_databases!(
     key_packages_are_handed_out_once,
     concurrent_claims_never_share_a_package,
@@ -465,4 +534,5 @@ on_both_databases!(
     a_post_id_is_stored_once_per_group_even_when_sends_race,
     of_two_commits_for_one_epoch_exactly_one_wins,
     welcomes_wait_for_their_device,
+    refusals_and_retries_leave_no_gap,
 );

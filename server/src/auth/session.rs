@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, FromRequest, HttpRequest};
 use kizuna_proto::{Redacted, Timestamp, UserId};
-use kizuna_storage::sessions::{self, Session};
+use kizuna_storage::sessions::{self, Session, SessionKey, SessionOf};
 use kizuna_storage::users::{self, User, UserStatus};
 use kizuna_storage::{orgs, DbConn, StorageError};
 use serde::Serialize;
@@ -171,10 +171,8 @@ pub fn resolve(
     now: Timestamp,
     idle: Duration,
 ) -> Result<Option<(Session, User)>, StorageError> {
-    let Some(session) = sessions::find_by_token_hash(conn, &hash_token(token))? else {
-        return Ok(None);
-    };
-    still_live(conn, session, now, idle)
+    let hash = hash_token(token);
+    still_live(conn, SessionKey::TokenHash(&hash), now, idle)
 }
 
 /// Looks up a session by its ID (a live connection's heartbeat): the session and
@@ -185,34 +183,36 @@ pub fn resolve_id(
     now: Timestamp,
     idle: Duration,
 ) -> Result<Option<(Session, User)>, StorageError> {
-    match sessions::find(conn, id)? {
-        Some(session) => still_live(conn, session, now, idle),
-        None => Ok(None),
-    }
+    still_live(conn, SessionKey::Id(id), now, idle)
 }
 
-/// Whether a session and its account are live at `now` (not revoked, expired or
-/// idle too long; the account active; a break-glass account still admitted), and
-/// if so records the activity.
+/// The session `key` names and its account, if both are live at `now` (not
+/// revoked, expired or idle too long; the account active; a break-glass account
+/// still admitted); if so, records the activity.
 fn still_live(
     conn: &mut DbConn,
-    session: Session,
+    key: SessionKey<'_>,
     now: Timestamp,
     idle: Duration,
 ) -> Result<Option<(Session, User)>, StorageError> {
+    let Some(SessionOf {
+        session,
+        user,
+        emergency,
+    }) = sessions::find_with_account(conn, key)?
+    else {
+        return Ok(None);
+    };
     let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
     let live = session.revoked_at.is_none()
         && now < session.expires_at
-        && now.millis().saturating_sub(session.last_seen_at.millis()) < idle_ms;
+        && now.millis().saturating_sub(session.last_seen_at.millis()) < idle_ms
+        && user.status == UserStatus::Active;
     if !live {
         return Ok(None);
     }
-    let user = users::get(conn, session.user)?;
-    if user.status != UserStatus::Active {
-        return Ok(None);
-    }
     // A break-glass account's session lasts only while it is admitted.
-    if !crate::service::emergency::admission::still_admitted(conn, user.id, now)? {
+    if emergency && !crate::service::emergency::admission::still_admitted(conn, user.id, now)? {
         return Ok(None);
     }
     let touch_ms = i64::try_from(TOUCH_EVERY.as_millis()).unwrap_or(i64::MAX);

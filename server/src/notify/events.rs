@@ -33,6 +33,9 @@ const SENDERS: usize = 32;
 struct Recipient {
     user: UserId,
     prefs: Preferences,
+    /// False when they are known to have no push subscription (a post's
+    /// notifications then skip looking for one).
+    may_have_push: bool,
 }
 
 /// The channel's members who may read it, active, other than `except`.
@@ -40,9 +43,10 @@ fn readers(conn: &mut DbConn, group: &Group, except: Option<UserId>) -> Result<V
     Ok(
         notifications::channel_readers(conn, group.room, group.channel, except)?
             .into_iter()
-            .map(|(user, stored)| Recipient {
-                user,
-                prefs: Preferences::of(stored),
+            .map(|r| Recipient {
+                user: r.user,
+                prefs: Preferences::of(r.settings),
+                may_have_push: r.subscribed,
             })
             .collect(),
     )
@@ -68,7 +72,7 @@ async fn notify_post(
     let now = state.now();
     let urgent = urgency == Some(Urgency::Urgent);
     let room = group.room;
-    let (recipients, subscribed) = state
+    let recipients = state
         .db
         .run(move |conn| {
             let recipients = readers(conn, &group, Some(author))?;
@@ -79,18 +83,14 @@ async fn notify_post(
                     }
                 }
             }
-            let users: Vec<UserId> = recipients.iter().map(|r| r.user).collect();
-            let subscribed = notifications::subscribed_among(conn, &users)?;
-            Ok((recipients, subscribed))
+            Ok(recipients)
         })
         .await?;
-    let subscribed = &subscribed;
     stream::iter(recipients)
         .for_each_concurrent(SENDERS, |r| async move {
             if urgent {
                 urgent_to(state, &r, PushKind::Urgent, Mail::Urgent, room, 1, now).await;
-            } else if r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) && subscribed.contains(&r.user)
-            {
+            } else if r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) && r.may_have_push {
                 let payload = PushPayload::new(PushKind::Posts, Some(room), 1);
                 state.notifier.push(&state.db, r.user, payload).await;
             }
@@ -291,6 +291,7 @@ fn claim_if_due(conn: &mut DbConn, post: &UrgentPost, now: Timestamp) -> Result<
         Some(user) if users::get(conn, user)?.status == UserStatus::Active => Some(Recipient {
             user,
             prefs: Preferences::of(notifications::settings(conn, user)?),
+            may_have_push: true,
         }),
         _ => None,
     };

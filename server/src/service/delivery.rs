@@ -111,10 +111,17 @@ pub async fn append_message(
     // Every check that needs the database, on one connection.
     let group = state
         .read(move |conn| {
-            let group = member_group(conn, &group_id, author)?;
-            crate::service::retention::refuse_closed(conn, group.room)?;
-            sender_device(conn, author, sender)?;
-            Ok(group)
+            let sending = groups::sending(conn, &group_id, author, sender)?;
+            if !sending.member {
+                return Err(ApiError::NotFound);
+            }
+            if sending.room_closed {
+                return Err(ApiError::RoomClosed);
+            }
+            if !sending.device_live {
+                return Err(ApiError::input("sender_device", Problem::SenderDevice));
+            }
+            Ok(sending.group)
         })
         .await?;
     let kind = message_kind(message.kind)?;

@@ -66,15 +66,20 @@ impl Cluster {
         Ok(Self { nodes, _db: test_db })
     }
 
-    /// Where each node's log is kept after the run (`target/kizuna-load-logs/`):
-    /// warnings and errors only, to find the cause of a failed run.
+    /// Where each node's log is kept after the run (`target/kizuna-load-logs/`,
+    /// named by node and process ID, so a later run of the standard set does not
+    /// replace an earlier one's): warnings and errors only, to find the cause of a
+    /// failed run.
     fn keep_logs(&self) {
         let dir = std::path::Path::new("target/kizuna-load-logs");
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            let _ = std::fs::copy(&node.process.log, dir.join(format!("node-{i}.log")));
+            let _ = std::fs::copy(
+                &node.process.log,
+                dir.join(format!("node-{i}-pid{}.log", node.pid)),
+            );
         }
     }
 
