@@ -12,22 +12,15 @@ use super::{local_time, role_names, Record};
 /// The byte-order mark that tells spreadsheets the file is UTF-8.
 const BOM: char = '\u{feff}';
 
-/// The measurement columns, in order (blood pressure is two columns; excretion is
-/// three: urine count, stool count, notes).
-const COLUMNS: &[Measurement] = &[
-    Measurement::Temperature,
-    Measurement::Systolic,
-    Measurement::Diastolic,
-    Measurement::Pulse,
-    Measurement::Spo2,
-    Measurement::RespiratoryRate,
-    Measurement::Weight,
-    Measurement::BloodGlucose,
-    Measurement::MealIntake,
-    Measurement::FluidIntake,
-    Measurement::Pain,
-    Measurement::Consciousness,
-];
+/// The measurement columns: every measurement in the order clients list them (blood
+/// pressure is two), except excretion, whose three columns (urine count, stool count,
+/// notes) follow them.
+fn columns() -> impl Iterator<Item = Measurement> {
+    Measurement::ALL
+        .iter()
+        .copied()
+        .filter(|m| *m != Measurement::Excretion)
+}
 
 /// The header row's cells.
 pub(crate) fn header() -> Vec<String> {
@@ -36,7 +29,7 @@ pub(crate) fn header() -> Vec<String> {
         "記録者 / Recorded by".to_owned(),
         "役割 / Role".to_owned(),
     ];
-    for m in COLUMNS {
+    for m in columns() {
         let unit = m.unit();
         cells.push(if unit.is_empty() {
             format!("{} / {}", m.name_ja(), m.name_en())
@@ -90,7 +83,7 @@ fn row(record: &Record<'_>, entry: &Entry<'_>, v: &Vitals) -> Vec<String> {
         text(&record.name(author)),
         role,
     ];
-    for m in COLUMNS {
+    for m in columns() {
         cells.push(match m {
             Measurement::Temperature => number(v.temperature_c),
             Measurement::Systolic => number(v.blood_pressure.map(|bp| f64::from(bp.systolic_mmhg))),

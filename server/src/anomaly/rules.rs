@@ -200,7 +200,7 @@ impl Check {
             outcome,
             from: Timestamp(at.0 - i64::from(minutes) * MINUTE_MS),
             to: at,
-            limit: 10_000,
+            limit: super::history::MOST_HISTORY,
         };
         let minutes = self.window_minutes(limits).unwrap_or(0);
         match self.kind {
