@@ -377,7 +377,9 @@ impl Db {
                 conn.broken = true;
             }
             let write = match &read {
-                Ok(()) => write_probe(&mut conn.conn, now_millis),
+                // Through `on_pooled`, so on SQLite the probe waits its turn among
+                // the writers ([`write_turn`]) as a request's write would.
+                Ok(()) => on_pooled(&mut conn, |conn| write_probe(conn, now_millis)),
                 Err(_) => Err(StorageError::Pool("not tried: the read failed".into())),
             };
             DbHealth { read, write }
