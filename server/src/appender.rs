@@ -8,18 +8,32 @@
 //! ([`crate::service::delivery::publish`]) in the order of the log, so sockets on this node
 //! never see a later entry of a group before an earlier one from this writer.
 
-use kizuna_storage::groups::{self, Appended, LogEntry, PostAppend};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kizuna_storage::groups::{self, Appended, EntryKind, Group, LogEntry, PostAppend};
 use kizuna_storage::{Db, StorageError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::live::Live;
+use crate::notify::events::ChannelReaders;
 
 /// Most posts in one transaction.
 const MAX_BATCH: usize = 256;
 
 struct Job {
     post: PostAppend,
-    reply: oneshot::Sender<Result<Appended, StorageError>>,
+    reply: oneshot::Sender<Result<Posted, StorageError>>,
+}
+
+/// What became of one post.
+pub struct Posted {
+    /// Its place in the log, or why it has none.
+    pub appended: Appended,
+    /// For a stored post: who its notification may go to, read by the writer once
+    /// per channel for the whole batch (`None` if that read failed: the
+    /// notification reads them itself).
+    pub readers: Option<Arc<ChannelReaders>>,
 }
 
 /// The node's post writer. Cheap to clone.
@@ -45,7 +59,7 @@ impl Appender {
 
     /// Appends a post (with the others waiting) and, once committed, hands it to
     /// this node's followers of its group.
-    pub async fn append(&self, post: PostAppend) -> Result<Appended, StorageError> {
+    pub async fn append(&self, post: PostAppend) -> Result<Posted, StorageError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job { post, reply })
@@ -121,9 +135,42 @@ impl Writer {
             };
             crate::service::delivery::publish(&self.live, entry);
         }
-        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+        let readers = self.readers(&posts, &outcomes);
+        for ((reply, outcome), p) in replies.into_iter().zip(outcomes).zip(&posts) {
+            let posted = outcome.map(|appended| Posted {
+                appended,
+                readers: readers.get(&p.group.id).cloned(),
+            });
             // The caller may have gone (its request was cancelled): the post stays.
-            let _ = reply.send(outcome);
+            let _ = reply.send(posted);
         }
+    }
+
+    /// The readers of each channel that got a post in this batch, one query per
+    /// channel, after the entries went out to this node's followers.
+    fn readers(
+        &self,
+        posts: &[PostAppend],
+        outcomes: &[Result<Appended, StorageError>],
+    ) -> HashMap<String, Arc<ChannelReaders>> {
+        let mut groups: HashMap<&str, &Group> = HashMap::new();
+        for (p, o) in posts.iter().zip(outcomes) {
+            if p.entry.kind == EntryKind::Post && matches!(o, Ok(Appended::Stored { .. })) {
+                groups.insert(p.group.id.as_str(), &p.group);
+            }
+        }
+        if groups.is_empty() {
+            return HashMap::new();
+        }
+        let read = self.db.run_blocking(|conn| {
+            groups
+                .values()
+                .map(|g| Ok((g.id.clone(), ChannelReaders::of(conn, g)?)))
+                .collect::<Result<HashMap<_, _>, StorageError>>()
+        });
+        read.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading the readers of new posts failed; each notification reads its own");
+            HashMap::new()
+        })
     }
 }

@@ -37,7 +37,7 @@ async fn ended_sessions(state: &AppState) -> Vec<String> {
         return Vec::new();
     }
     let now = state.now();
-    let idle = Duration::from_secs(state.config.session_idle_minutes.saturating_mul(60));
+    let idle = session::idle_limit(state);
     let checked = state
         .db
         .run(move |conn| {

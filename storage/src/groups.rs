@@ -371,6 +371,23 @@ pub fn append_post(
     )
 }
 
+/// [`append_post`]'s steps inside a transaction the caller holds, without its
+/// notice and without looking up an earlier entry when the log refuses it.
+fn post_steps(conn: &mut DbConn, p: &PostAppend) -> Result<Appended, StorageError> {
+    let (room, channel) = (p.group.room, p.group.channel);
+    append_steps(
+        conn,
+        &p.group.id,
+        &p.entry,
+        p.now,
+        |conn| {
+            let refused = attachments::check_attachable(conn, &p.blobs, room, channel, p.author)?;
+            Ok(refused.map(|(blob, reason)| Appended::BlobRefused { blob, reason }))
+        },
+        |conn, seq| attachments::attach(conn, &p.blobs, &p.group.id, seq),
+    )
+}
+
 /// A post waiting to be appended with others in one transaction ([`append_posts`]).
 #[derive(Debug, Clone)]
 pub struct PostAppend {
@@ -386,22 +403,45 @@ pub struct PostAppend {
     pub now: Timestamp,
 }
 
-/// Appends several posts in one transaction (group commit): each one as
-/// [`append_post`] would, inside a savepoint of its own, so a refused or failed post
-/// leaves nothing behind and does not stop the others. Posts are taken in the
-/// order of their groups' IDs (and in arrival order within a group), so two nodes
-/// batching the same groups take the groups' locks in the same order and cannot
-/// deadlock. Returns each post's outcome in the order given, or the error that
-/// stopped the whole transaction (nothing of it was stored then).
+/// Appends several posts in one transaction (group commit), each as [`append_post`]
+/// would. Posts are taken in the order of their groups' IDs (and in arrival order
+/// within a group), so two nodes batching the same groups take the groups' locks in
+/// the same order and cannot deadlock. Returns each post's outcome in the order
+/// given, or the error that stopped the whole transaction (nothing of it was stored
+/// then).
+///
+/// The batch is first tried as it nearly always goes: every post stored, no
+/// savepoints, one notice for all of them. If any post fails (a retry or a replay
+/// refused by the log's unique indexes, which on PostgreSQL aborts the
+/// transaction), that try rolls back whole and the batch is written again with a
+/// savepoint per post, so the failing post leaves nothing behind and does not stop
+/// the others.
 pub fn append_posts(
     conn: &mut DbConn,
     posts: &[PostAppend],
 ) -> Result<Vec<Result<Appended, StorageError>>, StorageError> {
     let mut order: Vec<usize> = (0..posts.len()).collect();
     order.sort_by(|a, b| posts[*a].group.id.cmp(&posts[*b].group.id));
+    let together = transaction(conn, |conn| {
+        let mut outcomes: Vec<Option<Appended>> = vec![None; posts.len()];
+        let mut stored = Vec::with_capacity(posts.len());
+        for &i in &order {
+            let p = &posts[i];
+            let outcome = post_steps(conn, p)?;
+            if let Appended::Stored { seq } = outcome {
+                stored.push((p.group.id.as_str(), seq));
+            }
+            outcomes[i] = Some(outcome);
+        }
+        announce_entries(conn, &stored)?;
+        Ok(outcomes.into_iter().flatten().map(Ok).collect())
+    });
+    if together.is_ok() {
+        return together;
+    }
     transaction(conn, |conn| {
         let mut outcomes: Vec<Option<Result<Appended, StorageError>>> = posts.iter().map(|_| None).collect();
-        for i in order {
+        for &i in &order {
             let p = &posts[i];
             outcomes[i] = Some(append_post(conn, &p.group, &p.entry, p.author, &p.blobs, p.now));
         }
@@ -458,38 +498,12 @@ fn append_then(
     check: impl FnOnce(&mut DbConn) -> Result<Option<Appended>, StorageError>,
     also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
 ) -> Result<Appended, StorageError> {
-    let commit_epoch = (entry.kind == EntryKind::Commit).then_some(entry.epoch);
     let outcome = transaction(conn, |conn| {
-        let Some(seq) = claim_seq(conn, group, commit_epoch)? else {
-            return unclaimed(conn, group, entry);
-        };
-        if let Some(refused) = check(conn)? {
-            unclaim_seq(conn, group, commit_epoch)?;
-            return Ok(refused);
+        let outcome = append_steps(conn, group, entry, now, check, also)?;
+        if let Appended::Stored { seq } = outcome {
+            announce_entries(conn, &[(group, seq)])?;
         }
-        diesel::insert_into(group_log::table)
-            .values((
-                group_log::group_id.eq(group),
-                group_log::seq.eq(seq),
-                group_log::kind.eq(LogKind::from(entry.kind)),
-                group_log::sender_device.eq(entry.sender),
-                group_log::epoch.eq(entry.epoch),
-                group_log::body.eq(&entry.body),
-                group_log::idempotency_key.eq(&entry.idempotency_key),
-                group_log::created_at.eq(now),
-                group_log::urgency.eq(entry.urgency),
-                group_log::post_id.eq(entry.post_id),
-            ))
-            .execute(conn)?;
-        also(conn, seq)?;
-        if let DbConn::Postgres(_) = conn {
-            // Delivered to listening nodes when the transaction commits, never before.
-            diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
-                .bind::<diesel::sql_types::Text, _>(format!("{group} {seq}"))
-                .execute(conn)?;
-        }
-        Ok(Appended::Stored { seq })
+        Ok(outcome)
     });
     let Err(StorageError::Conflict(why)) = outcome else {
         return outcome;
@@ -497,6 +511,64 @@ fn append_then(
     // The unique indexes stopped the insert (a retry, a replay, or two sends that
     // raced): the same key answers the earlier entry's position.
     earlier(conn, group, entry)?.ok_or(StorageError::Conflict(why))
+}
+
+/// The append's statements, in a transaction the caller holds: the claim, the
+/// check, the insert and `also`. A refusal by the log's unique indexes is the
+/// caller's to handle (as `Conflict`).
+fn append_steps(
+    conn: &mut DbConn,
+    group: &str,
+    entry: &NewEntry,
+    now: Timestamp,
+    check: impl FnOnce(&mut DbConn) -> Result<Option<Appended>, StorageError>,
+    also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
+) -> Result<Appended, StorageError> {
+    let commit_epoch = (entry.kind == EntryKind::Commit).then_some(entry.epoch);
+    let Some(seq) = claim_seq(conn, group, commit_epoch)? else {
+        return unclaimed(conn, group, entry);
+    };
+    if let Some(refused) = check(conn)? {
+        unclaim_seq(conn, group, commit_epoch)?;
+        return Ok(refused);
+    }
+    diesel::insert_into(group_log::table)
+        .values((
+            group_log::group_id.eq(group),
+            group_log::seq.eq(seq),
+            group_log::kind.eq(LogKind::from(entry.kind)),
+            group_log::sender_device.eq(entry.sender),
+            group_log::epoch.eq(entry.epoch),
+            group_log::body.eq(&entry.body),
+            group_log::idempotency_key.eq(&entry.idempotency_key),
+            group_log::created_at.eq(now),
+            group_log::urgency.eq(entry.urgency),
+            group_log::post_id.eq(entry.post_id),
+        ))
+        .execute(conn)?;
+    also(conn, seq)?;
+    Ok(Appended::Stored { seq })
+}
+
+/// Tells listening nodes (PostgreSQL NOTIFY, `<group> <seq>` each) of entries stored
+/// in this transaction, in one statement; delivered when it commits, never before.
+/// On SQLite there is one node, whose writer hands entries over itself.
+fn announce_entries(conn: &mut DbConn, stored: &[(&str, i64)]) -> Result<(), StorageError> {
+    let DbConn::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let payloads: Vec<String> = stored
+        .iter()
+        .map(|(group, seq)| format!("{group} {seq}"))
+        .collect();
+    diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+        .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+        .execute(pg)?;
+    Ok(())
 }
 
 /// The entry the log already holds under `entry`'s idempotency key (a retry) or,

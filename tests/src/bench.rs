@@ -11,10 +11,13 @@ pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The pid of the one `kizuna-server` child of this process that is not in `known`.
+/// The pid of the one `kizuna-server` process started by this process, directly or
+/// under a wrapper such as `heaptrack` or `perf record` (a script in the server
+/// binary's place that runs the real one), that is not in `known`.
 pub fn server_pid(known: &[u32]) -> Result<u32> {
     let me = std::process::id();
-    let mut found = Vec::new();
+    // pid → (parent, name) of every process.
+    let mut processes = std::collections::HashMap::new();
     for entry in std::fs::read_dir("/proc")?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -25,14 +28,29 @@ pub fn server_pid(known: &[u32]) -> Result<u32> {
         let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else {
             continue;
         };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
-        if name == "kizuna-server" && ppid == Some(me) && !known.contains(&pid) {
-            found.push(pid);
+        if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) {
+            processes.insert(pid, (ppid, name.to_owned()));
         }
     }
+    let descends_from_me = |mut pid: u32| {
+        for _ in 0..8 {
+            match processes.get(&pid) {
+                Some((parent, _)) if *parent == me => return true,
+                Some((parent, _)) => pid = *parent,
+                None => return false,
+            }
+        }
+        false
+    };
+    let mut found: Vec<u32> = processes
+        .iter()
+        .filter(|(pid, (_, name))| name == "kizuna-server" && !known.contains(pid) && descends_from_me(**pid))
+        .map(|(pid, _)| *pid)
+        .collect();
+    found.sort_unstable();
     match found[..] {
         [pid] => Ok(pid),
-        _ => anyhow::bail!("expected one new kizuna-server child, found {found:?}"),
+        _ => anyhow::bail!("expected one new kizuna-server process, found {found:?}"),
     }
 }
 

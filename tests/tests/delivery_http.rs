@@ -344,6 +344,18 @@ async fn bad_messages_get_clear_errors(kind: DbKind) -> Result<()> {
         );
         assert!(status == 400 || status == 413 || status == 422, "{status}");
     }
+    // A post is checked against its session on the same trip as its other checks:
+    // no token or a made-up one gets "sign in", not a hint about the group.
+    for token in [None, Some("not-a-session")] {
+        let (status, answer) = server
+            .post(&log, token, message("post", &dd_id, 0, &post, None))
+            .await?;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (401, Some("not_signed_in")),
+            "{answer}"
+        );
+    }
     // Revoking a device ends the session acting for it: it sends nothing more.
     let (status, _) = server
         .delete(&format!("/api/v1/me/devices/{dd_id}"), Some(&doctor.token))

@@ -281,6 +281,82 @@ async fn a_batch_of_posts_is_stored_as_if_one_by_one(kind: DbKind) -> Result<()>
     Ok(())
 }
 
+/// On PostgreSQL every stored post of a batch is announced to the other nodes once,
+/// in log order, and only once it is committed: a batch that falls back to a
+/// savepoint per post (here for a retry in it) announces the posts it stored, not
+/// the ones its first try rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_nodes_hear_of_each_stored_post_once() -> Result<()> {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let test_db = TestDb::new(DbKind::Postgres)?;
+    let db = test_db.open()?;
+    let mut listener = PgConnection::establish(&test_db.url)?;
+    diesel::sql_query(format!("LISTEN {}", groups::NOTIFY_CHANNEL)).execute(&mut listener)?;
+    let (author, device, first) = setup(&db).await?;
+    let (_, _, second) = setup(&db).await?;
+    let (f, s) = (first.clone(), second.clone());
+    let (first_group, second_group) = db
+        .run(move |conn| Ok((groups::get(conn, &f)?, groups::get(conn, &s)?)))
+        .await?;
+    let batch = |posts: Vec<(&Group, NewEntry)>| -> Vec<PostAppend> {
+        posts
+            .into_iter()
+            .map(|(group, entry)| PostAppend {
+                group: group.clone(),
+                entry,
+                author,
+                blobs: Vec::new(),
+                now: T0,
+            })
+            .collect()
+    };
+    let clean = batch(vec![
+        (&second_group, post(device, "b1", None)),
+        (&first_group, post(device, "a1", Some("k1"))),
+        (&first_group, post(device, "a2", None)),
+    ]);
+    let with_retry = batch(vec![
+        (&first_group, post(device, "a3", None)),
+        (&first_group, post(device, "a1 again", Some("k1"))),
+        (&second_group, post(device, "b2", None)),
+    ]);
+    let outcomes = db.run(move |conn| groups::append_posts(conn, &clean)).await?;
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Ok(Appended::Stored { .. }))),
+        "{outcomes:?}"
+    );
+    let outcomes = db
+        .run(move |conn| groups::append_posts(conn, &with_retry))
+        .await?;
+    assert!(
+        matches!(
+            outcomes[..],
+            [
+                Ok(Appended::Stored { seq: 3 }),
+                Ok(Appended::Duplicate { seq: 1 }),
+                Ok(Appended::Stored { seq: 2 })
+            ]
+        ),
+        "{outcomes:?}"
+    );
+    // Reading a row makes the connection take in what the server sent it.
+    diesel::sql_query("SELECT 1").execute(&mut listener)?;
+    let heard: Vec<String> = listener
+        .notifications_iter()
+        .map(|n| n.map(|n| n.payload))
+        .collect::<Result<_, _>>()?;
+    let seqs_of = |group: &str| -> Vec<i64> {
+        heard
+            .iter()
+            .filter_map(|h| h.strip_prefix(group)?.strip_prefix(' ')?.parse().ok())
+            .collect()
+    };
+    assert_eq!(seqs_of(&first), [1, 2, 3], "{heard:?}");
+    assert_eq!(seqs_of(&second), [1, 2], "{heard:?}");
+    assert_eq!(heard.len(), 5, "nothing announced twice: {heard:?}");
+    Ok(())
+}
+
 async fn retried_sends_are_stored_once(kind: DbKind) -> Result<()> {
     let test_db = TestDb::new(kind)?;
     let db = test_db.open()?;

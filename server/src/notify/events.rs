@@ -4,6 +4,7 @@
 //! and tests with a moved clock call it).
 
 use futures_util::stream::{self, StreamExt};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kizuna_proto::{RoomId, Timestamp, Urgency, UserId};
@@ -52,45 +53,89 @@ fn readers(conn: &mut DbConn, group: &Group, except: Option<UserId>) -> Result<V
     )
 }
 
+/// Everyone a post to one channel may notify (its active members who may read
+/// it), read once for all the posts of a writer's batch to that channel.
+pub struct ChannelReaders(Vec<Recipient>);
+
+impl ChannelReaders {
+    /// Reads them for `group`.
+    pub fn of(conn: &mut DbConn, group: &Group) -> Result<Arc<Self>, StorageError> {
+        Ok(Arc::new(Self(readers(conn, group, None)?)))
+    }
+}
+
 /// A post was appended to `group` by `author`: notify the channel's other members,
-/// off the request path.
-pub fn post_appended(state: &AppState, group: Group, author: UserId, urgency: Option<Urgency>) {
+/// off the request path. `readers` are the channel's, if the writer read them
+/// already; a post nobody is to hear of now (no push wanted, no digest) costs
+/// nothing more.
+pub fn post_appended(
+    state: &AppState,
+    group: Group,
+    author: UserId,
+    urgency: Option<Urgency>,
+    readers: Option<Arc<ChannelReaders>>,
+) {
+    let now = state.now();
+    let urgent = urgency == Some(Urgency::Urgent);
+    if let Some(known) = &readers {
+        let others = || known.0.iter().filter(|r| r.user != author);
+        let work = if urgent {
+            others().any(|r| r.prefs.urgent_now(now))
+        } else {
+            others().any(|r| r.prefs.email == EmailLevel::Digest || wants_post_push(r, now))
+        };
+        if !work {
+            return;
+        }
+    }
     let state = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = notify_post(&state, group, author, urgency).await {
+        if let Err(e) = notify_post(&state, group, author, urgent, readers, now).await {
             tracing::warn!(error = %e, "notifying a new post failed");
         }
     });
+}
+
+/// Whether a non-urgent post pushes to `r` now.
+fn wants_post_push(r: &Recipient, now: Timestamp) -> bool {
+    r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) && r.may_have_push
 }
 
 async fn notify_post(
     state: &AppState,
     group: Group,
     author: UserId,
-    urgency: Option<Urgency>,
+    urgent: bool,
+    readers: Option<Arc<ChannelReaders>>,
+    now: Timestamp,
 ) -> Result<(), StorageError> {
-    let now = state.now();
-    let urgent = urgency == Some(Urgency::Urgent);
     let room = group.room;
-    let recipients = state
-        .db
-        .run(move |conn| {
-            let recipients = readers(conn, &group, Some(author))?;
-            if !urgent {
-                for r in &recipients {
-                    if r.prefs.email == EmailLevel::Digest {
-                        notifications::add_to_digest(conn, r.user, room, now)?;
-                    }
+    let readers = match readers {
+        Some(known) => known,
+        None => state.db.run(move |conn| ChannelReaders::of(conn, &group)).await?,
+    };
+    let recipients: Vec<&Recipient> = readers.0.iter().filter(|r| r.user != author).collect();
+    let digest: Vec<UserId> = recipients
+        .iter()
+        .filter(|r| !urgent && r.prefs.email == EmailLevel::Digest)
+        .map(|r| r.user)
+        .collect();
+    if !digest.is_empty() {
+        state
+            .db
+            .run(move |conn| {
+                for user in digest {
+                    notifications::add_to_digest(conn, user, room, now)?;
                 }
-            }
-            Ok(recipients)
-        })
-        .await?;
+                Ok(())
+            })
+            .await?;
+    }
     stream::iter(recipients)
         .for_each_concurrent(SENDERS, |r| async move {
             if urgent {
-                urgent_to(state, &r, PushKind::Urgent, Mail::Urgent, room, 1, now).await;
-            } else if r.prefs.push == PushLevel::All && !r.prefs.is_quiet(now) && r.may_have_push {
+                urgent_to(state, r, PushKind::Urgent, Mail::Urgent, room, 1, now).await;
+            } else if wants_post_push(r, now) {
                 let payload = PushPayload::new(PushKind::Posts, Some(room), 1);
                 state.notifier.push(&state.db, r.user, payload).await;
             }

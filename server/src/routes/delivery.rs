@@ -9,7 +9,7 @@ use kizuna_proto::{
 };
 use serde::Deserialize;
 
-use crate::auth::session::Authenticated;
+use crate::auth::session::{Authenticated, SessionToken};
 use crate::error::ApiError;
 use crate::service::acting::Acting;
 use crate::service::delivery as log;
@@ -130,11 +130,11 @@ pub async fn claim_key_packages(
 #[post("/groups/{group_id}/messages")]
 pub async fn append_message(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    session: SessionToken,
     path: web::Path<String>,
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = log::append_message(&state, auth.user.id, path.into_inner(), body.into_inner()).await?;
+    let stored = log::append_message(&state, session, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(stored))
 }
 

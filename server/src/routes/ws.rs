@@ -37,7 +37,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::session::Authenticated;
 use crate::error::ApiError;
-use crate::live::{self, Push};
+use crate::live::{self, Pushed};
 use crate::service::broadcasts;
 use crate::service::delivery::{entry_frame, member_group};
 use crate::state::AppState;
@@ -189,9 +189,9 @@ impl Connection {
                     };
                 }
                 push = registration.pushes.recv() => {
-                    open = match push {
-                        Some(Push::Entry { group, seq, frame }) => self.deliver(&group, seq, frame).await,
-                        Some(Push::Stale(group)) => self.catch_up(&group).await,
+                    open = match push.as_deref() {
+                        Some(Pushed::Entry { group, seq, frame }) => self.deliver(group, *seq, frame.clone()).await,
+                        Some(Pushed::Stale(group)) => self.catch_up(group).await,
                         None => false,
                     };
                 }

@@ -12,6 +12,7 @@ use kizuna_storage::groups::{self, Appended, EntryKind, Group, NewEntry, PostApp
 use kizuna_storage::{rooms, DbConn, StorageError};
 
 use crate::audit::access::{self, Reader, RoomRead, Via};
+use crate::auth::session::SessionToken;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -103,14 +104,16 @@ fn message_kind(kind: LogKind) -> Result<EntryKind, ApiError> {
 /// position instead.
 pub async fn append_message(
     state: &AppState,
-    author: UserId,
+    session: SessionToken,
     group_id: String,
     message: NewMessage,
 ) -> Result<MessageStored, ApiError> {
     let sender = message.sender_device;
-    // Every check that needs the database, on one connection.
-    let group = state
+    // Every check that needs the database, the session's first, on one connection
+    // in one trip.
+    let (author, group) = state
         .read(move |conn| {
+            let author = session.signed_in(conn)?.id;
             let sending = groups::sending(conn, &group_id, author, sender)?;
             if !sending.member {
                 return Err(ApiError::NotFound);
@@ -121,7 +124,7 @@ pub async fn append_message(
             if !sending.device_live {
                 return Err(ApiError::input("sender_device", Problem::SenderDevice));
             }
-            Ok(sending.group)
+            Ok((author, sending.group))
         })
         .await?;
     let kind = message_kind(message.kind)?;
@@ -147,7 +150,7 @@ pub async fn append_message(
     let urgency = message.urgency;
     // Stored with the posts arriving at the same moment, and handed to this
     // node's followers of the group by the writer.
-    let appended = state
+    let posted = state
         .appender
         .append(PostAppend {
             group: group.clone(),
@@ -157,10 +160,10 @@ pub async fn append_message(
             now: state.now(),
         })
         .await?;
-    match appended {
+    match posted.appended {
         Appended::Stored { seq } => {
             if kind == EntryKind::Post {
-                crate::notify::events::post_appended(state, group, author, urgency);
+                crate::notify::events::post_appended(state, group, author, urgency, posted.readers);
             }
             Ok(MessageStored {
                 seq,
