@@ -342,7 +342,9 @@ pub fn append(
     entry: &NewEntry,
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
-    append_then(conn, group, entry, now, |_| Ok(None), |_, _| Ok(()))
+    append_then(conn, group, entry, |conn| {
+        append_steps(conn, group, entry, now, |_| Ok(None), |_, _| Ok(()))
+    })
 }
 
 /// Appends a post by `author` that references `blobs` (attachments uploaded to this
@@ -357,8 +359,23 @@ pub fn append_post(
     blobs: &[BlobId],
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
+    append_then(conn, &group.id, entry, |conn| {
+        post_steps(conn, group, entry, author, blobs, now)
+    })
+}
+
+/// [`append_post`]'s statements, in a transaction the caller holds: the claim, the
+/// attachments' check, the insert and the attachments' reference.
+fn post_steps(
+    conn: &mut DbConn,
+    group: &Group,
+    entry: &NewEntry,
+    author: UserId,
+    blobs: &[BlobId],
+    now: Timestamp,
+) -> Result<Appended, StorageError> {
     let (room, channel) = (group.room, group.channel);
-    append_then(
+    append_steps(
         conn,
         &group.id,
         entry,
@@ -368,23 +385,6 @@ pub fn append_post(
             Ok(refused.map(|(blob, reason)| Appended::BlobRefused { blob, reason }))
         },
         |conn, seq| attachments::attach(conn, blobs, &group.id, seq),
-    )
-}
-
-/// [`append_post`]'s steps inside a transaction the caller holds, without its
-/// notice and without looking up an earlier entry when the log refuses it.
-fn post_steps(conn: &mut DbConn, p: &PostAppend) -> Result<Appended, StorageError> {
-    let (room, channel) = (p.group.room, p.group.channel);
-    append_steps(
-        conn,
-        &p.group.id,
-        &p.entry,
-        p.now,
-        |conn| {
-            let refused = attachments::check_attachable(conn, &p.blobs, room, channel, p.author)?;
-            Ok(refused.map(|(blob, reason)| Appended::BlobRefused { blob, reason }))
-        },
-        |conn, seq| attachments::attach(conn, &p.blobs, &p.group.id, seq),
     )
 }
 
@@ -427,7 +427,7 @@ pub fn append_posts(
         let mut stored = Vec::with_capacity(posts.len());
         for &i in &order {
             let p = &posts[i];
-            let outcome = post_steps(conn, p)?;
+            let outcome = post_steps(conn, &p.group, &p.entry, p.author, &p.blobs, p.now)?;
             if let Appended::Stored { seq } = outcome {
                 stored.push((p.group.id.as_str(), seq));
             }
@@ -461,29 +461,30 @@ pub fn append_commit(
     welcome: Option<(&[DeviceId], &[u8])>,
     now: Timestamp,
 ) -> Result<Appended, StorageError> {
-    append_then(
-        conn,
-        group,
-        entry,
-        now,
-        |_| Ok(None),
-        |conn, _seq| {
-            diesel::update(groups::table.find(group))
-                .set(groups::public_state.eq(Some(next_state)))
-                .execute(conn)?;
-            if let Some((devices, body)) = welcome {
-                for device in devices {
-                    queue_welcome(conn, *device, group, body, now)?;
+    append_then(conn, group, entry, |conn| {
+        append_steps(
+            conn,
+            group,
+            entry,
+            now,
+            |_| Ok(None),
+            |conn, _seq| {
+                diesel::update(groups::table.find(group))
+                    .set(groups::public_state.eq(Some(next_state)))
+                    .execute(conn)?;
+                if let Some((devices, body)) = welcome {
+                    for device in devices {
+                        queue_welcome(conn, *device, group, body, now)?;
+                    }
                 }
-            }
-            Ok(())
-        },
-    )
+                Ok(())
+            },
+        )
+    })
 }
 
-/// The append transaction: `check` may refuse the entry once its seq is claimed
-/// (under the group's lock, so checks of two appends to a group never interleave),
-/// and `also` runs inside it once the entry is stored.
+/// The append transaction: `steps` ([`append_steps`] and what the kind of entry
+/// adds) and, if the entry was stored, its notice to the other nodes.
 ///
 /// The common path is two statements: the claim and the insert. A retry or a
 /// replay is not looked for beforehand: the log's unique indexes (group and
@@ -494,12 +495,10 @@ fn append_then(
     conn: &mut DbConn,
     group: &str,
     entry: &NewEntry,
-    now: Timestamp,
-    check: impl FnOnce(&mut DbConn) -> Result<Option<Appended>, StorageError>,
-    also: impl FnOnce(&mut DbConn, i64) -> Result<(), StorageError>,
+    steps: impl FnOnce(&mut DbConn) -> Result<Appended, StorageError>,
 ) -> Result<Appended, StorageError> {
     let outcome = transaction(conn, |conn| {
-        let outcome = append_steps(conn, group, entry, now, check, also)?;
+        let outcome = steps(conn)?;
         if let Appended::Stored { seq } = outcome {
             announce_entries(conn, &[(group, seq)])?;
         }
@@ -513,9 +512,10 @@ fn append_then(
     earlier(conn, group, entry)?.ok_or(StorageError::Conflict(why))
 }
 
-/// The append's statements, in a transaction the caller holds: the claim, the
-/// check, the insert and `also`. A refusal by the log's unique indexes is the
-/// caller's to handle (as `Conflict`).
+/// The append's statements, in a transaction the caller holds: the claim; `check`,
+/// which may refuse the entry once its seq is claimed (under the group's lock, so
+/// checks of two appends to a group never interleave); the insert; and `also`. A
+/// refusal by the log's unique indexes is the caller's to handle (as `Conflict`).
 fn append_steps(
     conn: &mut DbConn,
     group: &str,

@@ -137,10 +137,6 @@ impl Connection {
         let mut open = self.send(hello).await;
         let mut beat = tokio::time::interval(PING_EVERY);
         beat.tick().await;
-        let welcome = format!("{}{}", crate::live::WELCOME_PREFIX, self.user);
-        let members = format!("{}{}", crate::live::MEMBERS_PREFIX, self.user);
-        let safety = format!("{}{}:", live::SAFETY_PREFIX, self.user);
-        let alert = format!("{}{}:", live::ALERT_PREFIX, self.user);
         let mut code = live::CLOSE_SESSION_ENDED;
         while open && !self.too_slow {
             // Closing first, then person-level notices (a membership change is
@@ -152,35 +148,13 @@ impl Connection {
                     break;
                 }
                 note = notifications.recv() => {
-                    open = match note {
-                        Ok((group, _)) if group == crate::live::RESYNC => self.recheck_all().await,
-                        Ok((group, _)) if group == welcome => {
-                            self.send(serde_json::json!({ "type": "welcome" }).to_string()).await
-                        }
-                        Ok((group, _)) if group == members => {
-                            self.recheck_all().await
-                                && self.send(serde_json::json!({ "type": "members" }).to_string()).await
-                        }
-                        Ok((group, _)) if group.starts_with(&safety) => {
-                            let frame = serde_json::json!({ "type": "safety", "broadcast": &group[safety.len()..] });
-                            self.send(frame.to_string()).await
-                        }
-                        Ok((group, _)) if group.starts_with(&alert) => {
-                            let frame = serde_json::json!({ "type": "emergency_sign_in", "account": &group[alert.len()..] });
-                            self.send(frame.to_string()).await
-                        }
-                        Ok((group, _)) if group.starts_with(live::BROADCAST_PREFIX) => {
-                            self.broadcast(&group[live::BROADCAST_PREFIX.len()..]).await
-                        }
-                        Ok(_) => true,
-                        // Fell behind the node's notices: re-check and re-read every followed group.
-                        Err(RecvError::Lagged(_)) => self.recheck_all().await,
-                        Err(RecvError::Closed) => false,
-                    };
+                    // Boxed, like every rare branch's work: an idle socket's task holds
+                    // only the hot path (an entry to send) inline.
+                    open = Box::pin(self.on_notice(note)).await;
                 }
                 message = incoming.recv() => {
                     open = match message {
-                        Some(Ok(Message::Text(text))) => self.handle(&text).await,
+                        Some(Ok(Message::Text(text))) => Box::pin(self.handle(&text)).await,
                         Some(Ok(Message::Ping(bytes))) => self.out.pong(&bytes).await.is_ok(),
                         // The answer to our heartbeat ping: nothing to do.
                         Some(Ok(Message::Pong(_))) => true,
@@ -191,7 +165,7 @@ impl Connection {
                 push = registration.pushes.recv() => {
                     open = match push.as_deref() {
                         Some(Pushed::Entry { group, seq, frame }) => self.deliver(group, *seq, frame.clone()).await,
-                        Some(Pushed::Stale(group)) => self.catch_up(group).await,
+                        Some(Pushed::Stale(group)) => Box::pin(self.catch_up(group)).await,
                         None => false,
                     };
                 }
@@ -234,6 +208,44 @@ impl Connection {
         }
     }
 
+    /// A node-wide notice: entries to re-read, or one of this person's notices
+    /// (`<prefix><user>` or `<prefix><user>:<detail>`), or a regional broadcast.
+    async fn on_notice(&mut self, note: Result<(String, i64), RecvError>) -> bool {
+        let group = match note {
+            Ok((group, _)) => group,
+            // Fell behind the node's notices: re-check and re-read every followed group.
+            Err(RecvError::Lagged(_)) => return self.recheck_all().await,
+            Err(RecvError::Closed) => return false,
+        };
+        let user = self.user.to_string();
+        let mine = |prefix: &str| {
+            group
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix(user.as_str()))
+        };
+        if group == live::RESYNC {
+            self.recheck_all().await
+        } else if mine(live::WELCOME_PREFIX) == Some("") {
+            self.send(serde_json::json!({ "type": "welcome" }).to_string())
+                .await
+        } else if mine(live::MEMBERS_PREFIX) == Some("") {
+            self.recheck_all().await
+                && self
+                    .send(serde_json::json!({ "type": "members" }).to_string())
+                    .await
+        } else if let Some(broadcast) = mine(live::SAFETY_PREFIX).and_then(|r| r.strip_prefix(':')) {
+            let frame = serde_json::json!({ "type": "safety", "broadcast": broadcast });
+            self.send(frame.to_string()).await
+        } else if let Some(account) = mine(live::ALERT_PREFIX).and_then(|r| r.strip_prefix(':')) {
+            let frame = serde_json::json!({ "type": "emergency_sign_in", "account": account });
+            self.send(frame.to_string()).await
+        } else if let Some(broadcast) = group.strip_prefix(live::BROADCAST_PREFIX) {
+            self.broadcast(broadcast).await
+        } else {
+            true
+        }
+    }
+
     async fn error(&mut self, code: &str) -> bool {
         self.send(serde_json::json!({ "type": "error", "code": code }).to_string())
             .await
@@ -269,7 +281,7 @@ impl Connection {
             return true;
         }
         if seq > *last + 1 {
-            return self.catch_up(group).await;
+            return Box::pin(self.catch_up(group)).await;
         }
         *last = seq;
         self.send_frame(frame).await
