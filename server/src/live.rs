@@ -194,12 +194,7 @@ impl Live {
         let (push, pushes) = mpsc::unbounded_channel();
         let id = match self.inner.lock() {
             Ok(mut inner) => {
-                if inner
-                    .per_user
-                    .get(&user)
-                    .is_some_and(|held| *held >= max_per_user)
-                    || max_per_user == 0
-                {
+                if inner.per_user.get(&user).copied().unwrap_or(0) >= max_per_user {
                     return Err(TooManyConnections);
                 }
                 *inner.per_user.entry(user).or_default() += 1;

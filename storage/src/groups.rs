@@ -436,16 +436,16 @@ pub fn append_posts(
         announce_entries(conn, &stored)?;
         Ok(outcomes.into_iter().flatten().map(Ok).collect())
     });
-    if together.is_ok() {
-        return together;
-    }
-    transaction(conn, |conn| {
-        let mut outcomes: Vec<Option<Result<Appended, StorageError>>> = posts.iter().map(|_| None).collect();
-        for &i in &order {
-            let p = &posts[i];
-            outcomes[i] = Some(append_post(conn, &p.group, &p.entry, p.author, &p.blobs, p.now));
-        }
-        Ok(outcomes.into_iter().flatten().collect())
+    together.or_else(|_| {
+        transaction(conn, |conn| {
+            let mut outcomes: Vec<Option<Result<Appended, StorageError>>> =
+                posts.iter().map(|_| None).collect();
+            for &i in &order {
+                let p = &posts[i];
+                outcomes[i] = Some(append_post(conn, &p.group, &p.entry, p.author, &p.blobs, p.now));
+            }
+            Ok(outcomes.into_iter().flatten().collect())
+        })
     })
 }
 
@@ -552,7 +552,8 @@ fn append_steps(
 
 /// Tells listening nodes (PostgreSQL NOTIFY, `<group> <seq>` each) of entries stored
 /// in this transaction, in one statement; delivered when it commits, never before.
-/// On SQLite there is one node, whose writer hands entries over itself.
+/// A topic ([`announce`]) goes as `<topic> 0`. On SQLite there is one node, whose
+/// writer hands entries over itself.
 fn announce_entries(conn: &mut DbConn, stored: &[(&str, i64)]) -> Result<(), StorageError> {
     let DbConn::Postgres(pg) = conn else {
         return Ok(());
@@ -709,13 +710,7 @@ pub fn announce_members(conn: &mut DbConn, user: kizuna_proto::UserId) -> Result
 }
 
 pub(crate) fn announce(conn: &mut DbConn, topic: &str) -> Result<(), StorageError> {
-    if let DbConn::Postgres(_) = conn {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(NOTIFY_CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(format!("{topic} 0"))
-            .execute(conn)?;
-    }
-    Ok(())
+    announce_entries(conn, &[(topic, 0)])
 }
 
 /// Queues an MLS welcome for a device.

@@ -76,6 +76,30 @@ fn post(device: DeviceId, body: &str, key: Option<&str>) -> NewEntry {
     }
 }
 
+/// A user with one device and two rooms: their team groups.
+async fn two_groups(db: &Db) -> Result<(UserId, DeviceId, Group, Group)> {
+    let (author, device, first) = setup(db).await?;
+    let (_, _, second) = setup(db).await?;
+    let (first, second) = db
+        .run(move |conn| Ok((groups::get(conn, &first)?, groups::get(conn, &second)?)))
+        .await?;
+    Ok((author, device, first, second))
+}
+
+/// Posts by `author`, as the writer batches them.
+fn batch(author: UserId, posts: Vec<(&Group, NewEntry)>) -> Vec<PostAppend> {
+    posts
+        .into_iter()
+        .map(|(group, entry)| PostAppend {
+            group: group.clone(),
+            entry,
+            author,
+            blobs: Vec::new(),
+            now: T0,
+        })
+        .collect()
+}
+
 async fn key_packages_are_handed_out_once(kind: DbKind) -> Result<()> {
     let test_db = TestDb::new(kind)?;
     let db = test_db.open()?;
@@ -223,33 +247,23 @@ async fn logs_are_ordered_without_gaps(kind: DbKind) -> Result<()> {
 async fn a_batch_of_posts_is_stored_as_if_one_by_one(kind: DbKind) -> Result<()> {
     let test_db = TestDb::new(kind)?;
     let db = test_db.open()?;
-    let (author, device, first) = setup(&db).await?;
-    let (_, _, second) = setup(&db).await?;
-    let (f, s) = (first.clone(), second.clone());
-    let (first_group, second_group) = db
-        .run(move |conn| Ok((groups::get(conn, &f)?, groups::get(conn, &s)?)))
-        .await?;
+    let (author, device, first_group, second_group) = two_groups(&db).await?;
+    let (first, second) = (first_group.id.clone(), second_group.id.clone());
     let missing = Group {
         id: "no-such-group".into(),
         ..first_group.clone()
     };
-    let batch: Vec<PostAppend> = [
-        (&first_group, post(device, "a", Some("k1"))),
-        (&second_group, post(device, "b", None)),
-        (&missing, post(device, "lost", None)),
-        (&first_group, post(device, "a again", Some("k1"))),
-        (&first_group, post(device, "c", None)),
-    ]
-    .into_iter()
-    .map(|(group, entry)| PostAppend {
-        group: group.clone(),
-        entry,
+    let posts = batch(
         author,
-        blobs: Vec::new(),
-        now: T0,
-    })
-    .collect();
-    let outcomes = db.run(move |conn| groups::append_posts(conn, &batch)).await?;
+        vec![
+            (&first_group, post(device, "a", Some("k1"))),
+            (&second_group, post(device, "b", None)),
+            (&missing, post(device, "lost", None)),
+            (&first_group, post(device, "a again", Some("k1"))),
+            (&first_group, post(device, "c", None)),
+        ],
+    );
+    let outcomes = db.run(move |conn| groups::append_posts(conn, &posts)).await?;
     assert!(
         matches!(outcomes[0], Ok(Appended::Stored { seq: 1 })),
         "{outcomes:?}"
@@ -292,34 +306,24 @@ async fn other_nodes_hear_of_each_stored_post_once() -> Result<()> {
     let db = test_db.open()?;
     let mut listener = PgConnection::establish(&test_db.url)?;
     diesel::sql_query(format!("LISTEN {}", groups::NOTIFY_CHANNEL)).execute(&mut listener)?;
-    let (author, device, first) = setup(&db).await?;
-    let (_, _, second) = setup(&db).await?;
-    let (f, s) = (first.clone(), second.clone());
-    let (first_group, second_group) = db
-        .run(move |conn| Ok((groups::get(conn, &f)?, groups::get(conn, &s)?)))
-        .await?;
-    let batch = |posts: Vec<(&Group, NewEntry)>| -> Vec<PostAppend> {
-        posts
-            .into_iter()
-            .map(|(group, entry)| PostAppend {
-                group: group.clone(),
-                entry,
-                author,
-                blobs: Vec::new(),
-                now: T0,
-            })
-            .collect()
-    };
-    let clean = batch(vec![
-        (&second_group, post(device, "b1", None)),
-        (&first_group, post(device, "a1", Some("k1"))),
-        (&first_group, post(device, "a2", None)),
-    ]);
-    let with_retry = batch(vec![
-        (&first_group, post(device, "a3", None)),
-        (&first_group, post(device, "a1 again", Some("k1"))),
-        (&second_group, post(device, "b2", None)),
-    ]);
+    let (author, device, first_group, second_group) = two_groups(&db).await?;
+    let (first, second) = (first_group.id.clone(), second_group.id.clone());
+    let clean = batch(
+        author,
+        vec![
+            (&second_group, post(device, "b1", None)),
+            (&first_group, post(device, "a1", Some("k1"))),
+            (&first_group, post(device, "a2", None)),
+        ],
+    );
+    let with_retry = batch(
+        author,
+        vec![
+            (&first_group, post(device, "a3", None)),
+            (&first_group, post(device, "a1 again", Some("k1"))),
+            (&second_group, post(device, "b2", None)),
+        ],
+    );
     let outcomes = db.run(move |conn| groups::append_posts(conn, &clean)).await?;
     assert!(
         outcomes.iter().all(|o| matches!(o, Ok(Appended::Stored { .. }))),
